@@ -1,0 +1,75 @@
+# Maillage — one target per chore. A newcomer needs two: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: setup demo test quality lint fix migrate assets system-deps test-sqlite test-postgres bench clean
+
+## setup: install everything the project needs (Python packages, front-end assets). Idempotent.
+setup: $(VENV)/.installed maillage/static/vendor/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+maillage/static/vendor/.installed: node_modules/.installed scripts/vendor_assets.py
+	$(BIN)/python scripts/vendor_assets.py
+	@touch $@
+
+## system-deps: Debian packages for PDF rendering and browser tests (installed when root and missing).
+system-deps:
+	@bash scripts/system_deps.sh
+
+## demo: install, migrate the SQLite database, load the demo territory, serve on 127.0.0.1:$(PORT).
+demo: setup system-deps
+	@mkdir -p var
+	$(BIN)/maillage migrate --noinput
+	$(BIN)/maillage load_demo
+	@echo "Maillage : http://127.0.0.1:$(PORT)/  (comptes de démonstration dans le README)"
+	$(BIN)/maillage runserver 127.0.0.1:$(PORT)
+
+migrate: setup
+	@mkdir -p var
+	$(BIN)/maillage migrate --noinput
+
+## quality: the static checks CI runs.
+quality: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || (echo "Formatage : lancez 'make fix'."; exit 1)
+	$(BIN)/lint-imports
+	$(BIN)/maillage makemigrations --check --dry-run
+
+fix: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## test: static checks, then the whole suite on SQLite, then on PostgreSQL when DATABASE_URL says so.
+test: setup system-deps quality test-sqlite test-postgres
+
+test-sqlite: setup
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadfile -q
+
+test-postgres: setup
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+		echo "== Tests sur PostgreSQL ($${DATABASE_URL%%@*}@…)"; \
+		$(BIN)/pytest -n 2 --dist loadfile -q; \
+	else \
+		echo "== DATABASE_URL ne désigne pas PostgreSQL : suite PostgreSQL non lancée."; \
+	fi
+
+## bench: the benchmarks (not tests); figures go to docs/benchmarks.md.
+bench: setup
+	$(BIN)/python bench/allocation.py --size all
+
+clean:
+	rm -rf $(VENV) node_modules maillage/static/vendor var/static

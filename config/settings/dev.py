@@ -1,0 +1,18 @@
+"""Development and demo settings: test settings plus debug and a local SQLite file."""
+
+import os
+
+os.environ.setdefault("MAILLAGE_SECRET_KEY", "dev-only-secret-key-not-for-production")
+
+from config.settings.test import *  # noqa: E402,F403
+
+DEBUG = True
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TEMPLATES[0]["OPTIONS"].pop("string_if_invalid", None)  # noqa: F405
+MAILLAGE_GEOCODER = os.environ.get("MAILLAGE_GEOCODER", "none")

@@ -1,0 +1,1 @@
+"""Maillage: the shared platform of a CAF and its partner local authorities."""

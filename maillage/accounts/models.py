@@ -1,0 +1,133 @@
+"""Users (professionals and families), organisations and memberships."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from maillage.accounts.enums import OrganisationKind, Role, UserKind
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("L'adresse électronique est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("adresse électronique", unique=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    kind = models.CharField(
+        "type de compte", max_length=20, choices=UserKind.choices, default=UserKind.PROFESSIONAL
+    )
+    is_active = models.BooleanField("actif", default=True)
+    is_staff = models.BooleanField("accès à l'administration", default=False)
+    date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+    @property
+    def is_family(self) -> bool:
+        return self.kind == UserKind.FAMILY
+
+    def active_memberships(self):
+        return self.memberships.select_related("organisation").filter(organisation__is_active=True)
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def covering(self, commune):
+        return self.filter(communes=commune)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Organisation(models.Model):
+    name = models.CharField("nom", max_length=200)
+    slug = models.SlugField("identifiant", max_length=100, unique=True)
+    kind = models.CharField("nature", max_length=20, choices=OrganisationKind.choices)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="services",
+        verbose_name="organisation de rattachement",
+        help_text="Par exemple la PMI au sein du Département.",
+    )
+    communes = models.ManyToManyField(
+        "territories.Commune",
+        related_name="organisations",
+        blank=True,
+        verbose_name="territoire couvert",
+    )
+    email = models.EmailField("adresse électronique de contact", blank=True)
+    is_active = models.BooleanField("active", default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "organisation"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def covers(self, commune) -> bool:
+        return self.communes.filter(pk=commune.pk).exists()
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField("depuis le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "appartenance"
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_membership_per_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (Role.ADMIN, Role.AGENT)

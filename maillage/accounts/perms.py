@@ -1,0 +1,50 @@
+"""Access helpers, named after what they check. Views call them first."""
+
+from django.core.exceptions import PermissionDenied
+
+from maillage.accounts.enums import OrganisationKind, Role
+from maillage.accounts.middleware import SESSION_KEY
+from maillage.accounts.models import Membership, Organisation
+
+
+def acting_organisation_covers_commune(request, commune) -> bool:
+    """True when the organisation the user acts for covers `commune` (CAF and Département included)."""
+    organisation = getattr(request, "current_organisation", None)
+    return organisation is not None and organisation.covers(commune)
+
+
+def require_acting_organisation_covers_commune(request, commune) -> Organisation:
+    if not acting_organisation_covers_commune(request, commune):
+        raise PermissionDenied(
+            "Cette page est réservée aux organisations dont le territoire couvre cette commune."
+        )
+    return request.current_organisation
+
+
+def acting_membership_can_edit(request) -> bool:
+    membership = getattr(request, "current_membership", None)
+    return membership is not None and membership.role in (Role.ADMIN, Role.AGENT)
+
+
+def require_professional(request) -> Membership:
+    membership = getattr(request, "current_membership", None)
+    if membership is None:
+        raise PermissionDenied(
+            "Cette page est réservée aux professionnels membres d'une organisation."
+        )
+    return membership
+
+
+def switch_organisation(request, organisation_id: int) -> Membership:
+    """Make the user act for one of their organisations; refuses any other."""
+    membership = request.user.active_memberships().filter(organisation_id=organisation_id).first()
+    if membership is None:
+        raise PermissionDenied("Vous n'êtes pas membre de cette organisation.")
+    request.session[SESSION_KEY] = membership.organisation_id
+    request.current_membership = membership
+    request.current_organisation = membership.organisation
+    return membership
+
+
+def is_caf(organisation) -> bool:
+    return organisation is not None and organisation.kind == OrganisationKind.CAF

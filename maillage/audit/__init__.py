@@ -1,0 +1,1 @@
+"""Audit trail. Write to it with `maillage.audit.services.record`."""

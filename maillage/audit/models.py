@@ -1,0 +1,74 @@
+"""The audit trail: one append-only record that every app writes to through `record()`."""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Création"
+    UPDATE = "update", "Modification"
+    DELETE = "delete", "Suppression"
+    VIEW = "view", "Consultation de données personnelles"
+    EXPORT = "export", "Export"
+    LOGIN = "login", "Connexion"
+    LOGOUT = "logout", "Déconnexion"
+    SWITCH = "switch_organisation", "Changement d'organisation"
+    TRANSITION = "transition", "Changement d'état"
+    IMPORT = "import", "Import"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul.")
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul.")
+
+    def for_object(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    actor_label = models.CharField("auteur (libellé)", max_length=255, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="agissant pour",
+    )
+    action = models.CharField("action", max_length=30, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField("type d'objet", max_length=100, blank=True, db_index=True)
+    object_id = models.CharField("identifiant de l'objet", max_length=64, blank=True)
+    object_label = models.CharField("objet", max_length=255, blank=True)
+    changes = models.JSONField("changements", default=dict, blank=True)
+    message = models.CharField("détail", max_length=500, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entrée du journal d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.actor_label} {self.get_action_display()} {self.object_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Le journal d'audit est en ajout seul.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul.")

@@ -1,0 +1,1 @@
+"""Pure-Python allocation engine. Never imports Django."""

@@ -1,0 +1,1 @@
+"""Pure-Python indicator engine (coverage rates, catchment, gaps). Never imports Django."""

@@ -1,0 +1,122 @@
+"""Home, login, "mon espace", territory and commune pages."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from maillage.accounts import perms
+from maillage.audit.models import AuditAction, AuditEntry
+from maillage.audit.services import record
+from maillage.territories.models import Commune, TerritoryGroup
+from maillage.territories.sppe import duties_for_commune, thresholds_at
+from maillage.web.core.forms import EmailAuthenticationForm
+
+
+@login_not_required
+def home(request):
+    groups = TerritoryGroup.objects.order_by("name")[:10]
+    return render(request, "web/home.html", {"groups": groups})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_POST
+@login_not_required
+def logout_view(request):
+    from django.contrib.auth import logout
+
+    logout(request)
+    messages.info(request, "Vous êtes déconnecté·e.")
+    return redirect("web:home")
+
+
+def my_space(request):
+    memberships = request.user.active_memberships().order_by("organisation__name")
+    return render(request, "web/my_space.html", {"memberships": memberships})
+
+
+@require_POST
+def switch_organisation_view(request):
+    try:
+        organisation_id = int(request.POST.get("organisation", ""))
+    except ValueError:
+        messages.error(request, "Choisissez une organisation dans la liste.")
+        return redirect("web:my_space")
+    membership = perms.switch_organisation(request, organisation_id)
+    record(AuditAction.SWITCH, request=request, obj=membership.organisation)
+    messages.success(request, f"Vous agissez désormais pour : {membership.organisation}.")
+    next_url = request.POST.get("next") or reverse("web:my_space")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("web:my_space")
+    return HttpResponseRedirect(next_url)
+
+
+@login_not_required
+def territory_group(request, slug):
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    communes = list(group.communes.with_related().order_by("name"))
+    rows = [(commune, duties_for_commune(commune)) for commune in communes]
+    return render(
+        request,
+        "web/territory_group.html",
+        {
+            "group": group,
+            "rows": rows,
+            "population": sum(c.population or 0 for c in communes),
+            "thresholds": thresholds_at_today(),
+        },
+    )
+
+
+def thresholds_at_today():
+    import datetime
+
+    return thresholds_at(datetime.date.today())
+
+
+@login_not_required
+def commune(request, insee):
+    commune = get_object_or_404(Commune.objects.with_related(), insee_code=insee)
+    return render(
+        request,
+        "web/commune.html",
+        {
+            "commune": commune,
+            "duties": duties_for_commune(commune),
+            "thresholds": thresholds_at_today(),
+            "groups": commune.territory_groups.order_by("name"),
+            "can_open_workspace": perms.acting_organisation_covers_commune(request, commune),
+        },
+    )
+
+
+def commune_workspace(request, insee):
+    """Restricted: the organisations covering the commune and the recent audit of the commune."""
+    commune = get_object_or_404(Commune.objects.with_related(), insee_code=insee)
+    try:
+        organisation = perms.require_acting_organisation_covers_commune(request, commune)
+    except PermissionDenied:
+        return render(request, "web/forbidden.html", {"commune": commune}, status=403)
+    organisations = commune.organisations.order_by("name").prefetch_related("memberships__user")
+    audit = AuditEntry.objects.filter(organisation__in=organisations)[:20]
+    return render(
+        request,
+        "web/commune_workspace.html",
+        {
+            "commune": commune,
+            "organisation": organisation,
+            "organisations": organisations,
+            "audit": audit,
+        },
+    )

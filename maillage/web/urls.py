@@ -1,0 +1,23 @@
+"""Pages, one sub-package per user journey. Each area keeps its own urls module."""
+
+from django.urls import include, path
+
+from maillage.web.core import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", views.logout_view, name="logout"),
+    path("mon-espace/", views.my_space, name="my_space"),
+    path("mon-espace/organisation/", views.switch_organisation_view, name="switch_organisation"),
+    path("territoires/<slug:slug>/", views.territory_group, name="territory_group"),
+    path("communes/<str:insee>/", views.commune, name="commune"),
+    path("communes/<str:insee>/espace/", views.commune_workspace, name="commune_workspace"),
+    path("", include("maillage.web.directory.urls")),
+    path("", include("maillage.web.guichet.urls")),
+    path("", include("maillage.web.commission.urls")),
+    path("", include("maillage.web.observatory.urls")),
+    path("", include("maillage.web.conventions.urls")),
+]

@@ -1,0 +1,92 @@
+"""Shared fixtures: a small real territory and the personas of access tests.
+
+Personas (after healthchecks' Alice/Bob/Charlie):
+- alice: admin of the Caf, which covers the whole département;
+- bruno: agent of the commune of Carros and of the commune of Gattières (switches between them);
+- charlie: agent of the commune of Le Broc only (the outsider for Carros);
+- emma: a family account, no organisation.
+"""
+
+import pytest
+
+from maillage.accounts.enums import OrganisationKind, Role
+from tests.accounts.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+from tests.territories.factories import CommuneFactory, EpciFactory, TerritoryGroupFactory
+
+BASSIN = [
+    ("06033", "Carros", 13803, ["06510"]),
+    ("06064", "Gattières", 4226, ["06510"]),
+    ("06066", "Gilette", 1580, ["06830"]),
+    ("06065", "La Gaude", 6905, ["06610"]),
+    ("06025", "Le Broc", 1428, ["06510"]),
+    ("06122", "Saint-Jeannet", 4231, ["06640"]),
+]
+
+
+@pytest.fixture
+def bassin(db):
+    """The six communes of the bassin de vie de Carros, in the Métropole Nice Côte d'Azur."""
+    epci = EpciFactory(siren="200030195", name="Métropole Nice Côte d'Azur", kind="METRO")
+    communes = {
+        code: CommuneFactory(
+            insee_code=code, name=name, population=pop, postal_codes=cps, epci=epci
+        )
+        for code, name, pop, cps in BASSIN
+    }
+    group = TerritoryGroupFactory(
+        slug="bassin-de-vie-carros",
+        name="Bassin de vie de Carros",
+        communes=list(communes.values()),
+    )
+    return {"group": group, "epci": epci, **communes}
+
+
+@pytest.fixture
+def organisations(bassin):
+    caf = OrganisationFactory(
+        slug="caf-06",
+        name="Caf des Alpes-Maritimes",
+        kind=OrganisationKind.CAF,
+        communes=[bassin[c] for c, *_ in BASSIN],
+    )
+    communes = {
+        code: OrganisationFactory(
+            slug=f"commune-{code}", name=f"Commune de {name}", communes=[bassin[code]]
+        )
+        for code, name, *_ in BASSIN
+    }
+    return {"caf": caf, **communes}
+
+
+@pytest.fixture
+def alice(organisations):
+    user = UserFactory(
+        email="alice@maillage.example", first_name="Alice", is_staff=True, is_superuser=True
+    )
+    MembershipFactory(user=user, organisation=organisations["caf"], role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bruno(organisations):
+    user = UserFactory(email="bruno@maillage.example", first_name="Bruno")
+    MembershipFactory(user=user, organisation=organisations["06033"], role=Role.AGENT)
+    MembershipFactory(user=user, organisation=organisations["06064"], role=Role.AGENT)
+    return user
+
+
+@pytest.fixture
+def charlie(organisations):
+    user = UserFactory(email="charlie@maillage.example", first_name="Charlie")
+    MembershipFactory(user=user, organisation=organisations["06025"], role=Role.AGENT)
+    return user
+
+
+@pytest.fixture
+def emma(db):
+    return UserFactory(email="emma@maillage.example", first_name="Emma", family=True)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
