@@ -1,1 +1,897 @@
-"""Models of the conventions domain."""
+"""Conventions (CTG, protocols, partnership conventions, schémas pluriannuels) and their content:
+parties, clauses, competences, objectives, the action plan, indicators, governance, evaluation,
+funding, amendments and versions.
+
+The status of a convention follows one declarative table (`CONVENTION_TRANSITIONS`); the methods
+`sign`, `activate`, `end` and `terminate` enforce it and write a `ConventionTransitionLog`.
+"""
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+
+from maillage.conventions import schedule
+from maillage.conventions.enums import (
+    ActionStatus,
+    AutoSource,
+    BodyKind,
+    BonusRule,
+    ClauseKind,
+    ConventionKind,
+    ConventionStatus,
+    Frequency,
+    FundingNature,
+    MeansKind,
+    PartyRole,
+    RenewalRule,
+    ReportKind,
+)
+from maillage.core.models import TimeStampedModel
+
+# name: (allowed sources, target, label)
+CONVENTION_TRANSITIONS = {
+    "sign": ({ConventionStatus.DRAFT}, ConventionStatus.SIGNED, "Signer"),
+    "activate": ({ConventionStatus.SIGNED}, ConventionStatus.ACTIVE, "Mettre en vigueur"),
+    "end": ({ConventionStatus.ACTIVE}, ConventionStatus.ENDED, "Constater l'échéance"),
+    "terminate": (
+        {ConventionStatus.SIGNED, ConventionStatus.ACTIVE},
+        ConventionStatus.TERMINATED,
+        "Résilier",
+    ),
+}
+
+REFERENCE_RE = re.compile(r"\bcf\.?\s*(?:action\s*)?(\d+(?:\.\d+){1,3})", re.IGNORECASE)
+
+
+def parse_references(text: str) -> list[str]:
+    """The action codes cited as "cf 1.2.2" (or "cf. action 1.2.2") in `text`, in order, once."""
+    codes: list[str] = []
+    for match in REFERENCE_RE.finditer(text or ""):
+        code = match.group(1).rstrip(".")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+class InvalidTransition(ValidationError):
+    pass
+
+
+class ConventionQuerySet(models.QuerySet):
+    def visible_to(self, organisation):
+        if organisation is None:
+            return self.none()
+        return self.filter(parties__organisation=organisation).distinct()
+
+
+class Convention(TimeStampedModel):
+    slug = models.SlugField("identifiant", max_length=120, unique=True)
+    kind = models.CharField("nature", max_length=20, choices=ConventionKind.choices)
+    title = models.CharField("intitulé", max_length=300)
+    territory = models.ForeignKey(
+        "territories.TerritoryGroup",
+        on_delete=models.PROTECT,
+        related_name="conventions",
+        verbose_name="territoire",
+    )
+    start_date = models.DateField("début")
+    duration_years = models.PositiveSmallIntegerField(
+        "durée (années)", default=4, help_text="De 1 à 5 ans."
+    )
+    status = models.CharField(
+        "état", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.DRAFT
+    )
+    signed_on = models.DateField("signée le", null=True, blank=True)
+    signed_place = models.CharField("fait à", max_length=120, blank=True)
+    renewal = models.CharField(
+        "reconduction", max_length=20, choices=RenewalRule.choices, default=RenewalRule.EXPRESS
+    )
+    notice_months = models.PositiveSmallIntegerField(
+        "délai de prévenance (mois)", default=6, help_text="Préavis de dénonciation."
+    )
+    summary = models.TextField("objet", blank=True)
+    evaluation_method = models.TextField("modalités d'évaluation", blank=True)
+    source = models.CharField("source (fichier importé)", max_length=255, blank=True)
+
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "convention"
+        ordering = ["-start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_years__gte=1) & Q(duration_years__lte=5),
+                name="convention_duration_1_to_5_years",
+                violation_error_message="La durée d'une convention va de 1 à 5 ans.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def end_date(self) -> datetime.date:
+        return schedule.add_months(self.start_date, 12 * self.duration_years) - datetime.timedelta(
+            days=1
+        )
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_date.year, self.end_date.year + 1))
+
+    @property
+    def data_exchange_clause(self):
+        return self.clauses.filter(kind=ClauseKind.DATA_EXCHANGE).first()
+
+    # -- state machine ---------------------------------------------------------------------
+    def available_transitions(self) -> list[tuple[str, str]]:
+        return [
+            (name, label)
+            for name, (sources, _target, label) in CONVENTION_TRANSITIONS.items()
+            if self.status in sources
+        ]
+
+    def _transition(self, name: str, *, by=None, on=None, reason: str = ""):
+        sources, target, _label = CONVENTION_TRANSITIONS[name]
+        if self.status not in sources:
+            raise InvalidTransition(
+                f"Impossible de passer de l'état « {self.get_status_display()} » à "
+                f"« {ConventionStatus(target).label} »."
+            )
+        with transaction.atomic():
+            previous = self.status
+            self.status = target
+            self.save(update_fields=["status", "signed_on", "updated_at"])
+            ConventionTransitionLog.objects.create(
+                convention=self,
+                transition=name,
+                from_status=previous,
+                to_status=target,
+                user=by,
+                on=on or datetime.date.today(),
+                reason=reason,
+            )
+
+    def sign(self, *, by=None, on=None):
+        self.signed_on = on or datetime.date.today()
+        self._transition("sign", by=by, on=on)
+
+    def activate(self, *, by=None, on=None):
+        self._transition("activate", by=by, on=on)
+
+    def end(self, *, by=None, on=None):
+        self._transition("end", by=by, on=on)
+
+    def terminate(self, *, by=None, on=None, reason: str = ""):
+        if not reason.strip():
+            raise InvalidTransition("Indiquez le motif de la résiliation.")
+        self._transition("terminate", by=by, on=on, reason=reason)
+
+    # -- calendar --------------------------------------------------------------------------
+    def calendar_rules(self) -> list[schedule.BodyRule]:
+        return [body.rule() for body in self.bodies.all()]
+
+    def calendar(self) -> list[schedule.CalendarEvent]:
+        anchors: dict[str, list[datetime.date]] = {}
+        for meeting in Meeting.objects.filter(body__convention=self).select_related("body"):
+            anchors.setdefault(meeting.body.code, []).append(meeting.date)
+        return schedule.build_calendar(
+            self.calendar_rules(), self.start_date, self.end_date, anchors
+        )
+
+
+class ConventionTransitionLog(models.Model):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="transitions"
+    )
+    transition = models.CharField("transition", max_length=20)
+    from_status = models.CharField("depuis", max_length=20, choices=ConventionStatus.choices)
+    to_status = models.CharField("vers", max_length=20, choices=ConventionStatus.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    on = models.DateField("date d'effet")
+    reason = models.TextField("motif", blank=True)
+    at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "changement d'état de convention"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.convention} : {self.from_status} → {self.to_status}"
+
+
+class Party(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="parties")
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="convention_parties",
+        verbose_name="organisation",
+    )
+    role = models.CharField(
+        "rôle", max_length=20, choices=PartyRole.choices, default=PartyRole.SIGNATORY
+    )
+    signatories = models.JSONField(
+        "signataires", default=list, blank=True, help_text="Liste de {name, title}."
+    )
+    designation = models.CharField("ci-après dénommé", max_length=200, blank=True)
+    deliberation = models.CharField("délibération", max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "partie"
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "organisation"], name="one_party_per_organisation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class Clause(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="clauses")
+    number = models.CharField("numéro", max_length=40, blank=True)
+    title = models.CharField("titre", max_length=300)
+    kind = models.CharField(
+        "nature", max_length=20, choices=ClauseKind.choices, default=ClauseKind.GENERAL
+    )
+    text = models.TextField("texte")
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "clause"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return f"{self.number} {self.title}".strip()
+
+
+class CompetenceItem(models.Model):
+    """A row of the competences grid (theme × competence), shared by the communes."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="competence_items"
+    )
+    key = models.SlugField("clé", max_length=60)
+    theme = models.CharField("thème", max_length=100)
+    label = models.CharField("compétence", max_length=300)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "ligne de la grille des compétences"
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "key"], name="one_competence_item_key")
+        ]
+
+    def __str__(self):
+        return f"{self.theme} — {self.label}"
+
+
+class CommuneCompetence(models.Model):
+    """A competence a commune exercises (the "X" of the grid)."""
+
+    item = models.ForeignKey(CompetenceItem, on_delete=models.CASCADE, related_name="exercised")
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.CASCADE, related_name="+", verbose_name="commune"
+    )
+    detail = models.CharField("précision", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "compétence exercée"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "commune"], name="one_competence_per_commune")
+        ]
+
+
+class Objective(models.Model):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="objectives"
+    )
+    theme = models.CharField("thématique", max_length=100)
+    text = models.TextField("objectif")
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "objectif partagé"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return f"{self.theme} : {self.text[:60]}"
+
+
+class Zone(models.Model):
+    """A zone of the territory where supply is insufficient or hard to reach (schéma content)."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField("nom", max_length=200)
+    communes = models.ManyToManyField("territories.Commune", related_name="+", blank=True)
+    diagnosis = models.TextField("constat", blank=True)
+    target = models.TextField("cible (maintien, développement, redéploiement)", blank=True)
+
+    class Meta:
+        verbose_name = "zone"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Axis(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="axes")
+    code = models.CharField("numéro", max_length=10)
+    title = models.CharField("intitulé", max_length=300)
+    theme = models.CharField("thématique", max_length=100, blank=True)
+    diagnosis = models.TextField("diagnostic", blank=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "axe"
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "code"], name="one_axis_code")
+        ]
+
+    def __str__(self):
+        return f"Axe {self.code} — {self.title}"
+
+
+class Perspective(models.Model):
+    """A general perspective of an axis ("1.2 Améliorer la qualité de l'accueil")."""
+
+    axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="perspectives")
+    code = models.CharField("numéro", max_length=10)
+    title = models.CharField("intitulé", max_length=300)
+    operational = models.JSONField("perspectives opérationnelles", default=list, blank=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "perspective générale"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+
+class ActionQuerySet(models.QuerySet):
+    def of(self, convention):
+        return self.filter(perspective__axis__convention=convention)
+
+    def concerning_commune(self, commune):
+        return self.filter(Q(communes=commune) | Q(communes__isnull=True)).distinct()
+
+
+class Action(TimeStampedModel):
+    """A fiche action, with every field of the CTG template."""
+
+    perspective = models.ForeignKey(
+        Perspective, on_delete=models.CASCADE, related_name="actions"
+    )
+    code = models.CharField("numéro", max_length=12)
+    title = models.CharField("intitulé", max_length=400)
+    status = models.CharField(
+        "état", max_length=20, choices=ActionStatus.choices, default=ActionStatus.NEW
+    )
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    lead = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="led_actions",
+        verbose_name="pilote",
+    )
+    partner_organisations = models.ManyToManyField(
+        "accounts.Organisation",
+        related_name="partner_actions",
+        blank=True,
+        verbose_name="partenaires (organisations)",
+    )
+    communes = models.ManyToManyField(
+        "territories.Commune",
+        related_name="+",
+        blank=True,
+        verbose_name="communes concernées",
+        help_text="Vide : tout le territoire de la convention.",
+    )
+    zone = models.ForeignKey(
+        Zone, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    diagnosis = models.JSONField("diagnostic initial", default=list, blank=True)
+    target_public = models.JSONField("public cible", default=list, blank=True)
+    operational_objectives = models.JSONField("objectifs opérationnels", default=list, blank=True)
+    implementation = models.JSONField("modalités de mise en œuvre", default=list, blank=True)
+    deadline = models.DateField("échéance", null=True, blank=True)
+    deadline_label = models.CharField("échéance (libellé)", max_length=100, blank=True)
+    services = models.JSONField("services mobilisés et responsables", default=list, blank=True)
+    partners = models.JSONField("partenaires sollicités", default=list, blank=True)
+    expected_results = models.JSONField("résultats attendus", default=list, blank=True)
+    references = models.ManyToManyField(
+        "self", symmetrical=False, related_name="referenced_by", blank=True
+    )
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fiche action"
+        verbose_name_plural = "fiches actions"
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="action_progress_0_to_100",
+                violation_error_message="L'avancement va de 0 à 100 %.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def convention(self):
+        return self.perspective.axis.convention
+
+    @property
+    def axis(self):
+        return self.perspective.axis
+
+    def text_for_references(self) -> str:
+        parts = [self.title]
+        for name in (
+            "diagnosis",
+            "target_public",
+            "operational_objectives",
+            "implementation",
+            "services",
+            "partners",
+            "expected_results",
+        ):
+            parts.extend(getattr(self, name) or [])
+        return "\n".join(parts)
+
+    def refresh_references(self) -> list[str]:
+        """Links the actions cited as "cf X.Y.Z" in the fiche; returns the unknown codes."""
+        codes = [c for c in parse_references(self.text_for_references()) if c != self.code]
+        found = Action.objects.of(self.convention).filter(code__in=codes)
+        self.references.set(found)
+        known = {a.code for a in found}
+        return [c for c in codes if c not in known]
+
+    def set_progress(self, *, status: str, progress: int) -> None:
+        """Updates status and progress together; "réalisée" means 100 %."""
+        if status not in ActionStatus.values:
+            raise ValidationError({"status": "État inconnu."})
+        if not 0 <= progress <= 100:
+            raise ValidationError({"progress": "L'avancement va de 0 à 100 %."})
+        if status == ActionStatus.DONE:
+            progress = 100
+        self.status, self.progress = status, progress
+        self.save(update_fields=["status", "progress", "updated_at"])
+
+
+class Indicator(models.Model):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="indicators"
+    )
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators"
+    )
+    label = models.CharField("libellé", max_length=400)
+    unit = models.CharField("unité", max_length=60, blank=True)
+    baseline = models.DecimalField(
+        "valeur de départ", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    baseline_date = models.DateField("date de la valeur de départ", null=True, blank=True)
+    target = models.DecimalField("cible", max_digits=14, decimal_places=2, null=True, blank=True)
+    frequency = models.CharField(
+        "fréquence", max_length=20, choices=Frequency.choices, default=Frequency.YEARLY
+    )
+    source = models.CharField("source", max_length=300, blank=True)
+    auto_source = models.CharField(
+        "alimentation automatique",
+        max_length=60,
+        choices=AutoSource.choices,
+        blank=True,
+        help_text="Laissez vide pour une saisie manuelle.",
+    )
+    commune = models.ForeignKey(
+        "territories.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Pour un indicateur calculé sur une seule commune (sinon : tout le territoire).",
+    )
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "indicateur"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.label
+
+    def latest(self):
+        return self.measurements.order_by("-on", "-id").first()
+
+    def record(self, *, value, on, source="", comment="", by=None, vintage=""):
+        return Measurement.objects.create(
+            indicator=self,
+            value=Decimal(str(value)),
+            on=on,
+            source=source,
+            vintage=vintage,
+            comment=comment,
+            entered_by=by,
+        )
+
+
+class Measurement(models.Model):
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="measurements"
+    )
+    value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
+    on = models.DateField("date de la mesure")
+    source = models.CharField("source", max_length=300, blank=True)
+    vintage = models.CharField("millésime", max_length=60, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="saisie par",
+    )
+    entered_at = models.DateTimeField("saisie le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "mesure"
+        ordering = ["-on", "-id"]
+
+    def __str__(self):
+        return f"{self.indicator} = {self.value} ({self.on:%d/%m/%Y})"
+
+
+class EvaluationQuestion(models.Model):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="evaluation_questions"
+    )
+    text = models.TextField("question évaluative")
+    indicators = models.ManyToManyField(Indicator, related_name="questions", blank=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "question évaluative"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Body(models.Model):
+    """A governance body (COPIL, COTECH, comité de suivi, groupe de travail) and its rules."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="bodies")
+    code = models.CharField("sigle", max_length=30)
+    kind = models.CharField("nature", max_length=20, choices=BodyKind.choices)
+    name = models.CharField("nom", max_length=200)
+    missions = models.JSONField("missions", default=list, blank=True)
+    members = models.JSONField("membres", default=list, blank=True)
+    member_organisations = models.ManyToManyField(
+        "accounts.Organisation", related_name="+", blank=True
+    )
+    meetings_per_year = models.PositiveSmallIntegerField("réunions par an", default=0)
+    first_month = models.PositiveSmallIntegerField(
+        "mois de la première réunion", default=6, help_text="Calendrier indicatif."
+    )
+    day = models.PositiveSmallIntegerField("jour du mois", default=15)
+    relative_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followers",
+        verbose_name="se réunit avant chaque réunion de",
+    )
+    offset_months = models.PositiveSmallIntegerField("mois avant", default=0)
+    offset_days = models.PositiveSmallIntegerField("jours avant", default=0)
+    documents_days_before = models.PositiveSmallIntegerField(
+        "envoi des documents (jours avant)", default=0
+    )
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "instance"
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "code"], name="one_body_code"),
+            models.CheckConstraint(
+                condition=Q(first_month__gte=1) & Q(first_month__lte=12),
+                name="body_first_month_1_to_12",
+                violation_error_message="Le mois de la première réunion va de 1 à 12.",
+            ),
+            models.CheckConstraint(
+                condition=Q(meetings_per_year__lte=12),
+                name="body_at_most_12_meetings",
+                violation_error_message="Au plus 12 réunions par an.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def rule(self) -> schedule.BodyRule:
+        return schedule.BodyRule(
+            code=self.code,
+            name=self.name,
+            meetings_per_year=0 if self.relative_to_id else self.meetings_per_year,
+            first_month=self.first_month,
+            day=self.day,
+            relative_to=self.relative_to.code if self.relative_to_id else "",
+            offset_months=self.offset_months,
+            offset_days=self.offset_days,
+            documents_days_before=self.documents_days_before,
+        )
+
+    def rule_text(self) -> str:
+        parts = []
+        if self.relative_to_id:
+            delay = []
+            if self.offset_months:
+                delay.append(f"{self.offset_months} mois")
+            if self.offset_days:
+                delay.append(f"{self.offset_days} jours")
+            parts.append(
+                f"se réunit {' et '.join(delay) or '0 jour'} avant chaque réunion "
+                f"de l'instance {self.relative_to.code}"
+            )
+        elif self.meetings_per_year:
+            times = "une fois" if self.meetings_per_year == 1 else f"{self.meetings_per_year} fois"
+            parts.append(f"se réunit {times} par an")
+        else:
+            parts.append("se réunit selon les besoins")
+        if self.documents_days_before:
+            parts.append(f"documents transmis {self.documents_days_before} jours avant")
+        return " ; ".join(parts)
+
+
+class Meeting(TimeStampedModel):
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="meetings")
+    date = models.DateField("date")
+    agenda = models.TextField("ordre du jour", blank=True)
+    attendees = models.ManyToManyField(
+        "accounts.Organisation", related_name="+", blank=True, verbose_name="présents"
+    )
+    attendance_note = models.TextField("participants (détail)", blank=True)
+    minutes = models.TextField("compte rendu", blank=True)
+
+    class Meta:
+        verbose_name = "réunion"
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return f"{self.body.code} du {self.date:%d/%m/%Y}"
+
+
+class Decision(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField("décision")
+    actions = models.ManyToManyField(Action, related_name="decisions", blank=True)
+
+    class Meta:
+        verbose_name = "décision"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class EvaluationReport(TimeStampedModel):
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="reports"
+    )
+    kind = models.CharField("nature", max_length=20, choices=ReportKind.choices)
+    year = models.PositiveSmallIntegerField("année", null=True, blank=True)
+    data = models.JSONField("données", default=dict)
+    conclusions = models.TextField("conclusions", blank=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "rapport d'évaluation"
+        ordering = ["-year", "-id"]
+
+    def __str__(self):
+        if self.kind == ReportKind.ANNUAL:
+            return f"Bilan annuel {self.year} — {self.convention}"
+        return f"Évaluation de fin de convention — {self.convention}"
+
+
+class Equipment(models.Model):
+    """An equipment or service supported by the parties, as listed in the convention's annex."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="equipment"
+    )
+    commune = models.ForeignKey("territories.Commune", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("type de structure", max_length=100)
+    name = models.CharField("nom", max_length=300)
+    address = models.CharField("adresse", max_length=300, blank=True)
+    opened_year = models.PositiveSmallIntegerField("année d'ouverture", null=True, blank=True)
+    places = models.PositiveSmallIntegerField("places", null=True, blank=True)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "équipement de l'annexe"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return f"{self.kind} — {self.name}"
+
+
+class MeansEntry(models.Model):
+    """A line of the annex of means: what one partner commits, per year."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="means")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("nature de l'objet", max_length=20, choices=MeansKind.choices)
+    label = models.CharField("équipement ou action", max_length=300)
+    action = models.ForeignKey(
+        Action, on_delete=models.SET_NULL, null=True, blank=True, related_name="means"
+    )
+    year = models.PositiveSmallIntegerField("année")
+    amount = models.DecimalField("montant (€)", max_digits=12, decimal_places=2)
+    nature = models.CharField("nature du financement", max_length=20, choices=FundingNature.choices)
+
+    class Meta:
+        verbose_name = "moyen mobilisé"
+        verbose_name_plural = "moyens mobilisés"
+        ordering = ["year", "organisation__name", "id"]
+
+    def __str__(self):
+        return f"{self.organisation} {self.year} : {self.label}"
+
+
+class TerritoryBonus(models.Model):
+    """The bonus territoire: the N-1 CEJ amount kept by the Caf and shared among structures."""
+
+    convention = models.OneToOneField(
+        Convention, on_delete=models.CASCADE, related_name="bonus"
+    )
+    reference_year = models.PositiveSmallIntegerField("année de référence (N-1)")
+    reference_amount = models.DecimalField(
+        "montant CEJ N-1 (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    rule = models.CharField(
+        "règle de répartition",
+        max_length=20,
+        choices=BonusRule.choices,
+        default=BonusRule.PRO_RATA_PLACES,
+    )
+    note = models.TextField("précisions", blank=True)
+
+    class Meta:
+        verbose_name = "bonus territoire"
+        verbose_name_plural = "bonus territoire"
+
+    def __str__(self):
+        return f"Bonus territoire — {self.convention}"
+
+
+class BonusBeneficiary(models.Model):
+    bonus = models.ForeignKey(
+        TerritoryBonus, on_delete=models.CASCADE, related_name="beneficiaries"
+    )
+    name = models.CharField("structure", max_length=300)
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    places = models.PositiveSmallIntegerField("places", default=0)
+
+    class Meta:
+        verbose_name = "bénéficiaire du bonus territoire"
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class CooperationPost(models.Model):
+    """The chargé de coopération function: who, how many FTE, co-financed by whom, per year."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="cooperation_posts"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.CharField("personne", max_length=200)
+    year = models.PositiveSmallIntegerField("année")
+    fte = models.DecimalField("ETP", max_digits=4, decimal_places=2)
+    caf_amount = models.DecimalField("financement Caf (€)", max_digits=12, decimal_places=2)
+    local_amount = models.DecimalField(
+        "financement collectivité (€)", max_digits=12, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = "poste de chargé de coopération"
+        ordering = ["year", "person"]
+
+    def __str__(self):
+        return f"{self.person} ({self.year})"
+
+
+class ConventionVersion(models.Model):
+    """A versioned JSON snapshot of the convention content (version 1: as signed)."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField("version")
+    content = models.JSONField("contenu")
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "version de la convention"
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "number"], name="one_version_number")
+        ]
+
+    def __str__(self):
+        return f"{self.convention} — version {self.number}"
+
+
+class Amendment(TimeStampedModel):
+    """An avenant: what changes (clauses, annexes, period), between two versions."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="amendments"
+    )
+    number = models.PositiveSmallIntegerField("numéro")
+    title = models.CharField("objet", max_length=300)
+    signed_on = models.DateField("signé le", null=True, blank=True)
+    before = models.ForeignKey(
+        ConventionVersion, on_delete=models.PROTECT, related_name="+", verbose_name="avant"
+    )
+    after = models.ForeignKey(
+        ConventionVersion, on_delete=models.PROTECT, related_name="+", verbose_name="après"
+    )
+    diff_text = models.TextField("différences (texte)", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "avenant"
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "number"], name="one_amendment_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"Avenant n° {self.number} — {self.title}"

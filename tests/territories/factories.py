@@ -49,6 +49,7 @@ class CommuneFactory(factory.django.DjangoModelFactory):
 class TerritoryGroupFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TerritoryGroup
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"territoire-{n}")
     name = factory.Sequence(lambda n: f"Territoire {n}")

@@ -1,0 +1,136 @@
+"""Geocoding through a pluggable adapter (setting MAILLAGE_GEOCODER).
+
+- "ban": the national address API (Base adresse nationale) at MAILLAGE_GEOCODER_URL;
+- "recorded": reads recorded responses (JSON files named after a hash of the query) from
+  MAILLAGE_GEOCODER_RECORDINGS — used by the tests, never touches the network;
+- "none": no geocoding.
+
+When no address point is found, a located object falls back to its commune centroid, flagged
+approximate (`CoordinatesPrecision.COMMUNE`).
+"""
+
+import hashlib
+import json
+import logging
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from maillage.directory.enums import CoordinatesPrecision
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GeocodedPoint:
+    latitude: float
+    longitude: float
+    precision: str
+    label: str = ""
+
+
+def recording_name(query: str, citycode: str) -> str:
+    digest = hashlib.sha1(f"{query.strip().lower()}|{citycode}".encode()).hexdigest()[:16]
+    return f"{digest}.json"
+
+
+def _parse_ban(payload: dict, min_score: float = 0.5) -> GeocodedPoint | None:
+    for feature in payload.get("features", []):
+        props = feature.get("properties", {})
+        if props.get("score", 0) < min_score:
+            continue
+        lon, lat = feature["geometry"]["coordinates"]
+        kind = props.get("type")
+        if kind == "housenumber":
+            precision = CoordinatesPrecision.ADDRESS
+        elif kind in ("street", "locality"):
+            precision = CoordinatesPrecision.STREET
+        else:
+            return None  # a municipality result is no better than our own centroid
+        return GeocodedPoint(float(lat), float(lon), precision, props.get("label", ""))
+    return None
+
+
+class NoGeocoder:
+    def geocode(self, address: str, citycode: str = "") -> GeocodedPoint | None:
+        return None
+
+
+class BanGeocoder:
+    def __init__(self, url: str, timeout: float = 5.0):
+        self.url = url
+        self.timeout = timeout
+
+    def fetch(self, address: str, citycode: str) -> dict:
+        params = {"q": address, "limit": 1}
+        if citycode:
+            params["citycode"] = citycode
+        url = f"{self.url}?{urllib.parse.urlencode(params)}"
+        with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310
+            return json.load(response)
+
+    def geocode(self, address: str, citycode: str = "") -> GeocodedPoint | None:
+        if not address.strip():
+            return None
+        try:
+            return _parse_ban(self.fetch(address, citycode))
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("Géocodage impossible pour %r : %s", address, exc)
+            return None
+
+
+class RecordedGeocoder:
+    """Replays BAN responses recorded as JSON files; an unknown address is not found."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    def geocode(self, address: str, citycode: str = "") -> GeocodedPoint | None:
+        if not address.strip():
+            return None
+        path = self.directory / recording_name(address, citycode)
+        if not path.exists():
+            return None
+        return _parse_ban(json.loads(path.read_text(encoding="utf-8")))
+
+
+def get_geocoder():
+    name = getattr(settings, "MAILLAGE_GEOCODER", "none")
+    if name == "ban":
+        return BanGeocoder(settings.MAILLAGE_GEOCODER_URL)
+    if name == "recorded":
+        default = Path(settings.BASE_DIR) / "tests" / "directory" / "geocoder"
+        return RecordedGeocoder(getattr(settings, "MAILLAGE_GEOCODER_RECORDINGS", default))
+    return NoGeocoder()
+
+
+def locate(obj, geocoder=None, *, geocode_address: bool = True) -> None:
+    """Set obj.latitude/longitude/coordinates_precision (not saved).
+
+    Keeps coordinates given explicitly (precision other than commune/none); else geocodes the
+    address; else falls back to the commune centroid, flagged approximate.
+    """
+    has_own = (
+        obj.latitude is not None
+        and obj.longitude is not None
+        and obj.coordinates_precision
+        not in (CoordinatesPrecision.COMMUNE, CoordinatesPrecision.NONE)
+    )
+    if has_own:
+        return
+    if geocode_address and getattr(obj, "address", ""):
+        point = (geocoder or get_geocoder()).geocode(obj.address, obj.commune.insee_code)
+        if point is not None:
+            obj.latitude, obj.longitude = point.latitude, point.longitude
+            obj.coordinates_precision = point.precision
+            return
+    commune = obj.commune
+    if commune.latitude is not None and commune.longitude is not None:
+        obj.latitude, obj.longitude = commune.latitude, commune.longitude
+        obj.coordinates_precision = CoordinatesPrecision.COMMUNE
+    else:
+        obj.latitude = obj.longitude = None
+        obj.coordinates_precision = CoordinatesPrecision.NONE

@@ -1,0 +1,252 @@
+"""Search of the directory: one code path for the public page, the API and the benchmark.
+
+A bounding-box prefilter on the indexed latitude/longitude columns, the other filters in SQL,
+then the exact haversine distance in Python and a sort by distance.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from maillage.directory.enums import EAJE_KINDS, AtypicalHours, StructureKind
+from maillage.directory.geo import bounding_box, haversine_km
+from maillage.directory.models import (
+    AVAILABILITY_FRESHNESS_DAYS,
+    Childminder,
+    ChildminderAvailability,
+    Structure,
+)
+
+CHILDMINDER = "assistant_maternel"  # pseudo-kind: assistants maternels
+EAJE = "eaje"  # pseudo-kind: every EAJE kind
+MAX_RADIUS_KM = 100
+DEFAULT_RADIUS_KM = 10
+MAX_RESULTS = 300
+
+
+def age_in_months(birth_date: datetime.date, on: datetime.date) -> int:
+    """Completed months between a birth date and `on` (0 for a child not yet born)."""
+    months = (on.year - birth_date.year) * 12 + on.month - birth_date.month
+    if on.day < birth_date.day:
+        months -= 1
+    return max(0, months)
+
+
+@dataclass
+class SearchCriteria:
+    latitude: float | None = None
+    longitude: float | None = None
+    commune: object | None = None  # territories.Commune: the centre, or the only commune
+    radius_km: float = DEFAULT_RADIUS_KM
+    kinds: list[str] = field(default_factory=list)  # StructureKind values, EAJE, CHILDMINDER
+    age_months: int | None = None
+    days_mask: int = 0
+    needs_from: datetime.time | None = None
+    needs_until: datetime.time | None = None
+    atypical: list[str] = field(default_factory=list)  # AtypicalHours values
+    inclusion: bool = False
+    only_available: bool = True  # childminders: only those with a current declaration
+    on: datetime.date | None = None
+
+    @property
+    def structure_kinds(self) -> list[str]:
+        kinds = set()
+        for kind in self.kinds:
+            if kind == EAJE:
+                kinds |= {k.value for k in EAJE_KINDS}
+            elif kind != CHILDMINDER:
+                kinds.add(kind)
+        return sorted(kinds)
+
+    @property
+    def wants_structures(self) -> bool:
+        return not self.kinds or bool(self.structure_kinds)
+
+    @property
+    def wants_childminders(self) -> bool:
+        return not self.kinds or CHILDMINDER in self.kinds
+
+
+@dataclass
+class Hit:
+    obj: object
+    distance_km: float | None
+    availability: object | None = None  # ChildminderAvailability for childminders
+
+    @property
+    def is_childminder(self) -> bool:
+        return isinstance(self.obj, Childminder)
+
+    @property
+    def kind(self) -> str:
+        return CHILDMINDER if self.is_childminder else self.obj.kind
+
+    @property
+    def kind_label(self) -> str:
+        if self.is_childminder:
+            return "Assistant maternel"
+        return self.obj.get_kind_display()
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    centre: tuple[float, float] | None
+    radius_km: float
+    truncated: bool = False
+
+    @property
+    def structures(self) -> list[Hit]:
+        return [h for h in self.hits if not h.is_childminder]
+
+    @property
+    def childminders(self) -> list[Hit]:
+        return [h for h in self.hits if h.is_childminder]
+
+
+def _centre(criteria: SearchCriteria):
+    if criteria.latitude is not None and criteria.longitude is not None:
+        return criteria.latitude, criteria.longitude
+    commune = criteria.commune
+    if commune is not None and commune.latitude is not None and commune.longitude is not None:
+        return commune.latitude, commune.longitude
+    return None
+
+
+def _located(qs, criteria: SearchCriteria, centre):
+    if centre is None:
+        if criteria.commune is not None:
+            return qs.filter(commune=criteria.commune)
+        return qs
+    return qs.in_bbox(*bounding_box(centre[0], centre[1], criteria.radius_km))
+
+
+def _structures(criteria: SearchCriteria, centre):
+    qs = _located(Structure.objects.active(), criteria, centre).select_related("commune")
+    kinds = criteria.structure_kinds
+    if kinds:
+        qs = qs.of_kinds(kinds)
+    if criteria.age_months is not None:
+        qs = qs.for_age(criteria.age_months)
+    if criteria.days_mask:
+        qs = qs.open_on(criteria.days_mask)
+    if criteria.needs_from is not None:
+        qs = qs.filter(opens_at__lte=criteria.needs_from)
+    if criteria.needs_until is not None:
+        qs = qs.filter(closes_at__gte=criteria.needs_until)
+    flags = {
+        AtypicalHours.EARLY: "early_hours",
+        AtypicalHours.LATE: "late_hours",
+        AtypicalHours.NIGHT: "night",
+        AtypicalHours.WEEKEND: "weekend",
+        AtypicalHours.HOLIDAYS: "holidays",
+    }
+    for value in criteria.atypical:
+        qs = qs.filter(**{flags[AtypicalHours(value)]: True})
+    if criteria.inclusion:
+        qs = qs.filter(Q(inclusion_referent=True) | Q(inclusion_adapted=True))
+    return qs
+
+
+def _covers(availability, criteria: SearchCriteria) -> bool:
+    if availability is None or availability.places <= 0:
+        return False
+    if criteria.days_mask and (availability.days & criteria.days_mask) != criteria.days_mask:
+        return False
+    if criteria.needs_from is not None and (
+        availability.starts_at is None or availability.starts_at > criteria.needs_from
+    ):
+        return False
+    if criteria.needs_until is not None and (
+        availability.ends_at is None or availability.ends_at < criteria.needs_until
+    ):
+        return False
+    return True
+
+
+def _childminders(criteria: SearchCriteria, centre, on: datetime.date):
+    qs = _located(Childminder.objects.active(), criteria, centre).select_related("commune")
+    if criteria.age_months is not None:
+        qs = qs.for_age(criteria.age_months)
+    flags = {
+        AtypicalHours.EARLY: "early_hours",
+        AtypicalHours.LATE: "late_hours",
+        AtypicalHours.NIGHT: "night",
+        AtypicalHours.WEEKEND: "weekend",
+    }
+    for value in criteria.atypical:
+        if AtypicalHours(value) in flags:
+            qs = qs.filter(**{flags[AtypicalHours(value)]: True})
+        else:
+            return Childminder.objects.none()  # holidays: not declared by childminders
+    if criteria.inclusion:
+        qs = qs.filter(inclusion_adapted=True)
+    since = on - datetime.timedelta(days=AVAILABILITY_FRESHNESS_DAYS)
+    if criteria.only_available:
+        recent = ChildminderAvailability.objects.filter(declared_on__gte=since, places__gt=0)
+        qs = qs.filter(pk__in=recent.values("childminder_id"))
+    return qs.prefetch_related(
+        Prefetch(
+            "availabilities",
+            queryset=ChildminderAvailability.objects.filter(declared_on__gte=since),
+        )
+    )
+
+
+def search(criteria: SearchCriteria) -> SearchResult:
+    on = criteria.on or datetime.date.today()
+    centre = _centre(criteria)
+    radius = min(max(float(criteria.radius_km), 0.0), MAX_RADIUS_KM)
+    criteria.radius_km = radius
+    hits: list[Hit] = []
+
+    def distance(obj):
+        if centre is None or obj.latitude is None or obj.longitude is None:
+            return None
+        return haversine_km(centre[0], centre[1], obj.latitude, obj.longitude)
+
+    if criteria.wants_structures:
+        for structure in _structures(criteria, centre):
+            d = distance(structure)
+            if centre is not None and (d is None or d > radius):
+                continue
+            hits.append(Hit(structure, d))
+    if criteria.wants_childminders:
+        needs_check = (
+            criteria.only_available
+            or criteria.days_mask
+            or criteria.needs_from is not None
+            or criteria.needs_until is not None
+        )
+        for childminder in _childminders(criteria, centre, on):
+            d = distance(childminder)
+            if centre is not None and (d is None or d > radius):
+                continue
+            availability = childminder.current_availability(on)
+            if needs_check and not _covers(availability, criteria):
+                continue
+            hits.append(Hit(childminder, d, availability))
+    hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, str(h.obj)))
+    truncated = len(hits) > MAX_RESULTS
+    return SearchResult(hits[:MAX_RESULTS], centre, radius, truncated)
+
+
+def helpers_for(commune) -> list[Structure]:
+    """« Qui peut m'aider ? » — the relais petite enfance serving the family's commune (in it,
+    or admitting its families), else the nearest within 30 km; and the PMI of the commune."""
+    rpe = Structure.objects.active().filter(kind=StructureKind.RPE).select_related("commune")
+    own = list(
+        rpe.filter(Q(commune=commune) | Q(admitted_communes=commune)).distinct().order_by("name")
+    )
+    if not own and commune.latitude is not None:
+        near = []
+        box = bounding_box(commune.latitude, commune.longitude, 30)
+        for structure in rpe.in_bbox(*box):
+            d = haversine_km(
+                commune.latitude, commune.longitude, structure.latitude, structure.longitude
+            )
+            if d <= 30:
+                near.append((d, structure))
+        own = [s for _, s in sorted(near, key=lambda pair: pair[0])[:2]]
+    return own
