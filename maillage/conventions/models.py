@@ -158,7 +158,8 @@ class Convention(TimeStampedModel):
             )
 
     def sign(self, *, by=None, on=None):
-        self.signed_on = on or datetime.date.today()
+        if self.status == ConventionStatus.DRAFT:
+            self.signed_on = on or datetime.date.today()
         self._transition("sign", by=by, on=on)
 
     def activate(self, *, by=None, on=None):

@@ -27,5 +27,7 @@ def offset(lat: float, lon: float, seed: int, max_km: float = 0.8) -> tuple[floa
     angle = (seed * 137.50776) % 360
     distance = max_km * (0.25 + 0.75 * ((seed * 7919) % 100) / 100)
     dlat = distance * math.cos(math.radians(angle)) / KM_PER_DEGREE_LAT
-    dlon = distance * math.sin(math.radians(angle)) / (KM_PER_DEGREE_LAT * math.cos(math.radians(lat)))
+    dlon = (
+        distance * math.sin(math.radians(angle)) / (KM_PER_DEGREE_LAT * math.cos(math.radians(lat)))
+    )
     return round(lat + dlat, 6), round(lon + dlon, 6)

@@ -20,7 +20,10 @@ class Indicator(models.TextChoices):
     QPV_POPULATION = "qpv_population", "Population des quartiers prioritaires (QPV)"
     CHILDMINDERS = "childminders", "Assistants maternels en activité"
     PLACES_EAJE = "places_eaje", "Places en EAJE"
-    PLACES_ASSISTANTS_MATERNELS = "places_assistants_maternels", "Places chez les assistants maternels"
+    PLACES_ASSISTANTS_MATERNELS = (
+        "places_assistants_maternels",
+        "Places chez les assistants maternels",
+    )
     PLACES_GARDE_A_DOMICILE = "places_garde_a_domicile", "Places en garde à domicile"
     PLACES_PRESCOLARISATION = "places_prescolarisation", "Places en préscolarisation (2 ans)"
     COVERAGE_RATE = "coverage_rate", "Taux de couverture publié (places pour 100 enfants)"

@@ -278,8 +278,7 @@ def estimate_cmg(
     ratio = min(Decimal(1), share / reference) if reference else Decimal(1)
     cmg = max(Decimal(0), cost * (1 - ratio)).quantize(CENT, rounding=ROUND_HALF_UP)
     steps = [
-        f"Coût mensuel de l'accueil = {fmt_eur(wage)} × {hours.normalize():f} h = "
-        f"{fmt_eur(cost)}.",
+        f"Coût mensuel de l'accueil = {fmt_eur(wage)} × {hours.normalize():f} h = {fmt_eur(cost)}.",
         f"Taux d'effort : {fmt_rate(rate)} ({n_children} enfant(s)"
         + (f", dont {n_aeeh} bénéficiaire(s) de l'AEEH" if n_aeeh else "")
         + ").",

@@ -13,8 +13,8 @@ from maillage.observatory.indicators.catchment import CatchmentResult, catchment
 from maillage.observatory.indicators.coverage import (
     MODES,
     AreaCoverage,
-    CommuneInput,
     CommuneCoverage,
+    CommuneInput,
     aggregate,
     commune_coverage,
     rate,

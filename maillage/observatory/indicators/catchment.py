@@ -37,7 +37,9 @@ def _unit_vectors(lat_deg, lon_deg) -> np.ndarray:
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2))
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2)
+    )
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
@@ -135,9 +137,7 @@ def two_step_fca(
     sup, dem, dist = neighbour_pairs(supply_lat, supply_lon, demand_lat, demand_lon, radius_km)
     w = weights(dist, radius_km, decay)
     weighted_demand = np.bincount(sup, weights=w * population[dem], minlength=len(places))
-    ratio = np.divide(
-        places, weighted_demand, out=np.zeros_like(places), where=weighted_demand > 0
-    )
+    ratio = np.divide(places, weighted_demand, out=np.zeros_like(places), where=weighted_demand > 0)
     accessibility = np.bincount(dem, weights=w * ratio[sup], minlength=len(population))
     unreached = float(places[weighted_demand <= 0].sum())
     return CatchmentResult(accessibility, ratio, unreached, int(len(sup)))
