@@ -103,3 +103,16 @@ def structures_by_theme(commune_ids) -> dict[str, dict[str, int]]:
         bucket = result[theme_of(s.kind)]
         bucket[label] = bucket.get(label, 0) + 1
     return result
+
+
+def communes_with_supply(commune_ids) -> set[int]:
+    """Ids of the communes where the directory holds at least one active structure or
+    assistant maternel (communes the directory covers)."""
+    ids = list(commune_ids)
+    found = set(
+        Structure.objects.active().filter(commune_id__in=ids).values_list("commune_id", flat=True)
+    )
+    found |= set(
+        Childminder.objects.active().filter(commune_id__in=ids).values_list("commune_id", flat=True)
+    )
+    return found
