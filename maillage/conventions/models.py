@@ -121,6 +121,11 @@ class Convention(TimeStampedModel):
         )
 
     @property
+    def notice_deadline(self) -> datetime.date:
+        """Last day to give notice (dénonciation) so that it takes effect at the end date."""
+        return schedule.add_months(self.end_date, -self.notice_months)
+
+    @property
     def years(self) -> list[int]:
         return list(range(self.start_date.year, self.end_date.year + 1))
 
@@ -187,9 +192,7 @@ class Convention(TimeStampedModel):
 
 
 class ConventionTransitionLog(models.Model):
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="transitions"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="transitions")
     transition = models.CharField("transition", max_length=20)
     from_status = models.CharField("depuis", max_length=20, choices=ConventionStatus.choices)
     to_status = models.CharField("vers", max_length=20, choices=ConventionStatus.choices)
@@ -299,11 +302,12 @@ class CommuneCompetence(models.Model):
             models.UniqueConstraint(fields=["item", "commune"], name="one_competence_per_commune")
         ]
 
+    def __str__(self):
+        return f"{self.commune} : {self.item}"
+
 
 class Objective(models.Model):
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="objectives"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="objectives")
     theme = models.CharField("thématique", max_length=100)
     text = models.TextField("objectif")
     order = models.PositiveSmallIntegerField("ordre", default=0)
@@ -344,9 +348,7 @@ class Axis(models.Model):
     class Meta:
         verbose_name = "axe"
         ordering = ["order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["convention", "code"], name="one_axis_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["convention", "code"], name="one_axis_code")]
 
     def __str__(self):
         return f"Axe {self.code} — {self.title}"
@@ -380,9 +382,7 @@ class ActionQuerySet(models.QuerySet):
 class Action(TimeStampedModel):
     """A fiche action, with every field of the CTG template."""
 
-    perspective = models.ForeignKey(
-        Perspective, on_delete=models.CASCADE, related_name="actions"
-    )
+    perspective = models.ForeignKey(Perspective, on_delete=models.CASCADE, related_name="actions")
     code = models.CharField("numéro", max_length=12)
     title = models.CharField("intitulé", max_length=400)
     status = models.CharField(
@@ -435,7 +435,7 @@ class Action(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(progress__lte=100),
                 name="action_progress_0_to_100",
-                violation_error_message="L'avancement va de 0 à 100 %.",
+                violation_error_message="L'avancement va de 0 à 100 %%.",
             ),
         ]
 
@@ -451,7 +451,8 @@ class Action(TimeStampedModel):
         return self.perspective.axis
 
     def text_for_references(self) -> str:
-        parts = [self.title]
+        """The fiche's texts, plus its perspective's operational lines ("cf 1.2.2- …")."""
+        parts = [self.title, *(self.perspective.operational or [])]
         for name in (
             "diagnosis",
             "target_public",
@@ -485,9 +486,7 @@ class Action(TimeStampedModel):
 
 
 class Indicator(models.Model):
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="indicators"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="indicators")
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators"
     )
@@ -542,9 +541,7 @@ class Indicator(models.Model):
 
 
 class Measurement(models.Model):
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="measurements"
-    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField("valeur", max_digits=14, decimal_places=2)
     on = models.DateField("date de la mesure")
     source = models.CharField("source", max_length=300, blank=True)
@@ -703,9 +700,7 @@ class Decision(models.Model):
 
 
 class EvaluationReport(TimeStampedModel):
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="reports"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField("nature", max_length=20, choices=ReportKind.choices)
     year = models.PositiveSmallIntegerField("année", null=True, blank=True)
     data = models.JSONField("données", default=dict)
@@ -731,9 +726,7 @@ class EvaluationReport(TimeStampedModel):
 class Equipment(models.Model):
     """An equipment or service supported by the parties, as listed in the convention's annex."""
 
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="equipment"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="equipment")
     commune = models.ForeignKey("territories.Commune", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("type de structure", max_length=100)
     name = models.CharField("nom", max_length=300)
@@ -778,9 +771,7 @@ class MeansEntry(models.Model):
 class TerritoryBonus(models.Model):
     """The bonus territoire: the N-1 CEJ amount kept by the Caf and shared among structures."""
 
-    convention = models.OneToOneField(
-        Convention, on_delete=models.CASCADE, related_name="bonus"
-    )
+    convention = models.OneToOneField(Convention, on_delete=models.CASCADE, related_name="bonus")
     reference_year = models.PositiveSmallIntegerField("année de référence (N-1)")
     reference_amount = models.DecimalField(
         "montant CEJ N-1 (€)", max_digits=12, decimal_places=2, null=True, blank=True
@@ -847,9 +838,7 @@ class CooperationPost(models.Model):
 class ConventionVersion(models.Model):
     """A versioned JSON snapshot of the convention content (version 1: as signed)."""
 
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="versions"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField("version")
     content = models.JSONField("contenu")
     created_at = models.DateTimeField("créée le", auto_now_add=True)
@@ -868,9 +857,7 @@ class ConventionVersion(models.Model):
 class Amendment(TimeStampedModel):
     """An avenant: what changes (clauses, annexes, period), between two versions."""
 
-    convention = models.ForeignKey(
-        Convention, on_delete=models.CASCADE, related_name="amendments"
-    )
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="amendments")
     number = models.PositiveSmallIntegerField("numéro")
     title = models.CharField("objet", max_length=300)
     signed_on = models.DateField("signé le", null=True, blank=True)
@@ -889,9 +876,7 @@ class Amendment(TimeStampedModel):
         verbose_name = "avenant"
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["convention", "number"], name="one_amendment_number"
-            )
+            models.UniqueConstraint(fields=["convention", "number"], name="one_amendment_number")
         ]
 
     def __str__(self):

@@ -141,13 +141,16 @@ def _periodic(rule: BodyRule, start: datetime.date, end: datetime.date) -> list[
     return meetings
 
 
-def _apply_anchors(meetings: list[_Meeting], anchors: list[datetime.date]) -> list[_Meeting]:
-    """Each anchor replaces the nearest computed (unconfirmed) meeting, or is added."""
+def _apply_anchors(
+    meetings: list[_Meeting], anchors: list[datetime.date], tolerance: int
+) -> list[_Meeting]:
+    """Each anchor replaces the nearest computed (unconfirmed) meeting less than `tolerance` days
+    away (half the spacing of the meetings); otherwise it is an extra meeting."""
     for anchor in sorted(anchors):
         free = [m for m in meetings if not m.confirmed]
         if free:
             nearest = min(free, key=lambda m: abs((m.date - anchor).days))
-            if abs((nearest.date - anchor).days) <= 183:
+            if abs((nearest.date - anchor).days) <= tolerance:
                 nearest.date, nearest.confirmed = anchor, True
                 continue
         meetings.append(_Meeting(anchor, confirmed=True))
@@ -167,6 +170,10 @@ def build_calendar(
     anchors = anchors or {}
     meetings: dict[str, list[_Meeting]] = {}
 
+    def _per_year(code: str) -> int:
+        rule = by_code[code]
+        return rule.meetings_per_year or (_per_year(rule.relative_to) if rule.relative_to else 0)
+
     def resolve(code: str) -> list[_Meeting]:
         if code in meetings:
             return meetings[code]
@@ -179,7 +186,9 @@ def build_calendar(
                 computed.append(_Meeting(day))
         else:
             computed = _periodic(rule, start, end)
-        result = _apply_anchors(computed, list(anchors.get(code, [])))
+        per_year = _per_year(code)
+        tolerance = 365 // (2 * per_year) if per_year else 0
+        result = _apply_anchors(computed, list(anchors.get(code, [])), tolerance)
         meetings[code] = [m for m in result if start <= m.date <= end or m.confirmed]
         return meetings[code]
 

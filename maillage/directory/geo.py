@@ -16,10 +16,13 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
     """(south, west, north, east) of a box that contains the circle of `radius_km`."""
-    dlat = radius_km / KM_PER_DEGREE_LAT
-    cos_lat = max(math.cos(math.radians(lat)), 0.01)
-    dlon = radius_km / (KM_PER_DEGREE_LAT * cos_lat)
-    return lat - dlat, lon - dlon, lat + dlat, lon + dlon
+    angle = radius_km / EARTH_RADIUS_KM  # angular radius, in radians
+    dlat = math.degrees(angle)
+    ratio = math.sin(angle) / max(math.cos(math.radians(lat)), 1e-9)
+    # widest longitude of a spherical cap: asin(sin(r) / cos(lat)); a pole inside → all
+    dlon = 180.0 if ratio >= 1 else math.degrees(math.asin(ratio))
+    margin = 1e-7  # degrees (about 1 cm): float rounding never drops a point on the circle
+    return lat - dlat - margin, lon - dlon - margin, lat + dlat + margin, lon + dlon + margin
 
 
 def offset(lat: float, lon: float, seed: int, max_km: float = 0.8) -> tuple[float, float]:

@@ -5,9 +5,20 @@ then the exact haversine distance in Python and a sort by distance.
 """
 
 import datetime
+import math
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 
 from maillage.directory.enums import EAJE_KINDS, AtypicalHours, StructureKind
 from maillage.directory.geo import bounding_box, haversine_km
@@ -17,12 +28,15 @@ from maillage.directory.models import (
     ChildminderAvailability,
     Structure,
 )
+from maillage.territories.models import Commune
 
 CHILDMINDER = "assistant_maternel"  # pseudo-kind: assistants maternels
 EAJE = "eaje"  # pseudo-kind: every EAJE kind
 MAX_RADIUS_KM = 100
 DEFAULT_RADIUS_KM = 10
-MAX_RESULTS = 300
+MAX_RESULTS = 100
+# the columns of the communes a result list needs (never the contour, which weighs kilobytes)
+COMMUNE_FIELDS = ("id", "insee_code", "name", "latitude", "longitude", "postal_codes")
 
 
 def age_in_months(birth_date: datetime.date, on: datetime.date) -> int:
@@ -47,6 +61,7 @@ class SearchCriteria:
     atypical: list[str] = field(default_factory=list)  # AtypicalHours values
     inclusion: bool = False
     only_available: bool = True  # childminders: only those with a current declaration
+    structures_only: bool = False  # the API lists structures only
     on: datetime.date | None = None
 
     @property
@@ -61,10 +76,12 @@ class SearchCriteria:
 
     @property
     def wants_structures(self) -> bool:
-        return not self.kinds or bool(self.structure_kinds)
+        return self.structures_only or not self.kinds or bool(self.structure_kinds)
 
     @property
     def wants_childminders(self) -> bool:
+        if self.structures_only:
+            return False
         return not self.kinds or CHILDMINDER in self.kinds
 
 
@@ -73,6 +90,7 @@ class Hit:
     obj: object
     distance_km: float | None
     availability: object | None = None  # ChildminderAvailability for childminders
+    admits_family: bool = True  # False: reserved to families of other communes
 
     @property
     def is_childminder(self) -> bool:
@@ -115,15 +133,52 @@ def _centre(criteria: SearchCriteria):
 
 
 def _located(qs, criteria: SearchCriteria, centre):
+    """Without a known centre, the commune's own rows; with one, no filter here (the bounding
+    box is applied by `_nearest`)."""
+    if centre is None and criteria.commune is not None:
+        return qs.filter(commune=criteria.commune)
+    return qs
+
+
+def _planar_order(qs, centre):
+    k = math.cos(math.radians(centre[0]))
+    dlat = F("latitude") - Value(centre[0])
+    dlon = (F("longitude") - Value(centre[1])) * Value(k)
+    squared = ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+    return qs.alias(_planar=squared).order_by("_planar", "pk")
+
+
+def _nearest(qs, centre, radius_km: float, limit: int) -> list[tuple[float | None, object]]:
+    """The `limit` nearest rows within `radius_km`, as (distance, object), nearest first.
+
+    Bounding box on the indexed columns, planar order and LIMIT in SQL, exact haversine
+    distance in Python. The box grows from 3 km (×3 each round) so that a dense area never
+    sorts tens of thousands of rows: once `limit` rows lie within the current radius, nothing
+    farther can be nearer. Rounds read (id, latitude, longitude) only; the objects are read
+    once, at the end.
+    """
     if centre is None:
-        if criteria.commune is not None:
-            return qs.filter(commune=criteria.commune)
-        return qs
-    return qs.in_bbox(*bounding_box(centre[0], centre[1], criteria.radius_km))
+        order = "name" if qs.model is Structure else "last_name"
+        return [(None, obj) for obj in qs.order_by(order, "pk")[:limit]]
+    radius = min(radius_km, 3.0)
+    while True:
+        box = qs.in_bbox(*bounding_box(centre[0], centre[1], radius))
+        rows = []
+        for pk, lat, lon in _planar_order(box, centre).values_list("pk", "latitude", "longitude")[
+            :limit
+        ]:
+            d = haversine_km(centre[0], centre[1], lat, lon)
+            if d <= radius:
+                rows.append((d, pk))
+        if len(rows) >= limit or radius >= radius_km:
+            break
+        radius = min(radius_km, radius * 3)
+    objects = qs.model.objects.in_bulk([pk for _, pk in rows])
+    return sorted(((d, objects[pk]) for d, pk in rows), key=lambda pair: (pair[0], pair[1].pk))
 
 
 def _structures(criteria: SearchCriteria, centre):
-    qs = _located(Structure.objects.active(), criteria, centre).select_related("commune")
+    qs = _located(Structure.objects.active(), criteria, centre)
     kinds = criteria.structure_kinds
     if kinds:
         qs = qs.of_kinds(kinds)
@@ -166,7 +221,7 @@ def _covers(availability, criteria: SearchCriteria) -> bool:
 
 
 def _childminders(criteria: SearchCriteria, centre, on: datetime.date):
-    qs = _located(Childminder.objects.active(), criteria, centre).select_related("commune")
+    qs = _located(Childminder.objects.active(), criteria, centre)
     if criteria.age_months is not None:
         qs = qs.for_age(criteria.age_months)
     flags = {
@@ -183,15 +238,26 @@ def _childminders(criteria: SearchCriteria, centre, on: datetime.date):
     if criteria.inclusion:
         qs = qs.filter(inclusion_adapted=True)
     since = on - datetime.timedelta(days=AVAILABILITY_FRESHNESS_DAYS)
-    if criteria.only_available:
-        recent = ChildminderAvailability.objects.filter(declared_on__gte=since, places__gt=0)
-        qs = qs.filter(pk__in=recent.values("childminder_id"))
-    return qs.prefetch_related(
-        Prefetch(
-            "availabilities",
-            queryset=ChildminderAvailability.objects.filter(declared_on__gte=since),
-        )
+    needs_check = (
+        criteria.only_available
+        or criteria.days_mask
+        or criteria.needs_from is not None
+        or criteria.needs_until is not None
     )
+    if needs_check:
+        # SQL prefilter: a recent declaration that covers the need (the latest declaration is
+        # checked in Python afterwards)
+        recent = ChildminderAvailability.objects.filter(declared_on__gte=since, places__gt=0)
+        if criteria.needs_from is not None:
+            recent = recent.filter(starts_at__lte=criteria.needs_from)
+        if criteria.needs_until is not None:
+            recent = recent.filter(ends_at__gte=criteria.needs_until)
+        if criteria.days_mask:
+            recent = recent.alias(_days_ok=F("days").bitand(criteria.days_mask)).filter(
+                _days_ok=criteria.days_mask
+            )
+        qs = qs.filter(Exists(recent.filter(childminder=OuterRef("pk"))))
+    return qs
 
 
 def search(criteria: SearchCriteria) -> SearchResult:
@@ -200,18 +266,21 @@ def search(criteria: SearchCriteria) -> SearchResult:
     radius = min(max(float(criteria.radius_km), 0.0), MAX_RADIUS_KM)
     criteria.radius_km = radius
     hits: list[Hit] = []
-
-    def distance(obj):
-        if centre is None or obj.latitude is None or obj.longitude is None:
-            return None
-        return haversine_km(centre[0], centre[1], obj.latitude, obj.longitude)
-
+    limit = MAX_RESULTS + 1
+    truncated = False
     if criteria.wants_structures:
-        for structure in _structures(criteria, centre):
-            d = distance(structure)
-            if centre is not None and (d is None or d > radius):
-                continue
-            hits.append(Hit(structure, d))
+        rows = _nearest(_structures(criteria, centre), centre, radius, limit)
+        truncated |= len(rows) >= limit
+        admitted: dict[int, list[int]] = {}
+        through = Structure.admitted_communes.through.objects.filter(
+            structure_id__in=[structure.pk for _, structure in rows]
+        )
+        for structure_id, commune_id in through.values_list("structure_id", "commune_id"):
+            admitted.setdefault(structure_id, []).append(commune_id)
+        for d, structure in rows:
+            codes = admitted.get(structure.pk)
+            admits = not codes or criteria.commune is None or criteria.commune.pk in codes
+            hits.append(Hit(structure, d, admits_family=admits))
     if criteria.wants_childminders:
         needs_check = (
             criteria.only_available
@@ -219,22 +288,33 @@ def search(criteria: SearchCriteria) -> SearchResult:
             or criteria.needs_from is not None
             or criteria.needs_until is not None
         )
-        for childminder in _childminders(criteria, centre, on):
-            d = distance(childminder)
-            if centre is not None and (d is None or d > radius):
-                continue
+        rows = _nearest(_childminders(criteria, centre, on), centre, radius, limit)
+        truncated |= len(rows) >= limit
+        since = on - datetime.timedelta(days=AVAILABILITY_FRESHNESS_DAYS)
+        prefetch_related_objects(
+            [childminder for _, childminder in rows],
+            Prefetch(
+                "availabilities",
+                queryset=ChildminderAvailability.objects.filter(declared_on__gte=since),
+            ),
+        )
+        for d, childminder in rows:
             availability = childminder.current_availability(on)
             if needs_check and not _covers(availability, criteria):
                 continue
             hits.append(Hit(childminder, d, availability))
+    # one query for the communes of all hits (deduplicated), light columns only
+    communes = Commune.objects.only(*COMMUNE_FIELDS).in_bulk({h.obj.commune_id for h in hits})
+    for hit in hits:
+        hit.obj.commune = communes[hit.obj.commune_id]
     hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, str(h.obj)))
-    truncated = len(hits) > MAX_RESULTS
+    truncated |= len(hits) > MAX_RESULTS
     return SearchResult(hits[:MAX_RESULTS], centre, radius, truncated)
 
 
 def helpers_for(commune) -> list[Structure]:
     """« Qui peut m'aider ? » — the relais petite enfance serving the family's commune (in it,
-    or admitting its families), else the nearest within 30 km; and the PMI of the commune."""
+    or admitting its families), else the two nearest within 30 km."""
     rpe = Structure.objects.active().filter(kind=StructureKind.RPE).select_related("commune")
     own = list(
         rpe.filter(Q(commune=commune) | Q(admitted_communes=commune)).distinct().order_by("name")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, TextIO
 
 
 def canonical_bytes(data: Any) -> bytes:
@@ -21,6 +21,16 @@ def sha256_of(data: Any) -> str:
     return hashlib.sha256(canonical_bytes(data)).hexdigest()
 
 
+OUTPUT_OPTIONS = {"sort_keys": True, "indent": 1, "ensure_ascii": False, "allow_nan": False}
+
+
 def dumps_output(data: Any) -> str:
     """The engine's own output: sorted keys and a fixed indentation, so runs diff cleanly."""
-    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(data, **OUTPUT_OPTIONS) + "\n"
+
+
+def dump_output(data: Any, stream: TextIO) -> None:
+    """Same bytes as `dumps_output`, written piece by piece: a département's result is tens
+    of megabytes, which need not be held twice in memory."""
+    json.dump(data, stream, **OUTPUT_OPTIONS)
+    stream.write("\n")

@@ -121,7 +121,9 @@ class Checker:
             sid = assignment[cid]
             if cid not in instance.child_by_id:
                 self.violations.append(
-                    Violation("unknown_child", f"enfant « {cid} » inconnu de l'instance.", child=cid)
+                    Violation(
+                        "unknown_child", f"enfant « {cid} » inconnu de l'instance.", child=cid
+                    )
                 )
                 continue
             if sid is None:
@@ -189,7 +191,8 @@ class Checker:
                 self.violations.append(
                     Violation(
                         "not_wished",
-                        f"enfant « {child.id} » placé à « {sid} », qui ne figure pas dans ses vœux.",
+                        f"enfant « {child.id} » placé à « {sid} », qui ne figure pas dans"
+                        " ses vœux.",
                         child=child.id,
                         structure=sid,
                     )
@@ -286,8 +289,12 @@ class Checker:
                 if key is None:
                     acceptable = False
                     continue
-                members.append(Member(key, eligible(structure, group, instance.child_by_id[cid]), cid))
-            reserved, general = choose(structure.places(group), structure.reserves.get(group), members)
+                members.append(
+                    Member(key, eligible(structure, group, instance.child_by_id[cid]), cid)
+                )
+            reserved, general = choose(
+                structure.places(group), structure.reserves.get(group), members
+            )
             chosen = {m.ref for m in reserved} | {m.ref for m in general}
             if not acceptable or any(cid not in chosen for cid in cids):
                 refusals.append((sid, group, reserved, general))

@@ -56,7 +56,11 @@ def choose(
 
 
 def would_choose(
-    places: int, reserve: Reserve | None, above: int, eligible_above: int, eligible_total: int,
+    places: int,
+    reserve: Reserve | None,
+    above: int,
+    eligible_above: int,
+    eligible_total: int,
     eligible: bool,
 ) -> bool:
     """Whether a child is chosen from the held children plus itself, from counts alone.

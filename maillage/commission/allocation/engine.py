@@ -34,6 +34,11 @@ ProgressFn = Callable[[str, int, int], None]
 
 FULL_SCAN = 2
 FAMILY_SCAN = 1
+# How many times repairs may move the same agent up. Where no stable assignment exists the
+# repairs cycle (a family and a child chasing each other); this cap ends such cycles early
+# while leaving ample room for real instances (no agent moved up more than once on the
+# generated medium and large commissions that have a stable assignment).
+REENTRY_CAP = 20
 
 
 class Engine:
@@ -52,19 +57,22 @@ class Engine:
         self.big = len(problem.children) + 1
         self.res: list[list[int]] = [[] for _ in range(n_m)]
         self.gen: list[list[int]] = [[] for _ in range(n_m)]
-        self.general_places = [
-            problem.places[m] - problem.reserved[m] for m in range(n_m)
-        ]
+        self.general_places = [problem.places[m] - problem.reserved[m] for m in range(n_m)]
         self._eligible: dict[int, set[int]] = {}
         self.held = [-1] * n_a
         self.pointer = [0] * n_a
         self.queue = deque(range(n_a) if order is None else order)
         self.dirty: list[int] = []
         self.dirty_level = bytearray(n_m)
-        self.has_family = [bool(e) for e in problem.family_entries]
+        if any(agent.family for agent in problem.agents):
+            self.has_family = [bool(e) for e in problem.family_entries]
+        else:
+            self.has_family = [False] * n_m
+        self.reentries = [0] * n_a
         self.steps = 0
         self.max_steps = max_steps if max_steps is not None else 50 * (n_m + n_a) + 1000
         self.exhausted_budget = False
+        self.capped = False
         self.progress = progress
 
     # -- one market ----------------------------------------------------------------------
@@ -283,17 +291,23 @@ class Engine:
         """After a withdrawal: let every applicant that now blocks with market m move there."""
         entries = self.p.market_entries[m] if level == FULL_SCAN else self.p.family_entries[m]
         agents = self.p.agents
+        reentries = self.reentries
         for k, a, j, e in entries:
             current = self.held[a]
             if current < 0:
                 current = len(agents[a].options)
             if j >= current:
                 continue
+            if reentries[a] >= REENTRY_CAP:
+                self.capped = True
+                continue
             if agents[a].family:
-                if self.family_accepts(a, j):
-                    self.move(a, j)
-            elif self.accepts(m, k, e):
-                self.move(a, j)
+                if not self.family_accepts(a, j):
+                    continue
+            elif not self.accepts(m, k, e):
+                continue
+            reentries[a] += 1
+            self.move(a, j)
 
     def run(self) -> Engine:
         queue = self.queue
@@ -318,7 +332,7 @@ class Engine:
             self.steps += 1
             self.scan(m, level)
             if self.progress is not None and self.steps % 5000 == 0:
-                self.progress("réparation", self.steps, self.max_steps)
+                self.progress("réparations", self.steps, 0)
         return self
 
     # -- result --------------------------------------------------------------------------

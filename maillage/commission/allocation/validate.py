@@ -8,6 +8,7 @@ instead of discovering problems one traceback at a time.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,6 +61,7 @@ CHILD_KEYS = {
 FAMILY_KEYS = {"id", "children", "joint_wishes"}
 
 MAX_SHOWN = 8
+MAX_SCORE = 1_000_000_000
 
 
 class InvalidInstance(ValueError):
@@ -125,13 +127,20 @@ def _ref(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_score(value: Any) -> bool:
+    # Bounded so that scores stay exact once ranked as floating-point numbers.
+    return _is_number(value) and abs(value) <= MAX_SCORE
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _doubles(values: list[str]) -> list[str]:
+    return sorted(v for v, n in Counter(values).items() if n > 1)
 
 
 def _listing(values: list[str]) -> str:
@@ -160,7 +169,9 @@ class _Reader:
     def optional_text(self, where: str, obj: dict, key: str) -> str | None:
         value = obj.get(key)
         if value is not None and not isinstance(value, str):
-            self.error(where, f"champ « {key} » : attendu un texte ou null, trouvé {_type_name(value)}.")
+            self.error(
+                where, f"champ « {key} » : attendu un texte ou null, trouvé {_type_name(value)}."
+            )
             return None
         return value
 
@@ -181,7 +192,9 @@ class _Reader:
         value = obj.get("id")
         if not isinstance(value, str) or not value.strip():
             self.error(
-                where, f"champ « id » : attendu un identifiant texte non vide, trouvé {_type_name(value)}."
+                where,
+                "champ « id » : attendu un identifiant texte non vide, trouvé"
+                f" {_type_name(value)}.",
             )
             return None
         if value in seen:
@@ -200,7 +213,8 @@ class _Reader:
         if data.get("format") != FORMAT_NAME:
             self.error(
                 "document",
-                f"champ « format » : attendu « {FORMAT_NAME} », trouvé {_type_name(data.get('format'))}.",
+                f"champ « format » : attendu « {FORMAT_NAME} »,"
+                f" trouvé {_type_name(data.get('format'))}.",
             )
         version = data.get("version")
         if not (_is_int(version) and version == FORMAT_VERSION):
@@ -225,14 +239,16 @@ class _Reader:
         for key in ("structures", "children"):
             if not isinstance(data.get(key), list):
                 self.error(
-                    "document", f"champ « {key} » : attendu une liste, trouvé {_type_name(data.get(key))}."
+                    "document",
+                    f"champ « {key} » : attendu une liste, trouvé {_type_name(data.get(key))}.",
                 )
         families_raw = data.get("families", [])
         if families_raw is None:
             families_raw = []
         if not isinstance(families_raw, list):
             self.error(
-                "document", f"champ « families » : attendu une liste, trouvé {_type_name(families_raw)}."
+                "document",
+                f"champ « families » : attendu une liste, trouvé {_type_name(families_raw)}.",
             )
             families_raw = []
         if groups is None or not isinstance(data.get("structures"), list):
@@ -264,16 +280,19 @@ class _Reader:
             self.error(
                 where,
                 "champ « age_groups » : attendu une liste non vide de groupes d'âge"
-                f" (par exemple [\"bebe\", \"moyen\", \"grand\"]), trouvé {_type_name(value)}.",
+                f' (par exemple ["bebe", "moyen", "grand"]), trouvé {_type_name(value)}.',
             )
             return None
         ok = True
         for i, group in enumerate(value):
             if not isinstance(group, str) or not group.strip():
-                self.error(where, f"age_groups[{i}] : attendu un nom texte non vide, trouvé {_type_name(group)}.")
+                self.error(
+                    where,
+                    f"age_groups[{i}] : attendu un nom texte non vide, trouvé {_type_name(group)}.",
+                )
                 ok = False
         if ok and len(set(value)) != len(value):
-            doubles = sorted({g for g in value if value.count(g) > 1})
+            doubles = _doubles(value)
             self.error(where, f"champ « age_groups » : groupe(s) en double : {', '.join(doubles)}.")
             ok = False
         return list(value) if ok else None
@@ -363,7 +382,9 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, list):
-            self.error(where, f"champ « reserved » : attendu une liste, trouvé {_type_name(value)}.")
+            self.error(
+                where, f"champ « reserved » : attendu une liste, trouvé {_type_name(value)}."
+            )
             return {}
         reserves: dict[str, Reserve] = {}
         for i, raw in enumerate(value):
@@ -393,7 +414,9 @@ class _Reader:
                 ok = False
             if not (_is_int(places) and places >= 0):
                 self.error(
-                    here, f"champ « places » : attendu un nombre entier ≥ 0, trouvé {_type_name(places)}."
+                    here,
+                    "champ « places » : attendu un nombre entier ≥ 0, trouvé"
+                    f" {_type_name(places)}.",
                 )
                 ok = False
             elif group in groups and places > capacity.get(group, 0):
@@ -445,11 +468,12 @@ class _Reader:
                 where,
                 f"champ « priority_order » : enfant(s) inconnu(s) : {_listing(unknown)}.",
             )
-        doubles = sorted({v for v in value if value.count(v) > 1}) if len(set(value)) < len(value) else []
+        doubles = _doubles(value)
         if doubles:
             self.error(
                 where,
-                "champ « priority_order » : un classement strict cite chaque enfant une seule fois ;"
+                "champ « priority_order » : un classement strict cite chaque enfant une seule"
+                " fois ;"
                 f" en double : {_listing(doubles)}.",
             )
         return tuple(value)
@@ -480,7 +504,10 @@ class _Reader:
                 continue
             ok = True
             if len(members) < 2:
-                self.error(where, f"champ « children » : au moins 2 enfants attendus, {len(members)} trouvé(s).")
+                self.error(
+                    where,
+                    f"champ « children » : au moins 2 enfants attendus, {len(members)} trouvé(s).",
+                )
                 ok = False
             if len(set(members)) != len(members):
                 self.error(where, "champ « children » : un enfant est cité deux fois.")
@@ -492,7 +519,8 @@ class _Reader:
                 elif member in member_of:
                     self.error(
                         where,
-                        f"l'enfant « {member} » appartient déjà à la famille « {member_of[member]} » ;"
+                        f"l'enfant « {member} » appartient déjà à la famille"
+                        f" « {member_of[member]} » ;"
                         " un enfant appartient à une seule famille.",
                     )
                     ok = False
@@ -512,7 +540,8 @@ class _Reader:
             self.error(
                 where,
                 "champ « joint_wishes » : attendu une liste non vide d'options (une structure ou"
-                f" null par enfant), ou null pour des demandes indépendantes ; trouvé {_type_name(value)}.",
+                " null par enfant), ou null pour des demandes indépendantes ; trouvé"
+                f" {_type_name(value)}.",
             )
             return None
         options: list[tuple[str | None, ...]] = []
@@ -523,7 +552,11 @@ class _Reader:
                     here,
                     f"attendu une liste de {size} éléments (une structure ou null par enfant, dans"
                     f" l'ordre de « children »), trouvé {_type_name(option)}"
-                    + (f" de {len(option)} éléments" if isinstance(option, list) else "")
+                    + (
+                        f" de {len(option)} élément{'s' if len(option) > 1 else ''}"
+                        if isinstance(option, list)
+                        else ""
+                    )
                     + ".",
                 )
                 continue
@@ -563,10 +596,11 @@ class _Reader:
             points = raw.get("points", 0)
             if points is None:
                 points = 0
-            if not _is_number(points):
+            if not _is_score(points):
                 self.error(
                     where,
-                    f"champ « points » : attendu un nombre (score de la grille publiée), trouvé {_type_name(points)}.",
+                    "champ « points » : attendu un nombre (score de la grille publiée), au plus"
+                    f" un milliard en valeur absolue, trouvé {_type_name(points)}.",
                 )
                 points = 0
             bonus = self.bonus(where, raw.get("bonus"), structures)
@@ -593,7 +627,9 @@ class _Reader:
             family = family_of.get(cid)
             declared = raw.get("family")
             if declared is not None and not isinstance(declared, str):
-                self.error(where, f"champ « family » : attendu un texte, trouvé {_type_name(declared)}.")
+                self.error(
+                    where, f"champ « family » : attendu un texte, trouvé {_type_name(declared)}."
+                )
                 declared = None
             if declared is not None and family is not None and declared != family.id:
                 self.error(
@@ -611,7 +647,8 @@ class _Reader:
                     self.error(
                         where,
                         "champ « wishes » manquant : attendu la liste ordonnée des structures"
-                        " demandées (seuls les enfants d'une famille à vœux communs peuvent l'omettre).",
+                        " demandées (seuls les enfants d'une famille à vœux communs peuvent"
+                        " l'omettre).",
                     )
                     wishes = ()
             else:
@@ -647,9 +684,11 @@ class _Reader:
         for sid, extra in value.items():
             if sid not in structures:
                 self.error(where, f"champ « bonus » : structure « {sid} » inconnue.")
-            elif not _is_number(extra):
+            elif not _is_score(extra):
                 self.error(
-                    where, f"champ « bonus.{sid} » : attendu un nombre de points, trouvé {_type_name(extra)}."
+                    where,
+                    f"champ « bonus.{sid} » : attendu un nombre de points, au plus un"
+                    f" milliard en valeur absolue, trouvé {_type_name(extra)}.",
                 )
             else:
                 bonus[sid] = extra
@@ -661,7 +700,7 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
             self.error(
                 where,
-                "champ « tags » : attendu une liste d'étiquettes texte (par exemple [\"avip\"]),"
+                'champ « tags » : attendu une liste d\'étiquettes texte (par exemple ["avip"]),'
                 f" trouvé {_type_name(value)}.",
             )
             return ()
@@ -678,11 +717,13 @@ class _Reader:
         ok = True
         for i, sid in enumerate(value):
             if not isinstance(sid, str) or sid not in structures:
-                self.error(where, f"champ « wishes », vœu n°{i + 1} : structure {_ref(sid)} inconnue.")
+                self.error(
+                    where, f"champ « wishes », vœu n°{i + 1} : structure {_ref(sid)} inconnue."
+                )
                 ok = False
         texts = [s for s in value if isinstance(s, str)]
         if len(set(texts)) != len(texts):
-            doubles = sorted({s for s in texts if texts.count(s) > 1})
+            doubles = _doubles(texts)
             self.error(
                 where,
                 f"champ « wishes » : structure(s) demandée(s) deux fois : {', '.join(doubles)} ;"

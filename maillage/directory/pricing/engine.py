@@ -29,6 +29,33 @@ class ParameterValue:
     source_url: str = ""
     verified: bool = True
 
+    @property
+    def period_label(self) -> str:
+        """« du 01/09/2025 » or « du 01/01/2023 au 31/12/2023 »."""
+
+        def fr(iso: str) -> str:
+            return "/".join(reversed(iso.split("-"))) if iso else ""
+
+        text = f"du {fr(self.valid_from)}"
+        return f"{text} au {fr(self.valid_until)}" if self.valid_until else text
+
+    @property
+    def value_label(self) -> str:
+        if isinstance(self.value, list):  # a rate table [[from_children, rate], …]
+            rows = sorted((int(start), str(rate)) for start, rate in self.value)
+            parts = []
+            for i, (start, rate) in enumerate(rows):
+                end = rows[i + 1][0] - 1 if i + 1 < len(rows) else None
+                if end is None:
+                    who = f"{start} enfant{'s' if start > 1 else ''} et plus"
+                elif end > start:
+                    who = f"{start} à {end} enfants"
+                else:
+                    who = f"{start} enfant{'s' if start > 1 else ''}"
+                parts.append(f"{who} : {rate.replace('.', ',')} %")
+            return " · ".join(parts)
+        return f"{str(self.value).replace('.', ',')} {self.unit}".strip()
+
     def as_dict(self) -> dict:
         return {
             "key": self.key,

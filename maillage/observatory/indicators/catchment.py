@@ -10,7 +10,7 @@ reported as `unreached_places`.
 
 Neighbours are found on a 3-D grid of unit-sphere coordinates whose cell is the chord of the
 radius, so each point only meets the 27 cells around it (no all-pairs matrix), then distances are
-exact great-circle (haversine) distances.
+exact great-circle distances (computed from the chord, equal to the haversine formula).
 """
 
 from dataclasses import dataclass
@@ -87,6 +87,9 @@ def neighbour_pairs(
     order = np.argsort(d_keys, kind="stable")
     sorted_keys = d_keys[order]
     s_cells = cells(s_xyz)
+    # sorted queries make the binary searches cache-friendly
+    s_order = np.argsort(encode(s_cells), kind="stable")
+    s_cells = s_cells[s_order]
     sup_parts, dem_parts = [], []
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
@@ -98,7 +101,7 @@ def neighbour_pairs(
                 total = int(counts.sum())
                 if total == 0:
                     continue
-                sup = np.repeat(np.arange(len(keys)), counts)
+                sup = np.repeat(s_order, counts)
                 offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
                 dem = order[np.repeat(start, counts) + offsets]
                 sup_parts.append(sup)
@@ -108,14 +111,16 @@ def neighbour_pairs(
         return empty, empty, np.zeros(0)
     sup = np.concatenate(sup_parts)
     dem = np.concatenate(dem_parts)
-    dist = haversine_km(
-        np.asarray(supply_lat, float)[sup],
-        np.asarray(supply_lon, float)[sup],
-        np.asarray(demand_lat, float)[dem],
-        np.asarray(demand_lon, float)[dem],
-    )
-    keep = dist <= radius_km
-    return sup[keep], dem[keep], dist[keep]
+    # exact great-circle distance from the chord between unit vectors (same as haversine)
+    chord2 = np.zeros(len(sup))
+    for axis in range(3):
+        delta = s_xyz[sup, axis] - d_xyz[dem, axis]
+        chord2 += delta * delta
+    keep = chord2 <= chord * chord * (1 + 1e-12)
+    sup, dem = sup[keep], dem[keep]
+    dist = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.sqrt(chord2[keep]) / 2, 1.0))
+    inside = dist <= radius_km
+    return sup[inside], dem[inside], dist[inside]
 
 
 def two_step_fca(

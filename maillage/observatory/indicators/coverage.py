@@ -9,6 +9,8 @@ divide afterwards — never an average of communal rates.
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # Order of display; values are the English codes used in the API.
 MODES = ("eaje", "assistants_maternels", "garde_a_domicile", "prescolarisation")
 
@@ -86,26 +88,80 @@ def aggregate(
 ) -> dict[str, AreaCoverage]:
     """Sum places and children per key (all rows under "total" when `key` is None)."""
     modes = tuple(modes)
-    buckets: dict[str, list[CommuneCoverage]] = {}
+    # one pass: per key, [children sum, known children, rows, incomplete, codes, places per mode]
+    acc: dict[str, list] = {}
     for row in rows:
-        buckets.setdefault("total" if key is None else key(row), []).append(row)
+        name = "total" if key is None else key(row)
+        bucket = acc.get(name)
+        if bucket is None:
+            bucket = acc[name] = [0.0, 0, 0, False, [], [None] * len(modes)]
+        if row.children_under_3 is not None:
+            bucket[0] += row.children_under_3
+            bucket[1] += 1
+        bucket[2] += 1
+        bucket[3] = bucket[3] or bool(row.missing_modes)
+        bucket[4].append(row.code)
+        sums = bucket[5]
+        for i, mode in enumerate(modes):
+            value = row.places.get(mode)
+            if value is not None:
+                sums[i] = value if sums[i] is None else sums[i] + value
     result = {}
-    for name, items in buckets.items():
-        known_children = [r.children_under_3 for r in items if r.children_under_3 is not None]
-        children = float(sum(known_children)) if known_children else None
-        places: dict[str, float | None] = {}
-        for mode in modes:
-            values = [r.places[mode] for r in items if r.places.get(mode) is not None]
-            places[mode] = float(sum(values)) if values else None
+    for name, (child_sum, known, count, missing, codes, sums) in acc.items():
+        children = float(child_sum) if known else None
+        places = {
+            mode: (None if v is None else float(v)) for mode, v in zip(modes, sums, strict=True)
+        }
         total = float(sum(v for v in places.values() if v is not None))
         result[name] = AreaCoverage(
             key=name,
-            communes=tuple(r.code for r in items),
+            communes=tuple(codes),
             children_under_3=children,
             places=places,
             rates={mode: rate(places[mode], children) for mode in modes},
             total_places=total,
             rate=rate(total, children),
-            incomplete=len(known_children) < len(items) or any(r.missing_modes for r in items),
+            incomplete=known < count or missing,
         )
+    return result
+
+
+def coverage_arrays(
+    children: np.ndarray,
+    places: Mapping[str, np.ndarray],
+    groups: Mapping[str, np.ndarray] | None = None,
+) -> dict:
+    """The same formula on numpy arrays, for national-scale recomputation.
+
+    `children`: children under 3 per commune (NaN = unknown); `places`: mode → places per
+    commune (NaN = unknown); `groups`: name → integer group index per commune (EPCI,
+    département…). Returns rates per commune and, per grouping, sums and rates per group
+    (places and children summed first, then divided).
+    """
+    groups = groups or {}
+    children = np.asarray(children, dtype=float)
+    known = {mode: np.nan_to_num(np.asarray(v, dtype=float)) for mode, v in places.items()}
+    total = sum(known.values()) if known else np.zeros_like(children)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = children > 0
+        result = {
+            "rate": np.where(valid, total / np.where(valid, children, 1) * 100, np.nan),
+            "rates": {
+                mode: np.where(valid, v / np.where(valid, children, 1) * 100, np.nan)
+                for mode, v in known.items()
+            },
+            "groups": {},
+        }
+        kids = np.nan_to_num(children)
+        for name, index in groups.items():
+            index = np.asarray(index)
+            size = int(index.max()) + 1 if len(index) else 0
+            child_sum = np.bincount(index, weights=kids, minlength=size)
+            place_sum = np.bincount(index, weights=total, minlength=size)
+            ok = child_sum > 0
+            result["groups"][name] = {
+                "children_under_3": child_sum,
+                "places": place_sum,
+                "rate": np.where(ok, place_sum / np.where(ok, child_sum, 1) * 100, np.nan),
+            }
     return result

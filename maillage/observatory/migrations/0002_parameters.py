@@ -75,7 +75,7 @@ def reference(key, year, rate, label, source_label, source_url, modes=None, veri
         "valid_from": datetime.date(year, 12, 31),
         "label": label,
         "value": {"rate": rate, "year": year, **({"modes": modes} if modes else {})},
-        "unit": "places pour 100 enfants de moins de 3 ans",
+        "unit": "places pour 100 enfants < 3 ans",
         "source_label": source_label,
         "source_url": source_url,
         "verified": verified,

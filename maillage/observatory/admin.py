@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from maillage.observatory.models import DiagnosticComment, DiagnosticEdition, Figure
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    list_display = [
+        "indicator",
+        "commune",
+        "territory",
+        "period",
+        "value",
+        "method",
+        "source_label",
+    ]
+    list_filter = ["indicator", "method", "period"]
+    search_fields = ["commune__name", "commune__insee_code", "territory__name", "source_label"]
+    autocomplete_fields = ["commune"]
+    raw_id_fields = ["territory"]
+
+
+@admin.register(DiagnosticComment)
+class DiagnosticCommentAdmin(admin.ModelAdmin):
+    list_display = ["territory", "section", "updated_by", "updated_at"]
+    list_filter = ["section"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(DiagnosticEdition)
+class DiagnosticEditionAdmin(admin.ModelAdmin):
+    list_display = ["territory", "number", "status", "progress", "created_by", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "territory",
+        "number",
+        "status",
+        "progress",
+        "step",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+        "snapshot",
+        "snapshot_hash",
+    ]
+    exclude = ["html", "pdf"]
+
+    def has_add_permission(self, request):
+        return False

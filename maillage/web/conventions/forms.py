@@ -1,0 +1,354 @@
+import datetime
+
+from django import forms
+
+from maillage.conventions.enums import ActionStatus
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+class BootstrapMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+            elif isinstance(widget, (forms.CheckboxSelectMultiple, forms.CheckboxInput)):
+                continue
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class PlanFilterForm(BootstrapMixin, forms.Form):
+    axe = forms.ChoiceField(label="Axe", required=False)
+    etat = forms.ChoiceField(
+        label="État", required=False, choices=[("", "Tous")] + list(ActionStatus.choices)
+    )
+    pilote = forms.ChoiceField(label="Pilote", required=False)
+    commune = forms.ChoiceField(label="Commune", required=False)
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["axe"].choices = [("", "Tous")] + [
+            (a.code, f"Axe {a.code} — {a.title[:60]}") for a in convention.axes.all()
+        ]
+        self.fields["pilote"].choices = [("", "Tous")] + [
+            (p.organisation.slug, p.organisation.name)
+            for p in convention.parties.select_related("organisation")
+        ]
+        self.fields["commune"].choices = [("", "Toutes")] + [
+            (c.insee_code, c.name) for c in convention.territory.communes.order_by("name")
+        ]
+
+
+class ActionProgressForm(BootstrapMixin, forms.Form):
+    status = forms.ChoiceField(label="État", choices=ActionStatus.choices)
+    progress = forms.IntegerField(
+        label="Avancement (%)",
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "invalid": "Saisissez un nombre entier entre 0 et 100.",
+            "min_value": "L'avancement ne peut pas être négatif.",
+            "max_value": "L'avancement ne peut pas dépasser 100 %%.",
+            "required": "Indiquez l'avancement, de 0 à 100 %.",
+        },
+    )
+
+
+class MeasurementForm(BootstrapMixin, forms.Form):
+    value = forms.DecimalField(
+        label="Valeur",
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "invalid": "Saisissez un nombre (par exemple 12 ou 12,5).",
+            "required": "Saisissez la valeur mesurée.",
+        },
+    )
+    on = forms.DateField(
+        label="Date de la mesure",
+        widget=DATE_WIDGET,
+        error_messages={
+            "invalid": "Saisissez une date valide (jj/mm/aaaa).",
+            "required": "Indiquez la date de la mesure.",
+        },
+    )
+    source = forms.CharField(label="Source", max_length=300, required=False)
+    comment = forms.CharField(
+        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > datetime.date.today():
+            raise forms.ValidationError("La date de la mesure ne peut pas être dans le futur.")
+        return on
+
+
+class TransitionForm(BootstrapMixin, forms.Form):
+    transition = forms.ChoiceField(label="Changement d'état")
+    on = forms.DateField(label="Date d'effet", widget=DATE_WIDGET)
+    reason = forms.CharField(
+        label="Motif (obligatoire pour une résiliation)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transition"].choices = convention.available_transitions()
+
+
+class ReportForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="Rapport",
+        choices=[("annual", "Bilan annuel"), ("final", "Évaluation de fin de convention")],
+    )
+    year = forms.TypedChoiceField(label="Année (bilan annuel)", coerce=int, required=False)
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in convention.years]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "annual" and not data.get("year"):
+            self.add_error("year", "Choisissez l'année du bilan.")
+        return data
+
+
+class ConclusionsForm(BootstrapMixin, forms.Form):
+    conclusions = forms.CharField(
+        label="Conclusions", required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+
+class MeetingForm(BootstrapMixin, forms.Form):
+    body = forms.ChoiceField(label="Instance")
+    date = forms.DateField(
+        label="Date",
+        widget=DATE_WIDGET,
+        error_messages={"invalid": "Saisissez une date valide.", "required": "Indiquez la date."},
+    )
+    agenda = forms.CharField(
+        label="Ordre du jour", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    attendees = forms.MultipleChoiceField(
+        label="Organisations présentes", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    attendance_note = forms.CharField(
+        label="Participants (détail)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    minutes = forms.CharField(
+        label="Compte rendu", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    decisions = forms.CharField(
+        label="Décisions (une par ligne ; citez les actions : « cf 1.2.1 »)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].choices = [(b.code, b.name) for b in convention.bodies.all()]
+        self.fields["attendees"].choices = [
+            (str(p.organisation_id), p.organisation.name)
+            for p in convention.parties.select_related("organisation")
+        ]
+
+
+class AmendmentForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label="Objet de l'avenant", max_length=300)
+    signed_on = forms.DateField(label="Signé le", widget=DATE_WIDGET, required=False)
+    duration_years = forms.IntegerField(
+        label="Nouvelle durée (années, de 1 à 5)",
+        required=False,
+        min_value=1,
+        max_value=5,
+        error_messages={
+            "min_value": "La durée va de 1 à 5 ans.",
+            "max_value": "La durée va de 1 à 5 ans.",
+            "invalid": "Saisissez un nombre entier d'années.",
+        },
+    )
+    clause_number = forms.CharField(
+        label="Article modifié ou ajouté (numéro, ex. « ARTICLE 10 »)",
+        max_length=40,
+        required=False,
+    )
+    clause_title = forms.CharField(label="Titre de l'article", max_length=300, required=False)
+    clause_text = forms.CharField(
+        label="Nouveau texte de l'article", required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clause_text") and not data.get("clause_number"):
+            self.add_error("clause_number", "Indiquez le numéro de l'article modifié ou ajouté.")
+        if data.get("clause_number") and not data.get("clause_text"):
+            self.add_error("clause_text", "Saisissez le nouveau texte de l'article.")
+        return data
+
+
+class BonusForm(BootstrapMixin, forms.Form):
+    reference_amount = forms.DecimalField(
+        label="Montant CEJ N-1 (€)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={"invalid": "Saisissez un montant en euros (ex. 12500,00)."},
+    )
+    rule = forms.ChoiceField(label="Règle de répartition")
+
+    def __init__(self, *args, **kwargs):
+        from maillage.conventions.enums import BonusRule
+
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = BonusRule.choices
+
+
+class LinesField(forms.CharField):
+    """A list of texts edited as one text per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+LINES_HELP = "Un élément par ligne. « cf 1.2.2 » crée un lien vers la fiche 1.2.2."
+
+
+class ActionEditForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label="Intitulé", max_length=400)
+    deadline = forms.DateField(
+        label="Échéance",
+        required=False,
+        widget=DATE_WIDGET,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    deadline_label = forms.CharField(
+        label="Échéance (libellé)", max_length=100, required=False, help_text="Ex. « Fin 2024 »."
+    )
+    diagnosis = LinesField(label="Diagnostic initial", required=False, help_text=LINES_HELP)
+    target_public = LinesField(label="Public cible", required=False, help_text=LINES_HELP)
+    operational_objectives = LinesField(
+        label="Objectifs opérationnels", required=False, help_text=LINES_HELP
+    )
+    implementation = LinesField(
+        label="Modalités de mise en œuvre", required=False, help_text=LINES_HELP
+    )
+    services = LinesField(
+        label="Services mobilisés et responsables", required=False, help_text=LINES_HELP
+    )
+    partners = LinesField(label="Partenaires sollicités", required=False, help_text=LINES_HELP)
+    expected_results = LinesField(label="Résultats attendus", required=False, help_text=LINES_HELP)
+
+
+class IndicatorDefinitionForm(BootstrapMixin, forms.Form):
+    label = forms.CharField(label="Libellé", max_length=400)
+    unit = forms.CharField(label="Unité", max_length=60, required=False)
+    baseline = forms.DecimalField(
+        label="Valeur de départ",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        error_messages={"invalid": "Saisissez un nombre (par exemple 12 ou 12,5)."},
+    )
+    target = forms.DecimalField(
+        label="Cible",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        error_messages={"invalid": "Saisissez un nombre (par exemple 12 ou 12,5)."},
+    )
+    source = forms.CharField(label="Source", max_length=300, required=False)
+
+
+class NewIndicatorForm(IndicatorDefinitionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        self.fields["label"].label = "Nouvel indicateur (libellé)"
+
+
+class MeansForm(BootstrapMixin, forms.Form):
+    organisation = forms.ChoiceField(label="Partenaire")
+    kind = forms.ChoiceField(label="Objet")
+    label = forms.CharField(label="Équipement ou action", max_length=300)
+    year = forms.TypedChoiceField(label="Année", coerce=int)
+    amount = forms.DecimalField(
+        label="Montant (€)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "invalid": "Saisissez un montant en euros (ex. 12500,00).",
+            "min_value": "Le montant ne peut pas être négatif.",
+            "required": "Indiquez le montant.",
+        },
+    )
+    nature = forms.ChoiceField(label="Nature du financement")
+
+    def __init__(self, *args, convention, organisations, **kwargs):
+        from maillage.conventions.enums import FundingNature, MeansKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(str(o.pk), o.name) for o in organisations]
+        self.fields["kind"].choices = MeansKind.choices
+        self.fields["nature"].choices = FundingNature.choices
+        self.fields["year"].choices = [(y, y) for y in convention.years]
+
+
+class CooperationForm(BootstrapMixin, forms.Form):
+    organisation = forms.ChoiceField(label="Organisation employeuse")
+    person = forms.CharField(label="Personne", max_length=200)
+    year = forms.TypedChoiceField(label="Année", coerce=int)
+    fte = forms.DecimalField(
+        label="ETP",
+        min_value=0,
+        max_value=5,
+        max_digits=4,
+        decimal_places=2,
+        localize=True,
+        error_messages={
+            "invalid": "Saisissez un nombre d'ETP (ex. 0,8).",
+            "min_value": "Le nombre d'ETP ne peut pas être négatif.",
+            "max_value": "Au plus 5 ETP par ligne.",
+        },
+    )
+    caf_amount = forms.DecimalField(
+        label="Financement Caf (€)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={"invalid": "Saisissez un montant en euros (ex. 12500,00)."},
+    )
+    local_amount = forms.DecimalField(
+        label="Financement collectivité (€)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={"invalid": "Saisissez un montant en euros (ex. 12500,00)."},
+    )
+
+    def __init__(self, *args, convention, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(str(o.pk), o.name) for o in organisations]
+        self.fields["year"].choices = [(y, y) for y in convention.years]

@@ -1,0 +1,367 @@
+"""Forms of the directory pages: public search, cost simulator, file import."""
+
+import datetime
+
+from django import forms
+
+from maillage.directory.enums import (
+    AtypicalHours,
+    ImportKind,
+    StructureKind,
+    Theme,
+    Weekday,
+    days_mask,
+    theme_of,
+)
+from maillage.directory.search import CHILDMINDER, DEFAULT_RADIUS_KM, EAJE, MAX_RADIUS_KM
+from maillage.directory.simulation import CareKind
+from maillage.territories.models import Commune
+
+
+def kind_choices():
+    groups = [
+        ("", "Tous les services"),
+        (EAJE, "Crèches et micro-crèches (tous les EAJE)"),
+        (CHILDMINDER, "Assistants maternels"),
+    ]
+    for theme in Theme:
+        kinds = [(k.value, k.label) for k in StructureKind if theme_of(k) == theme]
+        groups.append((theme.label, kinds))
+    return groups
+
+
+def resolve_commune(text: str, insee: str = "", candidates: list | None = None):
+    """(commune, error): by INSEE code, postcode or name; French message when not found.
+    When several communes match, they are appended to `candidates`."""
+    if insee:
+        commune = Commune.objects.filter(insee_code=insee).first()
+        if commune is not None and (not text or text.lower().startswith(commune.name.lower())):
+            return commune, None
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    name = text.split("(")[0].strip()
+    code = text.split("(")[1].rstrip(")").strip() if "(" in text else ""
+    if name.isdigit():
+        code, name = name, ""
+    qs = Commune.objects.all()
+    if code and name:
+        found = list(
+            qs.filter(name__iexact=name).filter(insee_code=code)
+            or [c for c in qs.filter(name__iexact=name) if code in (c.postal_codes or [])]
+        )
+    elif code:
+        found = list(qs.filter(insee_code=code)) or [
+            c for c in qs.search(code) if code in (c.postal_codes or [])
+        ]
+    else:
+        found = list(qs.filter(name__iexact=name)) or list(qs.search(name)[:10])
+    if len(found) == 1:
+        return found[0], None
+    if not found:
+        return None, (
+            f"Aucune commune ne correspond à « {text} ». Vérifiez l'orthographe ou saisissez "
+            "le code postal."
+        )
+    if candidates is not None:
+        candidates.extend(found[:8])
+    names = ", ".join(f"{c.name} ({c.insee_code})" for c in found[:8])
+    return None, f"Plusieurs communes correspondent à « {text} » : {names}. Précisez laquelle."
+
+
+class SearchForm(forms.Form):
+    commune = forms.CharField(
+        label="Commune ou code postal",
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "list": "communes-suggestions",
+                "data-communes-api": "/api/v1/communes/",
+                "placeholder": "Ex. : Le Broc ou 06510",
+            }
+        ),
+    )
+    insee = forms.CharField(required=False, widget=forms.HiddenInput)
+    radius_km = forms.IntegerField(
+        label="Distance maximale (km)",
+        required=False,
+        min_value=1,
+        max_value=MAX_RADIUS_KM,
+        initial=DEFAULT_RADIUS_KM,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Saisissez un nombre entier de kilomètres.",
+            "min_value": "La distance doit être d'au moins 1 km.",
+            "max_value": f"La distance ne peut pas dépasser {MAX_RADIUS_KM} km.",
+        },
+    )
+    kind = forms.ChoiceField(label="Type de service", required=False, choices=kind_choices)
+    age_months = forms.IntegerField(
+        label="Âge de l'enfant (en mois)",
+        required=False,
+        min_value=0,
+        max_value=215,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Saisissez un âge en mois (nombre entier).",
+            "min_value": "L'âge ne peut pas être négatif.",
+            "max_value": "L'âge doit être inférieur à 18 ans (215 mois).",
+        },
+    )
+    birth_date = forms.DateField(
+        label="Ou date de naissance (prévue)",
+        required=False,
+        help_text="Si l'enfant n'est pas encore né, sa date de naissance prévue.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    needed_from = forms.DateField(
+        label="Accueil souhaité à partir du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    days = forms.TypedMultipleChoiceField(
+        label="Jours souhaités",
+        required=False,
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    from_time = forms.TimeField(
+        label="À partir de",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Saisissez une heure (hh:mm)."},
+    )
+    until_time = forms.TimeField(
+        label="Jusqu'à",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Saisissez une heure (hh:mm)."},
+    )
+    atypical = forms.MultipleChoiceField(
+        label="Horaires atypiques",
+        required=False,
+        choices=AtypicalHours.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    inclusion = forms.BooleanField(
+        label="Accueil adapté aux enfants en situation de handicap", required=False
+    )
+    all_childminders = forms.BooleanField(
+        label="Afficher aussi les assistants maternels sans disponibilité déclarée",
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
+                continue
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
+            else:
+                field.widget.attrs.setdefault("class", "form-control")
+            if self.errors.get(name) if self.is_bound else False:
+                field.widget.attrs["aria-invalid"] = "true"
+
+    def clean(self):
+        data = super().clean()
+        self.commune_candidates = []
+        commune, error = resolve_commune(
+            data.get("commune", ""), data.get("insee", ""), self.commune_candidates
+        )
+        if error:
+            self.add_error("commune", error)
+        data["commune_obj"] = commune
+        start, until = data.get("from_time"), data.get("until_time")
+        if start and until and start >= until:
+            self.add_error("until_time", "L'heure de fin doit suivre l'heure de début.")
+        if data.get("birth_date") and data.get("age_months") is not None:
+            self.add_error(
+                "birth_date", "Indiquez soit l'âge, soit la date de naissance, pas les deux."
+            )
+        return data
+
+    def age_months_value(self, today: datetime.date) -> int | None:
+        from maillage.directory.search import age_in_months
+
+        data = self.cleaned_data
+        if data.get("age_months") is not None:
+            return data["age_months"]
+        if data.get("birth_date"):
+            return age_in_months(data["birth_date"], data.get("needed_from") or today)
+        return None
+
+    def days_mask_value(self) -> int:
+        return days_mask(self.cleaned_data.get("days") or [])
+
+
+class SimulatorForm(forms.Form):
+    PSU_KINDS = CareKind.CHOICES
+    CHILDMINDER = "assistant_maternel"
+
+    care = forms.ChoiceField(
+        label="Mode d'accueil",
+        choices=[
+            *CareKind.CHOICES,
+            (CHILDMINDER, "Assistant maternel (estimation du CMG)"),
+        ],
+        initial=CareKind.COLLECTIVE,
+    )
+    date = forms.DateField(
+        label="Date de l'accueil",
+        help_text="Les barèmes en vigueur à cette date sont appliqués.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    monthly_resources = forms.DecimalField(
+        label="Ressources mensuelles du foyer (€)",
+        min_value=0,
+        max_digits=9,
+        decimal_places=2,
+        help_text="Revenus de l'année N-2 avant abattements, divisés par 12.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        error_messages={"invalid": "Saisissez un montant en euros (ex. 2500 ou 2500,50)."},
+    )
+    children = forms.IntegerField(
+        label="Enfants à charge",
+        min_value=1,
+        max_value=20,
+        initial=1,
+        help_text="Y compris l'enfant accueilli.",
+        error_messages={"invalid": "Saisissez un nombre entier d'enfants."},
+    )
+    aeeh_children = forms.IntegerField(
+        label="Dont enfants bénéficiaires de l'AEEH",
+        min_value=0,
+        max_value=20,
+        initial=0,
+        required=False,
+        help_text="Allocation d'éducation de l'enfant handicapé.",
+        error_messages={"invalid": "Saisissez un nombre entier d'enfants."},
+    )
+    hours_per_month = forms.DecimalField(
+        label="Heures d'accueil par mois",
+        min_value=0,
+        max_value=744,
+        max_digits=5,
+        decimal_places=1,
+        initial=160,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
+        error_messages={"invalid": "Saisissez un nombre d'heures."},
+    )
+    hourly_wage = forms.DecimalField(
+        label="Salaire horaire net de l'assistant maternel (€)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=2,
+        help_text="Seulement pour un assistant maternel.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        error_messages={"invalid": "Saisissez un montant en euros."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("aeeh_children") is None:
+            data["aeeh_children"] = 0
+        if data.get("children") is not None and data["aeeh_children"] > data["children"]:
+            self.add_error(
+                "aeeh_children",
+                "Ce nombre ne peut pas dépasser le nombre d'enfants à charge.",
+            )
+        if data.get("care") == self.CHILDMINDER and not data.get("hourly_wage"):
+            self.add_error("hourly_wage", "Indiquez le salaire horaire pour estimer le CMG.")
+        return data
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Contenu du fichier", choices=ImportKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label="Fichier CSV ou XLSX",
+        help_text="Colonnes décrites dans la documentation (docs/directory.md). 5 Mo au plus.",
+        error_messages={"required": "Choisissez un fichier.", "empty": "Le fichier est vide."},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not (name.endswith(".csv") or name.endswith(".xlsx")):
+            raise forms.ValidationError("Le fichier doit être au format CSV ou XLSX.")
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        return upload
+
+
+class AvailabilityForm(forms.Form):
+    """An availability declared by an assistant maternel (recorded by an agent of the RPE)."""
+
+    available_from = forms.DateField(
+        label="Disponible à partir du",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    places = forms.IntegerField(
+        label="Places disponibles",
+        min_value=0,
+        max_value=6,
+        help_text="0 : plus de place disponible.",
+        widget=forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"}),
+        error_messages={"invalid": "Saisissez un nombre entier de places."},
+    )
+    days = forms.TypedMultipleChoiceField(
+        label="Jours",
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Cochez au moins un jour."},
+    )
+    starts_at = forms.TimeField(
+        label="À partir de",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
+        error_messages={"invalid": "Saisissez une heure (hh:mm)."},
+    )
+    ends_at = forms.TimeField(
+        label="Jusqu'à",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
+        error_messages={"invalid": "Saisissez une heure (hh:mm)."},
+    )
+    note = forms.CharField(
+        label="Précisions",
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def __init__(self, *args, agreement_places: int = 6, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement_places = agreement_places
+
+    def clean(self):
+        data = super().clean()
+        if data.get("places") is not None and data["places"] > self.agreement_places:
+            self.add_error(
+                "places",
+                f"L'agrément ne compte que {self.agreement_places} place(s).",
+            )
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and start >= end:
+            self.add_error("ends_at", "L'heure de fin doit suivre l'heure de début.")
+        return data

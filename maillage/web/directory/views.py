@@ -1,0 +1,418 @@
+"""Directory pages: public search with a map, structure and childminder pages, the cost
+simulator, open-data exports (all public), and the agents' file import (login + organisation)."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from maillage.accounts import perms
+from maillage.accounts.enums import OrganisationKind
+from maillage.accounts.models import Organisation
+from maillage.audit.models import AuditAction
+from maillage.audit.services import diff, record
+from maillage.core.models import ParameterMissing
+from maillage.directory import exports, importers
+from maillage.directory.enums import ImportKind, days_mask
+from maillage.directory.models import (
+    Childminder,
+    ChildminderAvailability,
+    DirectoryImport,
+    Structure,
+)
+from maillage.directory.pricing import PricingInputError
+from maillage.directory.search import SearchCriteria, helpers_for, search
+from maillage.directory.simulation import CareKind, simulate_cmg, simulate_psu
+from maillage.web.directory.forms import AvailabilityForm, ImportForm, SearchForm, SimulatorForm
+
+FIELD_LABELS = {
+    "monthly_resources": "Ressources mensuelles",
+    "children": "Enfants à charge",
+    "aeeh_children": "Enfants bénéficiaires de l'AEEH",
+    "hours_per_month": "Heures par mois",
+    "hourly_wage": "Salaire horaire",
+}
+
+
+def _map_item(hit) -> dict:
+    obj = hit.obj
+    if hit.is_childminder:
+        url = reverse("web:directory_childminder", args=[obj.pk])
+        name = obj.public_name
+    else:
+        url = reverse("web:directory_structure", args=[obj.pk])
+        name = obj.name
+    return {
+        "lat": obj.latitude,
+        "lon": obj.longitude,
+        "name": name,
+        "kind": hit.kind_label,
+        "childminder": hit.is_childminder,
+        "url": url,
+        "approximate": obj.is_approximate,
+        "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
+    }
+
+
+def _outlines(communes) -> list[dict]:
+    return [
+        {"type": "Feature", "properties": {"name": c.name}, "geometry": c.geometry}
+        for c in communes
+        if c.geometry
+    ]
+
+
+def _map_payload(items, centre=None, radius_km=None, outlines=()):
+    return {
+        "items": items,
+        "centre": list(centre) if centre else None,
+        "radius_km": radius_km,
+        "outlines": list(outlines),
+        "tiles": {
+            "url": settings.MAILLAGE_MAP_TILES_URL,
+            "attribution": settings.MAILLAGE_MAP_TILES_ATTRIBUTION,
+        },
+    }
+
+
+def _commune_services(commune):
+    """The commune's own organisation (service petite enfance), when Maillage knows it."""
+    return list(
+        Organisation.objects.active()
+        .filter(kind=OrganisationKind.COMMUNE, communes=commune)
+        .order_by("name")[:2]
+    )
+
+
+@login_not_required
+def search_view(request):
+    form = SearchForm(request.GET or None)
+    context = {"form": form, "searched": False}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        commune = data["commune_obj"]
+        today = datetime.date.today()
+        criteria = SearchCriteria(
+            commune=commune,
+            radius_km=data.get("radius_km") or 10,
+            kinds=[data["kind"]] if data.get("kind") else [],
+            age_months=form.age_months_value(today),
+            days_mask=form.days_mask_value(),
+            needs_from=data.get("from_time"),
+            needs_until=data.get("until_time"),
+            atypical=data.get("atypical") or [],
+            inclusion=bool(data.get("inclusion")),
+            only_available=not data.get("all_childminders"),
+            on=today,
+        )
+        result = search(criteria)
+        outlines = []
+        if result.centre is not None:
+            from maillage.territories.models import Commune
+
+            communes = {h.obj.commune_id for h in result.hits}
+            if commune is not None:
+                communes.add(commune.pk)
+            outlines = _outlines(Commune.objects.filter(pk__in=communes))
+        context.update(
+            searched=True,
+            commune=commune,
+            criteria=criteria,
+            result=result,
+            helpers=helpers_for(commune) if commune else [],
+            commune_services=_commune_services(commune) if commune else [],
+            map_data=_map_payload(
+                [_map_item(h) for h in result.hits if h.obj.latitude is not None],
+                result.centre,
+                result.radius_km,
+                outlines,
+            ),
+        )
+    elif not form.is_bound:
+        context["form"] = SearchForm(initial={"radius_km": 10})
+    else:
+        choices = []
+        for candidate in getattr(form, "commune_candidates", []):
+            query = request.GET.copy()
+            query["commune"] = f"{candidate.name} ({candidate.insee_code})"
+            query["insee"] = candidate.insee_code
+            label = f"{candidate.name} ({candidate.departement.name})"
+            choices.append((label, f"?{query.urlencode()}"))
+        context["commune_choices"] = choices
+    return render(request, "directory/search.html", context)
+
+
+@login_not_required
+def structure_detail(request, pk: int):
+    structure = get_object_or_404(
+        Structure.objects.select_related("commune", "manager").prefetch_related(
+            "admitted_communes"
+        ),
+        pk=pk,
+        is_active=True,
+    )
+    care = CareKind.of_structure_kind(structure.kind) if structure.is_eaje else None
+    helpers = [h for h in helpers_for(structure.commune) if h.pk != structure.pk]
+    map_data = None
+    if structure.latitude is not None:
+        map_data = _map_payload(
+            [
+                {
+                    "lat": structure.latitude,
+                    "lon": structure.longitude,
+                    "name": structure.name,
+                    "kind": structure.get_kind_display(),
+                    "childminder": False,
+                    "url": "",
+                    "approximate": structure.is_approximate,
+                    "distance_km": None,
+                }
+            ],
+            outlines=_outlines([structure.commune]),
+        )
+    return render(
+        request,
+        "directory/structure.html",
+        {
+            "structure": structure,
+            "simulator_care": care if structure.pricing_mode == "psu" else None,
+            "helpers": helpers,
+            "map_data": map_data,
+        },
+    )
+
+
+@login_not_required
+def childminder_detail(request, pk: int):
+    childminder = get_object_or_404(
+        Childminder.objects.select_related("commune", "mam").prefetch_related("availabilities"),
+        pk=pk,
+        is_active=True,
+    )
+    can_declare = (
+        request.user.is_authenticated
+        and perms.acting_membership_can_edit(request)
+        and perms.acting_organisation_covers_commune(request, childminder.commune)
+    )
+    return render(
+        request,
+        "directory/childminder.html",
+        {
+            "childminder": childminder,
+            "availability": childminder.current_availability(),
+            "helpers": helpers_for(childminder.commune),
+            "commune_services": _commune_services(childminder.commune),
+            "can_declare": can_declare,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def declare_availability(request, pk: int):
+    """An agent (of an organisation covering the commune) records a declared availability."""
+    childminder = get_object_or_404(Childminder.objects.select_related("commune"), pk=pk)
+    _require_editor(request)
+    perms.require_acting_organisation_covers_commune(request, childminder.commune)
+    kwargs = {"agreement_places": childminder.agreement_places}
+    if request.method == "POST":
+        form = AvailabilityForm(request.POST, **kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            availability = ChildminderAvailability.objects.create(
+                childminder=childminder,
+                declared_on=datetime.date.today(),
+                available_from=data["available_from"],
+                places=data["places"],
+                days=days_mask(data["days"]),
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                note=data["note"],
+            )
+            record(
+                AuditAction.CREATE,
+                request=request,
+                obj=availability,
+                changes=diff({}, {k: str(v) for k, v in data.items()}),
+            )
+            messages.success(request, "Disponibilité enregistrée : elle est publiée.")
+            return redirect("web:directory_childminder", pk=childminder.pk)
+    else:
+        form = AvailabilityForm(
+            initial={"available_from": datetime.date.today(), "days": [0, 1, 2, 3, 4]}, **kwargs
+        )
+    return render(
+        request,
+        "directory/availability_form.html",
+        {"childminder": childminder, "form": form},
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def simulator_view(request):
+    """POST, so that the family's resources never end up in a URL or a log."""
+    today = datetime.date.today()
+    context = {}
+    if request.method == "POST":
+        form = SimulatorForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            inputs = {
+                "monthly_resources": data["monthly_resources"],
+                "children": data["children"],
+                "aeeh_children": data["aeeh_children"],
+                "hours_per_month": data["hours_per_month"],
+            }
+            try:
+                if data["care"] == SimulatorForm.CHILDMINDER:
+                    context["cmg"] = simulate_cmg(
+                        on=data["date"], hourly_wage=data["hourly_wage"], **inputs
+                    )
+                else:
+                    context["psu"] = simulate_psu(on=data["date"], care_kind=data["care"], **inputs)
+            except ParameterMissing as exc:
+                form.add_error("date", f"{exc} Choisissez une date plus récente.")
+            except PricingInputError as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+    else:
+        care = request.GET.get("care")
+        initial = {"date": today, "children": 1, "aeeh_children": 0, "hours_per_month": 160}
+        if care in dict(SimulatorForm.base_fields["care"].choices):
+            initial["care"] = care
+        form = SimulatorForm(initial=initial)
+    context["form"] = form
+    return render(request, "directory/simulator.html", context)
+
+
+EXPORT_FORMATS = {"csv": "csv", "xlsx": "xlsx", "json": "json"}
+
+
+@login_not_required
+def export_view(request, dataset: str, fmt: str):
+    if dataset not in ("structures", "assistants-maternels") or fmt not in EXPORT_FORMATS:
+        raise Http404("Export inconnu.")
+    content, content_type = exports.export(dataset, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    name = f"maillage-{dataset}-{datetime.date.today():%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_not_required
+def open_data_view(request):
+    return render(
+        request,
+        "directory/open_data.html",
+        {
+            "structures": Structure.objects.active().count(),
+            "childminders": Childminder.objects.active().count(),
+        },
+    )
+
+
+def _require_editor(request):
+    perms.require_professional(request)
+    if not perms.acting_membership_can_edit(request):
+        raise PermissionDenied(
+            "L'import est réservé aux agents et administrateurs d'une organisation."
+        )
+    return request.current_organisation
+
+
+@require_http_methods(["GET", "POST"])
+def import_view(request):
+    organisation = _require_editor(request)
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            kind = form.cleaned_data["kind"]
+            report = importers.check(content, upload.name, kind, organisation=organisation)
+            batch = DirectoryImport.objects.create(
+                kind=kind,
+                filename=upload.name[:255],
+                content=content,
+                organisation=organisation,
+                user=request.user,
+                report=report.as_dict(),
+            )
+            return redirect("web:directory_import_preview", pk=batch.pk)
+    else:
+        form = ImportForm(initial={"kind": ImportKind.STRUCTURES})
+    recent = DirectoryImport.objects.filter(organisation=organisation)[:10]
+    return render(
+        request,
+        "directory/import.html",
+        {"form": form, "recent": recent, "organisation": organisation},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk: int):
+    organisation = _require_editor(request)
+    batch = get_object_or_404(DirectoryImport, pk=pk, organisation=organisation)
+    report = importers.check(
+        bytes(batch.content), batch.filename, batch.kind, organisation=organisation
+    )
+    if request.method == "POST" and batch.status == DirectoryImport.Status.PREVIEWED:
+        action = request.POST.get("action")
+        if action == "cancel":
+            batch.status = DirectoryImport.Status.CANCELLED
+            batch.save(update_fields=["status", "updated_at"])
+            messages.info(request, "Import abandonné : rien n'a été enregistré.")
+            return redirect("web:directory_import")
+        valid_only = action == "import_valid"
+        if report.has_errors and not valid_only:
+            messages.error(
+                request,
+                "Le fichier contient des erreurs : rien n'a été importé. Corrigez le fichier ou "
+                "choisissez explicitement d'importer seulement les lignes valides.",
+            )
+        elif report.file_errors or not report.valid_rows:
+            messages.error(request, "Aucune ligne valide à importer.")
+        else:
+
+            def audit(obj, created, before):
+                after = {k: getattr(obj, k) for k in before} if before else {}
+                record(
+                    AuditAction.CREATE if created else AuditAction.UPDATE,
+                    request=request,
+                    obj=obj,
+                    changes=diff(before, after) if not created else {},
+                    message=f"Import du fichier {batch.filename}",
+                )
+
+            importers.apply(
+                report, valid_only=valid_only, organisation=organisation, on_saved=audit
+            )
+            batch.status = DirectoryImport.Status.IMPORTED
+            batch.report = report.as_dict()
+            batch.save(update_fields=["status", "report", "updated_at"])
+            record(
+                AuditAction.IMPORT,
+                request=request,
+                obj=batch,
+                message=(
+                    f"{report.created} créé(s), {report.updated} mis à jour, "
+                    f"{len(report.error_rows)} ligne(s) écartée(s)"
+                ),
+            )
+            messages.success(
+                request,
+                f"Import terminé : {report.created} fiche(s) créée(s), {report.updated} mise(s) à "
+                f"jour, {len(report.error_rows)} ligne(s) en erreur écartée(s).",
+            )
+        return redirect("web:directory_import_preview", pk=batch.pk)
+    return render(
+        request,
+        "directory/import_preview.html",
+        {"batch": batch, "report": report, "preview": report.valid_rows[:20]},
+    )

@@ -1,0 +1,41 @@
+from django import forms
+
+from maillage.observatory.models import DiagnosticComment
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = DiagnosticComment
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 5, "class": "form-control"})}
+        labels = {"text": "Commentaire des partenaires"}
+        help_texts = {
+            "text": "Texte libre, repris tel quel dans la prochaine édition du diagnostic "
+            "(10 000 caractères au plus)."
+        }
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if len(text) > 10000:
+            raise forms.ValidationError(
+                f"Le commentaire compte {len(text)} caractères ; 10 000 au plus sont acceptés."
+            )
+        return text
+
+
+class FigureImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier CSV",
+        help_text="UTF-8 ou Windows-1252, séparateur virgule ou point-virgule, 2 Mo au plus. "
+        "Colonnes : indicator, commune ou territory, period, value, method, source, source_url, "
+        "note (voir la documentation de l'observatoire).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv", "class": "form-control"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("Le fichier dépasse 2 Mo ; découpez-le en plusieurs.")
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Choisissez un fichier .csv.")
+        return upload

@@ -1,0 +1,472 @@
+"""Observatory pages: dashboard, commune sheet, thematic maps and the diagnostic partagé.
+
+Aggregated coverage figures are public; counts below the secrecy threshold are masked unless
+the organisation the user acts for covers the commune. The diagnostic partagé is for partners
+(professionals); editing commentary and generating an edition need an editing role in an
+organisation that covers the territory.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from maillage.accounts import perms
+from maillage.audit.models import AuditAction
+from maillage.audit.services import diff, record
+from maillage.observatory import charts, diagnostic, supply
+from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection, EditionStatus
+from maillage.observatory.importers import FigureImportError, import_figures
+from maillage.observatory.indicators import MODES
+from maillage.observatory.models import DiagnosticComment, DiagnosticEdition, Figure
+from maillage.observatory.parameters import reference_history
+from maillage.observatory.services import (
+    MODE_LABELS,
+    commune_trend,
+    coverage_report,
+    territory_trend,
+)
+from maillage.territories.models import Commune, TerritoryGroup
+from maillage.web.observatory.forms import CommentForm, FigureImportForm
+
+MODE_CHOICES = [(m, MODE_LABELS[m]) for m in MODES]
+
+
+def raw_codes(request, communes) -> set[str]:
+    """Codes of the communes whose small counts the user may see unmasked."""
+    organisation = getattr(request, "current_organisation", None)
+    if organisation is None:
+        return set()
+    return set(
+        organisation.communes.filter(pk__in=[c.pk for c in communes]).values_list(
+            "insee_code", flat=True
+        )
+    )
+
+
+def _commune_shapes(communes) -> list[dict]:
+    return [
+        {
+            "code": c.insee_code,
+            "name": c.name,
+            "geometry": c.geometry,
+            "latitude": c.latitude,
+            "longitude": c.longitude,
+        }
+        for c in communes
+    ]
+
+
+def _history():
+    return [{"year": r.year, "rate": r.rate, "source": r.source_label} for r in reference_history()]
+
+
+def _mode_sources(coverage: dict) -> list[dict]:
+    """Distinct sources of the places by mode, for the note under the tables."""
+    seen, result = set(), []
+    for c in coverage["communes"]:
+        for mode, m in c["modes"].items():
+            key = (mode, m["source"].split(" : ")[0], m["vintage"], m["estimated"])
+            if m["places"] is None and not m["masked"] or key in seen:
+                continue
+            seen.add(key)
+            result.append(
+                {
+                    "mode": m["label"],
+                    "label": key[1],
+                    "url": m["source_url"],
+                    "vintage": m["vintage"],
+                    "estimated": m["estimated"],
+                }
+            )
+    return result
+
+
+def _highlighted(coverage: dict) -> set[str]:
+    national = next(
+        (r for r in coverage["references"] if r["key"] == "coverage-reference-fr"), None
+    )
+    if national is None:
+        return set()
+    return {
+        c["code"]
+        for c in coverage["communes"]
+        if c["rate"] is not None and c["rate"] < national["rate"]
+    }
+
+
+@login_not_required
+def index(request):
+    groups = TerritoryGroup.objects.order_by("name")
+    return render(request, "observatory/index.html", {"groups": groups})
+
+
+@login_not_required
+def dashboard(request, slug):
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    communes = list(group.communes.all())
+    report = coverage_report(communes, title=group.name, slug=group.slug, with_areas=True)
+    raw = raw_codes(request, report.communes)
+    coverage = report.as_dict(raw_codes=raw)
+    trend = [
+        {"period": p.period, "value": p.value, "change": p.change, "label": p.label}
+        for p in territory_trend(group, report)
+    ]
+    shapes = _commune_shapes(report.communes)
+    return render(
+        request,
+        "observatory/dashboard.html",
+        {
+            "group": group,
+            "coverage": coverage,
+            "modes": MODE_CHOICES,
+            "highlighted": _highlighted(coverage),
+            "mode_sources": _mode_sources(coverage),
+            "raw": raw,
+            "trend": trend,
+            "bars_svg": mark_safe(diagnostic.coverage_bars(coverage)),
+            "map_svg": mark_safe(diagnostic.coverage_map(shapes, coverage)),
+            "trend_svg": mark_safe(diagnostic.trend_chart(trend, _history())),
+            "territory_figures": [
+                (f, f.indicator in COUNT_INDICATORS and 0 < f.value < report.params.threshold)
+                for f in Figure.objects.filter(territory=group).order_by("indicator", "-period")
+            ],
+        },
+    )
+
+
+@login_not_required
+def commune_sheet(request, insee):
+    commune = get_object_or_404(Commune.objects.with_related(), insee_code=insee)
+    report = coverage_report([commune], title=commune.name)
+    raw = raw_codes(request, [commune])
+    coverage = report.as_dict(raw_codes=raw)
+    row = coverage["communes"][0]
+    trend = [
+        {"period": p.period, "value": p.value, "change": p.change, "label": p.label}
+        for p in commune_trend(commune, report)
+    ]
+    threshold = report.params.threshold
+    figures = []
+    for f in Figure.objects.filter(commune=commune).order_by("indicator", "-period"):
+        masked = (
+            commune.insee_code not in raw
+            and 0 < f.value < threshold
+            and f.indicator != "coverage_rate"
+        )
+        figures.append((f, masked))
+    return render(
+        request,
+        "observatory/commune.html",
+        {
+            "commune": commune,
+            "coverage": coverage,
+            "row": row,
+            "gap": coverage["gaps"][0],
+            "modes": MODE_CHOICES,
+            "raw": raw,
+            "figures": figures,
+            "groups": commune.territory_groups.order_by("name"),
+            "bars_svg": mark_safe(diagnostic.coverage_bars(coverage)),
+            "trend_svg": mark_safe(diagnostic.trend_chart(trend, _history(), commune.name)),
+            "trend": trend,
+        },
+    )
+
+
+@login_not_required
+def maps(request, slug):
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    communes = list(group.communes.order_by("name"))
+    report = coverage_report(communes, title=group.name, slug=group.slug)
+    coverage = report.as_dict(raw_codes=raw_codes(request, report.communes))
+    shapes = _commune_shapes(report.communes)
+    markers = supply.markers([c.pk for c in communes])
+    themes = []
+    for key, label in supply.THEMES:
+        color, shape = charts.THEME_STYLES.get(key, ("#333", "circle"))
+        items = [m for m in markers if m["theme"] == key]
+        themes.append(
+            {"key": key, "label": label, "color": color, "shape": shape, "markers": items}
+        )
+    has_contours = any(c["geometry"] for c in shapes)
+    fallback = charts.map_svg(
+        [
+            {**a, "fill": a["fill"] if has_contours else "#f8f9fa"}
+            for a in diagnostic.map_areas(shapes, coverage)
+        ],
+        [
+            {
+                "latitude": m["latitude"],
+                "longitude": m["longitude"],
+                "color": charts.THEME_STYLES.get(m["theme"], ("#333", "circle"))[0],
+                "shape": charts.THEME_STYLES.get(m["theme"], ("#333", "circle"))[1],
+                "label": f"{m['name']} ({m['kind_label']})",
+            }
+            for m in markers
+        ],
+        title=f"Carte de l'offre et de la couverture — {group.name}",
+        legend=[(t["shape"], t["color"], t["label"]) for t in themes],
+        ident="carte-statique",
+    )
+    return render(
+        request,
+        "observatory/maps.html",
+        {
+            "group": group,
+            "themes": themes,
+            "has_contours": has_contours,
+            "fallback_svg": mark_safe(fallback),
+            "tiles_url": getattr(settings, "MAILLAGE_MAP_TILES_URL", ""),
+            "tiles_attribution": getattr(settings, "MAILLAGE_MAP_TILES_ATTRIBUTION", ""),
+            "legend": charts.rate_legend(),
+        },
+    )
+
+
+@login_not_required
+def map_data(request, slug):
+    """GeoJSON of the communes (coverage rate, masked) and the structures, for the map page."""
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    communes = list(group.communes.all())
+    report = coverage_report(communes, title=group.name, slug=group.slug)
+    coverage = report.as_dict(raw_codes=raw_codes(request, report.communes))
+    by_code = {c["code"]: c for c in coverage["communes"]}
+    features = []
+    for c in report.communes:
+        row = by_code[c.insee_code]
+        geometry = c.geometry or (
+            {"type": "Point", "coordinates": [c.longitude, c.latitude]}
+            if c.latitude is not None
+            else None
+        )
+        if geometry is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "layer": "commune",
+                    "code": c.insee_code,
+                    "name": c.name,
+                    "rate": row["rate"],
+                    "catchment_rate": row["catchment_rate"],
+                    "estimated": row["estimated"],
+                    "fill": charts.rate_color(row["rate"]),
+                },
+            }
+        )
+    for m in supply.markers([c.pk for c in communes]):
+        color, shape = charts.THEME_STYLES.get(m["theme"], ("#333", "circle"))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [m["longitude"], m["latitude"]]},
+                "properties": {
+                    "layer": "structure",
+                    "name": m["name"],
+                    "kind": m["kind_label"],
+                    "theme": m["theme"],
+                    "theme_label": m["theme_label"],
+                    "commune": m["commune_name"],
+                    "color": color,
+                    "approximate": m["approximate"],
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+# diagnostic partagé -------------------------------------------------------------------------
+
+
+def _can_edit(request, group) -> bool:
+    organisation = getattr(request, "current_organisation", None)
+    return (
+        organisation is not None
+        and perms.acting_membership_can_edit(request)
+        and organisation.communes.filter(pk__in=group.communes.values("pk")).exists()
+    )
+
+
+def _require_edit(request, group):
+    if not _can_edit(request, group):
+        raise PermissionDenied(
+            "Seuls les agents et administrateurs d'une organisation couvrant ce territoire "
+            "peuvent modifier le diagnostic."
+        )
+
+
+def _diagnostic_page(request, group, forms=None, status=200):
+    perms.require_professional(request)
+    comments = {c.section: c for c in DiagnosticComment.objects.filter(territory=group)}
+    forms = forms or {}
+    blocks = []
+    for section in DiagnosticSection:
+        comment = comments.get(section.value)
+        form = forms.get(section.value) or CommentForm(instance=comment, prefix=section.value)
+        blocks.append({"section": section, "comment": comment, "form": form})
+    editions = DiagnosticEdition.objects.filter(territory=group).defer("html", "pdf", "snapshot")
+    return render(
+        request,
+        "observatory/diagnostic.html",
+        {
+            "group": group,
+            "blocks": blocks,
+            "editions": editions,
+            "can_edit": _can_edit(request, group),
+        },
+        status=status,
+    )
+
+
+def diagnostic_page(request, slug):
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    return _diagnostic_page(request, group)
+
+
+@require_POST
+def comment_update(request, slug, section):
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    if section not in DiagnosticSection.values:
+        return HttpResponse("Partie inconnue.", status=404)
+    perms.require_professional(request)
+    _require_edit(request, group)
+    comment = DiagnosticComment.objects.filter(territory=group, section=section).first()
+    before = {"text": comment.text if comment else ""}
+    form = CommentForm(request.POST, instance=comment, prefix=section)
+    if not form.is_valid():
+        messages.error(
+            request, "Le commentaire n'a pas été enregistré : corrigez l'erreur signalée."
+        )
+        return _diagnostic_page(request, group, forms={section: form}, status=400)
+    comment = form.save(commit=False)
+    comment.territory, comment.section, comment.updated_by = group, section, request.user
+    created = comment.pk is None
+    comment.save()
+    record(
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        request=request,
+        obj=comment,
+        changes=diff(before, {"text": comment.text}),
+    )
+    messages.success(
+        request,
+        f"Commentaire « {DiagnosticSection(section).label} » enregistré ; il figurera dans la "
+        "prochaine édition.",
+    )
+    return redirect("web:observatory_diagnostic", slug=group.slug)
+
+
+@require_POST
+def generate(request, slug):
+    group = get_object_or_404(TerritoryGroup, slug=slug)
+    perms.require_professional(request)
+    _require_edit(request, group)
+    background = not getattr(settings, "MAILLAGE_DIAGNOSTIC_SYNC", False)
+    edition = diagnostic.new_edition(group, request.user)
+    record(AuditAction.CREATE, request=request, obj=edition, message="Génération du diagnostic")
+    diagnostic.launch(edition, background=background)
+    messages.info(request, f"Édition n° {edition.number} du diagnostic en cours de génération.")
+    return redirect("web:observatory_diagnostic", slug=group.slug)
+
+
+def _edition(request, slug, number) -> DiagnosticEdition:
+    perms.require_professional(request)
+    return get_object_or_404(
+        DiagnosticEdition.objects.select_related("territory"), territory__slug=slug, number=number
+    )
+
+
+def edition_status(request, slug, number):
+    edition = _edition(request, slug, number)
+    if diagnostic.is_stale(edition):
+        DiagnosticEdition.objects.filter(pk=edition.pk).update(
+            status=EditionStatus.FAILED, error="Génération interrompue (serveur redémarré ?)."
+        )
+        edition.refresh_from_db()
+    return render(
+        request,
+        "observatory/_edition_status.html",
+        {"edition": edition, "group": edition.territory},
+    )
+
+
+def edition_detail(request, slug, number):
+    edition = _edition(request, slug, number)
+    return render(
+        request,
+        "observatory/edition.html",
+        {"edition": edition, "group": edition.territory, "body": mark_safe(edition.html)},
+    )
+
+
+def edition_pdf(request, slug, number):
+    edition = _edition(request, slug, number)
+    if edition.status != EditionStatus.DONE or not edition.pdf:
+        messages.error(request, "Le PDF de cette édition n'est pas (encore) disponible.")
+        return redirect("web:observatory_diagnostic", slug=slug)
+    response = HttpResponse(bytes(edition.pdf), content_type="application/pdf")
+    filename = f"diagnostic-{slug}-{edition.number}-{datetime.date.today():%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def figure_import(request):
+    """Upload of statistical figures by a partner, limited to the communes it covers."""
+    perms.require_professional(request)
+    organisation = request.current_organisation
+    if not perms.acting_membership_can_edit(request):
+        raise PermissionDenied("Seuls les agents et administrateurs peuvent importer des données.")
+    communes = set(organisation.communes.values_list("insee_code", flat=True))
+    territories = set(
+        TerritoryGroup.objects.filter(communes__in=organisation.communes.all())
+        .values_list("slug", flat=True)
+        .distinct()
+    )
+    errors, report = [], None
+    if request.method == "POST":
+        form = FigureImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = import_figures(
+                    upload.read(), allowed_communes=communes, allowed_territories=territories
+                )
+            except FigureImportError as exc:
+                errors = exc.errors
+            else:
+                record(
+                    AuditAction.IMPORT,
+                    request=request,
+                    message=f"Données de l'observatoire : {upload.name} ({report.created} "
+                    f"créées, {report.updated} modifiées, {report.unchanged} inchangées)",
+                )
+                messages.success(
+                    request,
+                    f"{report.lines} ligne(s) importée(s) : {report.created} créée(s), "
+                    f"{report.updated} modifiée(s), {report.unchanged} inchangée(s).",
+                )
+                return redirect("web:observatory_import")
+    else:
+        form = FigureImportForm()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "observatory/import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "organisation": organisation,
+            "communes": sorted(communes),
+            "territories": sorted(territories),
+        },
+        status=status,
+    )

@@ -1,0 +1,234 @@
+"""Public pages (search, structure, childminder, simulator, open data) and the demo loader."""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from maillage.directory import demo
+from maillage.directory.models import Childminder, Structure
+from tests.directory.factories import AvailabilityFactory, ChildminderFactory, StructureFactory
+
+
+@pytest.fixture
+def demo_directory(located_bassin):
+    demo.load(io.StringIO())
+    return located_bassin
+
+
+def test_family_search_le_broc_until_19h(client, demo_directory):
+    response = client.get(
+        reverse("web:directory_search"),
+        {"commune": "Le Broc (06025)", "insee": "06025", "radius_km": 10, "age_months": 6,
+         "until_time": "19:00"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    result = response.context["result"]
+    kinds = {h.kind for h in result.hits}
+    assert "multi_accueil" in kinds and "assistant_maternel" in kinds
+    for hit in result.hits:
+        assert hit.distance_km <= 10
+        if hit.is_childminder:
+            assert hit.availability.ends_at.hour >= 19
+        else:
+            assert hit.obj.closes_at.hour >= 19
+    page = response.content.decode()
+    assert "Maison de l&#x27;Enfance" in page
+    assert "Qui peut m'aider ?" in page
+    assert "relais petite enfance" in page
+    data = json.loads(
+        page.split('id="carte-resultats-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert len(data["items"]) == len(result.hits)
+    assert data["outlines"] and data["radius_km"] == 10
+    assert data["tiles"]["url"] == ""
+
+
+def test_search_errors_are_french_and_keep_the_values(client, demo_directory):
+    response = client.get(
+        reverse("web:directory_search"),
+        {"commune": "Nullepart", "radius_km": "dix", "age_months": "6", "until_time": "19:00"},
+    )
+    page = response.content.decode()
+    assert "Aucune commune ne correspond à « Nullepart »" in page
+    assert "Saisissez un nombre entier de kilomètres." in page
+    assert 'value="Nullepart"' in page and 'value="6"' in page and 'value="19:00"' in page
+    assert "resultats" not in page
+
+
+def test_ambiguous_commune_offers_choices(client, demo_directory):
+    from tests.territories.factories import CommuneFactory
+
+    CommuneFactory(insee_code="63054", name="Le Broc", postal_codes=["63500"])
+    response = client.get(reverse("web:directory_search"), {"commune": "le broc"})
+    page = response.content.decode()
+    assert "Plusieurs communes correspondent" in page
+    assert "insee=06025" in page and "insee=63054" in page
+
+
+def test_structure_and_childminder_pages(client, demo_directory):
+    crèche = Structure.objects.get(name="Crèche Le Jardin des Etoiles")
+    page = client.get(reverse("web:directory_structure", args=[crèche.pk])).content.decode()
+    assert "Crèche collective" in page
+    assert "valeurs de démonstration" in page
+    assert "estimer le prix pour ma famille" in page
+    assert "position approximative" in page
+    hidden = Childminder.objects.filter(contact_consent=False).first()
+    page = client.get(reverse("web:directory_childminder", args=[hidden.pk])).content.decode()
+    assert hidden.last_name not in page and hidden.address not in page
+    assert "Ses coordonnées ne sont pas publiées" in page
+    shown = Childminder.objects.filter(contact_consent=True).first()
+    page = client.get(reverse("web:directory_childminder", args=[shown.pk])).content.decode()
+    assert shown.last_name in page and shown.phone in page
+
+
+def test_inactive_structure_is_not_public(client, located_bassin):
+    structure = StructureFactory(commune=located_bassin["06025"], inactive=True)
+    assert client.get(reverse("web:directory_structure", args=[structure.pk])).status_code == 404
+
+
+def test_simulator_page_shows_steps_and_sources(client, db):
+    url = reverse("web:directory_simulator")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"care": "collective", "date": "2025-10-01", "monthly_resources": "3000",
+         "children": "2", "aeeh_children": "0", "hours_per_month": "160"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert "1,55 € de l'heure, 247,68 € par mois" in page
+    assert "Le calcul, étape par étape" in page
+    assert "caf.fr" in page
+    familiale = client.post(
+        url,
+        {"care": "familiale", "date": "2025-10-01", "monthly_resources": "3000",
+         "children": "1", "aeeh_children": "0", "hours_per_month": "100"},
+    ).content.decode()  # fmt: skip
+    assert "crèches familiales et parentales n&#x27;est pas encore renseigné" in familiale
+
+
+def test_simulator_errors_keep_the_values(client, db):
+    response = client.post(
+        reverse("web:directory_simulator"),
+        {"care": "assistant_maternel", "date": "2025-10-01", "monthly_resources": "3 000",
+         "children": "2", "aeeh_children": "3", "hours_per_month": "160"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert "Saisissez un montant en euros" in page
+    assert "ne peut pas dépasser le nombre d&#x27;enfants à charge" in page
+    assert "Indiquez le salaire horaire pour estimer le CMG" in page
+    assert 'value="3 000"' in page and 'value="160"' in page
+    old = client.post(
+        reverse("web:directory_simulator"),
+        {"care": "collective", "date": "2020-01-01", "monthly_resources": "3000",
+         "children": "1", "hours_per_month": "160"},
+    ).content.decode()  # fmt: skip
+    assert "Choisissez une date plus récente" in old
+
+
+def test_exports_are_public_and_respect_consent(client, located_bassin):
+    commune = located_bassin["06033"]
+    StructureFactory(commune=commune, name="Crèche exportée")
+    secret = ChildminderFactory(commune=commune, last_name="Confidentielle", address="7 rue X")
+    AvailabilityFactory(childminder=secret)
+    ChildminderFactory(commune=commune, last_name="Publique", consenting=True)
+    response = client.get(reverse("web:directory_export", args=["structures", "csv"]))
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["nom"] == "Crèche exportée" and rows[0]["places_total"] == "30"
+    data = client.get(reverse("web:directory_export", args=["assistants-maternels", "json"]))
+    records = json.loads(data.content)["enregistrements"]
+    text = json.dumps(records, ensure_ascii=False)
+    assert "Confidentielle" not in text and "7 rue X" not in text and secret.email not in text
+    assert "Publique" in text
+    hidden = next(r for r in records if r["nom_public"].startswith(secret.first_name))
+    assert hidden["dispo_places"] == 1 and hidden["precision_coordonnees"] == "commune"
+    xlsx = client.get(reverse("web:directory_export", args=["structures", "xlsx"]))
+    assert xlsx.content[:2] == b"PK"
+    assert client.get("/annuaire/export/autre.csv").status_code == 404
+
+
+def test_exported_csv_can_be_imported_again(client, located_bassin):
+    from maillage.directory import importers
+
+    StructureFactory(commune=located_bassin["06033"], name="Aller-retour", late=True)
+    content = client.get(reverse("web:directory_export", args=["structures", "csv"])).content
+    report = importers.check(content, "export.csv", "structures")
+    assert not report.has_errors
+    importers.apply(report)
+    assert Structure.objects.filter(name="Aller-retour").count() == 2  # new identifier
+
+
+def test_demo_follows_the_convention(located_bassin):
+    for _ in range(2):  # idempotent
+        demo.load(io.StringIO())
+    assert Structure.objects.count() == 24
+    per_commune = {
+        code: Childminder.objects.filter(commune__insee_code=code).count()
+        for code in demo.CHILDMINDERS_PER_COMMUNE
+    }
+    assert per_commune == demo.CHILDMINDERS_PER_COMMUNE
+    assert sum(per_commune.values()) == 97
+    assert Childminder.objects.with_current_availability().exists()
+    assert all(s.is_approximate for s in Structure.objects.all())
+    assert all("démonstration" in s.source for s in Structure.objects.all())
+    assert located_bassin["06025"].geometry is not None
+
+
+def test_admin_changes_are_audited(client, located_bassin, alice, password):
+    from maillage.audit.models import AuditAction, AuditEntry
+
+    structure = StructureFactory(commune=located_bassin["06025"], name="Avant")
+    client.login(username=alice.email, password=password)
+    assert client.get("/admin/directory/structure/").status_code == 200
+    url = f"/admin/directory/structure/{structure.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        k: v
+        for k, v in page.context["adminform"].form.initial.items()
+        if v is not None and k != "admitted_communes"
+    }
+    data.update(name="Après", commune=structure.commune.pk, admitted_communes=[])
+    for key in ("opens_at", "closes_at"):
+        data[key] = data[key].strftime("%H:%M")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE)
+    assert entry.changes["name"] == ["Avant", "Après"]
+
+
+def test_agent_records_a_declared_availability(client, located_bassin, bruno, charlie, password):
+    from maillage.audit.models import AuditAction, AuditEntry
+
+    childminder = ChildminderFactory(commune=located_bassin["06033"], agreement_places=3)
+    url = reverse("web:directory_declare_availability", args=[childminder.pk])
+    client.login(username=bruno.email, password=password)
+    detail = client.get(reverse("web:directory_childminder", args=[childminder.pk]))
+    assert "Déclarer une disponibilité" in detail.content.decode()
+    bad = client.post(
+        url,
+        {"available_from": "demain", "places": "5", "days": ["0"], "starts_at": "19:00",
+         "ends_at": "08:00", "note": "Pas le mercredi"},
+    )  # fmt: skip
+    page = bad.content.decode()
+    assert "Saisissez une date valide" in page
+    assert "L&#x27;agrément ne compte que 3 place(s)." in page
+    assert "L&#x27;heure de fin doit suivre l&#x27;heure de début." in page
+    assert 'value="Pas le mercredi"' in page and 'value="5"' in page
+    good = client.post(
+        url,
+        {"available_from": "2026-12-01", "places": "2", "days": ["0", "1", "3", "4"],
+         "starts_at": "07:30", "ends_at": "19:00"},
+    )  # fmt: skip
+    assert good.status_code == 302
+    availability = childminder.current_availability()
+    assert availability.places == 2 and availability.days == 0b11011
+    assert availability.declared_on == datetime.date.today()
+    assert AuditEntry.objects.filter(action=AuditAction.CREATE).count() == 1
+    client.logout()
+    client.login(username=charlie.email, password=password)
+    assert client.get(url).status_code == 403
