@@ -42,3 +42,13 @@ def test_commune_page_shows_ao_duties_and_workspace_link_only_to_covering_organi
 def test_unknown_commune_is_a_french_404(client, db):
     response = client.get(reverse("web:commune", args=["00000"]))
     assert response.status_code == 404
+
+
+def test_commune_and_territory_pages_lead_to_the_directory_and_the_observatory(client, bassin):
+    content = client.get(reverse("web:commune", args=["06025"])).content.decode()
+    assert f"{reverse('web:directory_search')}?commune=Le%20Broc&amp;insee=06025" in content
+    assert reverse("web:observatory_commune", args=["06025"]) in content
+    content = client.get(
+        reverse("web:territory_group", args=["bassin-de-vie-carros"])
+    ).content.decode()
+    assert reverse("web:observatory_dashboard", args=["bassin-de-vie-carros"]) in content

@@ -1,0 +1,51 @@
+"""Cheap consistency checks over the whole project (after les-emplois' tests/test_consistency.py)."""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Every page and endpoint reachable without logging in, reviewed. Adding one is a decision:
+# say why in the review. API views opted out of the login redirect still apply their own DRF
+# permissions (e.g. the conventions API answers 403 to anonymous callers).
+PUBLIC = {
+    "web:home", "web:login", "web:logout", "web:territory_group", "web:commune",
+    "web:directory_search", "web:directory_structure", "web:directory_childminder",
+    "web:directory_open_data", "web:directory_export", "web:directory_simulator",
+    "web:observatory_index", "web:observatory_commune", "web:observatory_dashboard",
+    "web:observatory_maps", "web:observatory_map_data",
+    "api:schema", "api:docs", "api:commune-list", "api:commune-detail",
+    "api:structure-list", "api:structure-detail", "api:childminder-list",
+    "api:simulator-psu", "api:simulator-cmg", "api:observatory-coverage",
+    "api:conventions", "api:convention-plan",
+}  # fmt: skip
+
+
+def _walk(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(
+                pattern.url_patterns,
+                namespace + (f"{pattern.namespace}:" if pattern.namespace else ""),
+            )
+        elif isinstance(pattern, URLPattern):
+            yield namespace + (pattern.name or str(pattern.pattern)), pattern.callback
+
+
+def test_only_reviewed_views_are_public():
+    public = {
+        name
+        for name, view in _walk(get_resolver().url_patterns)
+        if getattr(view, "login_required", True) is False and not name.startswith("admin:")
+    }
+    assert public == PUBLIC
+
+
+def test_every_view_has_a_name():
+    unnamed = [
+        name
+        for name, _ in _walk(get_resolver().url_patterns)
+        if ":" not in name and not name.startswith("admin")
+    ]
+    assert unnamed == []
+
+
+def test_conventions_api_refuses_anonymous_callers(client, db):
+    assert client.get("/api/v1/conventions/").status_code in (401, 403)
