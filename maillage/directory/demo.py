@@ -4,13 +4,11 @@ Structures: the equipment list of annex 2 of the CTG of the bassin de vie (seed 
 « ANNEXE 2 – Listes des équipements et services »): names, addresses, kinds and communes as
 written there. Capacities, ages, hours and contacts are demo values, marked as such.
 97 fictitious assistants maternels spread as the convention says. Coordinates: commune centroid
-(vendored file `data/bassin_carros_communes.json`) + a small deterministic offset, flagged
+(set by the territories demo from vendored contours) + a small deterministic offset, flagged
 approximate. Idempotent.
 """
 
 import datetime
-import json
-from pathlib import Path
 
 from maillage.accounts.models import Organisation
 from maillage.directory.enums import CoordinatesPrecision, PricingMode, StructureKind
@@ -19,7 +17,6 @@ from maillage.directory.geo import offset
 from maillage.directory.models import Childminder, ChildminderAvailability, Structure
 from maillage.territories.models import Commune
 
-VENDORED = Path(__file__).parent / "data" / "bassin_carros_communes.json"
 SOURCE = (
     "CTG du bassin de vie de Carros (2021), annexe 2 ; capacités, horaires et contacts : "
     "valeurs de démonstration"
@@ -141,29 +138,6 @@ LAST_NAMES = [
 ]  # fmt: skip
 
 
-def vendored_communes() -> dict:
-    return json.loads(VENDORED.read_text(encoding="utf-8"))
-
-
-def apply_vendored_communes() -> int:
-    """Set centroids (and simplified outlines, when none) of the six communes of the bassin."""
-    data = vendored_communes()
-    count = 0
-    for code, item in data["communes"].items():
-        commune = Commune.objects.filter(insee_code=code).first()
-        if commune is None:
-            continue
-        commune.latitude, commune.longitude = item["latitude"], item["longitude"]
-        fields = ["latitude", "longitude"]
-        if not commune.geometry:
-            commune.geometry = item["geometry"]
-            commune.geometry_source = data["source"]
-            fields += ["geometry", "geometry_source"]
-        commune.save(update_fields=fields)
-        count += 1
-    return count
-
-
 def _place(obj, commune, seed: int, max_km: float = 0.8):
     obj.latitude, obj.longitude = offset(commune.latitude, commune.longitude, seed, max_km)
     obj.coordinates_precision = CoordinatesPrecision.COMMUNE
@@ -279,8 +253,6 @@ def load_childminders(today: datetime.date | None = None) -> int:
 
 
 def load(out, progress=None) -> None:
-    updated = apply_vendored_communes()
-    out.write(f"Centres et contours simplifiés de {updated} communes (IGN ADMIN EXPRESS 2018).")
     structures = load_structures()
     out.write(f"{len(structures)} structures de l'annexe 2 de la CTG du bassin de vie de Carros.")
     count = load_childminders()

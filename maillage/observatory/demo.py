@@ -1,5 +1,5 @@
 """Demo content of the observatory: the bassin de vie de Carros as its CTG diagnostic describes it
-(seed convention 004), commune contours for the maps, and commentary blocks."""
+(seed convention 004) and commentary blocks; the territories demo loads the commune contours."""
 
 import datetime
 from importlib import resources
@@ -10,12 +10,9 @@ from maillage.observatory.importers import import_figures
 from maillage.observatory.models import DiagnosticComment, Figure
 from maillage.observatory.parameters import observatory_parameters, reference_history
 from maillage.observatory.services import children_under_3
-from maillage.territories.geojson import import_contours
 from maillage.territories.models import TerritoryGroup
 
 SLUG = "bassin-de-vie-carros"
-CONTOURS = "bassin-carros-communes.geojson"
-CONTOURS_SOURCE = "IGN ADMIN EXPRESS 2018 (via gregoiredavid/france-geojson), Licence Ouverte"
 FIGURES = "demo-bassin-carros.csv"
 ESTIMATE_SOURCE = (
     "Estimation Maillage (démonstration) : taux national {year} de ce mode ({source}) × enfants "
@@ -91,12 +88,6 @@ def load(out, progress=None) -> None:
     if group is None:
         out.write("Observatoire : territoire de démonstration absent, rien à charger.")
         return
-    with resources.as_file(resources.files("maillage.observatory.data").joinpath(CONTOURS)) as p:
-        report = import_contours(Path(p), source=CONTOURS_SOURCE, progress=progress)
-    out.write(
-        f"Contours des communes : {report.matched} mis à jour, {report.unchanged} inchangés "
-        "(IGN ADMIN EXPRESS 2018)."
-    )
     with resources.as_file(resources.files("maillage.observatory.data").joinpath(FIGURES)) as p:
         figures = import_figures(Path(p))
     out.write(

@@ -7,14 +7,14 @@ import pytest
 from playwright.sync_api import expect
 
 from maillage.directory import demo
-from maillage.directory.demo import apply_vendored_communes
+from maillage.territories.demo import load_bassin_contours
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def demo_directory(bassin):
-    apply_vendored_communes()
+    load_bassin_contours()
     demo.load(io.StringIO())
     return bassin
 

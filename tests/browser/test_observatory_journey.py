@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from maillage.observatory import demo
+from maillage.territories.demo import load_bassin_contours
 from tests.observatory.factories import (
     ChildminderFactory,
     StructureFactory,
@@ -22,6 +23,7 @@ class _Out:
 @pytest.fixture
 def observatory_demo(bassin):
     ensure_reference_parameters()
+    load_bassin_contours()
     demo.load(_Out())
     for code in ("06033", "06064", "06066", "06065", "06025", "06122"):
         bassin[code].refresh_from_db()

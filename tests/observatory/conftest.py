@@ -1,6 +1,7 @@
 import pytest
 
 from maillage.observatory import demo
+from maillage.territories.demo import load_bassin_contours
 from tests.observatory.factories import ensure_reference_parameters
 
 
@@ -26,6 +27,7 @@ def demo_bassin(bassin):
             self.lines.append(text)
 
     out = Out()
+    load_bassin_contours()
     demo.load(out)
     for code in ("06033", "06064", "06066", "06065", "06025", "06122"):
         bassin[code].refresh_from_db()

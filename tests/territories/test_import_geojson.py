@@ -88,3 +88,14 @@ def test_unreadable_file_gives_a_french_error(db, tmp_path):
     not_collection.write_text(json.dumps({"type": "Feature"}), encoding="utf-8")
     with pytest.raises(CommandError, match="FeatureCollection"):
         call_command("import_geojson", str(not_collection))
+
+
+def test_demo_contours_of_the_bassin_are_vendored_and_idempotent(bassin):
+    from maillage.territories.demo import load_bassin_contours
+
+    first = load_bassin_contours()
+    assert (first.matched, first.unmatched, first.invalid) == (6, [], [])
+    assert load_bassin_contours().unchanged == 6
+    le_broc = Commune.objects.get(insee_code="06025")
+    assert 43.7 < le_broc.latitude < 43.9 and 7.1 < le_broc.longitude < 7.2
+    assert "IGN ADMIN EXPRESS 2018" in le_broc.geometry_source
