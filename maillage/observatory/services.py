@@ -418,60 +418,24 @@ class CoverageReport:
         }
 
     def _total_dict(self, hidden: set) -> dict:
-        area = self.total
-        estimated = self._estimated_any()
-        child_masked = ("children_total",) in hidden
-        total_masked = ("corner",) in hidden
-        modes = {}
-        for mode in MODES:
-            masked = ("col", mode) in hidden
-            modes[mode] = {
-                "label": MODE_LABELS[mode],
-                "places": None if masked else _number(area.places[mode]),
-                "rate": None if masked or child_masked else _rate(area.rates[mode]),
-                "masked": masked,
-            }
-        return {
-            "children_under_3": {
-                "value": None if child_masked else _number(area.children_under_3),
-                "masked": child_masked,
-                "estimated": estimated,
-            },
-            "modes": modes,
-            "places_total": None if total_masked else _number(area.total_places),
-            "rate": None if child_masked or total_masked else _rate(area.rate),
-            "estimated": estimated,
-            "incomplete": area.incomplete,
-            "communes": len(area.communes),
-        }
+        return _area_summary(
+            self.total,
+            child_masked=("children_total",) in hidden,
+            total_masked=("corner",) in hidden,
+            mode_masked=lambda mode: ("col", mode) in hidden,
+            estimated=self._estimated_any(),
+        )
 
     def _area_dict(self, area: AreaCoverage, raw: bool, estimated: bool) -> dict:
         """EPCI and département totals: sums over many communes, masked below the threshold."""
         threshold = 0 if raw else self.params.threshold
-        child_masked = is_masked(area.children_under_3, threshold)
-        total_masked = is_masked(area.total_places, threshold)
-        modes = {}
-        for mode in MODES:
-            masked = is_masked(area.places[mode], threshold)
-            modes[mode] = {
-                "label": MODE_LABELS[mode],
-                "places": None if masked else _number(area.places[mode]),
-                "rate": None if masked or child_masked else _rate(area.rates[mode]),
-                "masked": masked,
-            }
-        return {
-            "children_under_3": {
-                "value": None if child_masked else _number(area.children_under_3),
-                "masked": child_masked,
-                "estimated": estimated,
-            },
-            "modes": modes,
-            "places_total": None if total_masked else _number(area.total_places),
-            "rate": None if child_masked or total_masked else _rate(area.rate),
-            "estimated": estimated,
-            "incomplete": area.incomplete,
-            "communes": len(area.communes),
-        }
+        return _area_summary(
+            area,
+            child_masked=is_masked(area.children_under_3, threshold),
+            total_masked=is_masked(area.total_places, threshold),
+            mode_masked=lambda mode: is_masked(area.places[mode], threshold),
+            estimated=estimated,
+        )
 
     def _gap_dict(self, gap, hidden: set, raw: bool) -> dict:
         threshold = 0 if raw else self.params.threshold
@@ -626,3 +590,31 @@ def territory_figures(group, indicators=None) -> list[Figure]:
     for f in qs:
         latest[f.indicator] = f
     return list(latest.values())
+
+
+def _area_summary(
+    area, *, child_masked: bool, total_masked: bool, mode_masked, estimated: bool
+) -> dict:
+    """The JSON of an area's coverage, with the masked counts replaced by None."""
+    modes = {}
+    for mode in MODES:
+        masked = mode_masked(mode)
+        modes[mode] = {
+            "label": MODE_LABELS[mode],
+            "places": None if masked else _number(area.places[mode]),
+            "rate": None if masked or child_masked else _rate(area.rates[mode]),
+            "masked": masked,
+        }
+    return {
+        "children_under_3": {
+            "value": None if child_masked else _number(area.children_under_3),
+            "masked": child_masked,
+            "estimated": estimated,
+        },
+        "modes": modes,
+        "places_total": None if total_masked else _number(area.total_places),
+        "rate": None if child_masked or total_masked else _rate(area.rate),
+        "estimated": estimated,
+        "incomplete": area.incomplete,
+        "communes": len(area.communes),
+    }

@@ -4,50 +4,14 @@ generates the diagnostic partagé, reads it and downloads its PDF — accessible
 import pytest
 from playwright.sync_api import expect
 
-from maillage.observatory import demo
-from maillage.territories.demo import load_bassin_contours
-from tests.observatory.factories import (
-    ChildminderFactory,
-    StructureFactory,
-    ensure_reference_parameters,
-)
+from tests.observatory.factories import load_observatory_demo
 
 pytestmark = pytest.mark.browser
 
 
-class _Out:
-    def write(self, text):
-        pass
-
-
 @pytest.fixture
 def observatory_demo(bassin):
-    ensure_reference_parameters()
-    load_bassin_contours()
-    demo.load(_Out())
-    for code in ("06033", "06064", "06066", "06065", "06025", "06122"):
-        bassin[code].refresh_from_db()
-    carros, gaude = bassin["06033"], bassin["06065"]
-    StructureFactory(
-        name="Maison de l'Enfance",
-        commune=carros,
-        latitude=carros.latitude,
-        longitude=carros.longitude,
-    )
-    StructureFactory(
-        name="Espace Môme", commune=gaude, latitude=gaude.latitude, longitude=gaude.longitude
-    )
-    StructureFactory(
-        name="Centre social Parimixité",
-        kind="centre_social",
-        commune=carros,
-        places_babies=0,
-        places_toddlers=0,
-        places_older=0,
-        latitude=carros.latitude + 0.004,
-        longitude=carros.longitude,
-    )
-    ChildminderFactory.create_batch(5, commune=carros, agreement_places=4)
+    load_observatory_demo(bassin)
     return bassin
 
 

@@ -28,6 +28,33 @@ from maillage.directory.simulation import simulate_cmg, simulate_psu
 from maillage.territories.models import Commune
 
 
+def _validated(params_class, request) -> dict:
+    params = params_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def _criteria(data: dict, **extra) -> SearchCriteria:
+    """The search criteria shared by the structure and childminder endpoints."""
+    commune = None
+    if data.get("commune"):
+        commune = Commune.objects.filter(insee_code=data["commune"]).first()
+        if commune is None:
+            raise ValidationError({"commune": f"Commune {data['commune']} inconnue."})
+    return SearchCriteria(
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        commune=commune,
+        radius_km=data["radius_km"],
+        age_months=data.get("age_months"),
+        needs_from=data.get("needs_from"),
+        needs_until=data.get("needs_until"),
+        atypical=data.get("atypical") or [],
+        inclusion=data.get("inclusion", False),
+        **extra,
+    )
+
+
 class StructureList(PublicAPIMixin, APIView):
     @extend_schema(
         summary="Rechercher des structures",
@@ -41,28 +68,9 @@ class StructureList(PublicAPIMixin, APIView):
         responses={200: StructureSerializer(many=True)},
     )
     def get(self, request):
-        params = StructureSearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        commune = None
-        if data.get("commune"):
-            commune = Commune.objects.filter(insee_code=data["commune"]).first()
-            if commune is None:
-                raise ValidationError({"commune": f"Commune {data['commune']} inconnue."})
-        criteria = SearchCriteria(
-            latitude=data.get("latitude"),
-            longitude=data.get("longitude"),
-            commune=commune,
-            radius_km=data["radius_km"],
-            kinds=[data["kind"]] if data.get("kind") else [],
-            age_months=data.get("age_months"),
-            needs_from=data.get("needs_from"),
-            needs_until=data.get("needs_until"),
-            atypical=data.get("atypical") or [],
-            inclusion=data.get("inclusion", False),
-            structures_only=True,
-        )
-        result = search(criteria)
+        data = _validated(StructureSearchParams, request)
+        kinds = [data["kind"]] if data.get("kind") else []
+        result = search(_criteria(data, kinds=kinds, structures_only=True))
         structures = [hit.obj for hit in result.hits]
         distances = {hit.obj.pk: hit.distance_km for hit in result.hits}
         serializer = StructureSerializer(
@@ -84,29 +92,9 @@ class ChildminderList(PublicAPIMixin, APIView):
         responses={200: ChildminderSerializer(many=True)},
     )
     def get(self, request):
-        params = ChildminderSearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        commune = None
-        if data.get("commune"):
-            commune = Commune.objects.filter(insee_code=data["commune"]).first()
-            if commune is None:
-                raise ValidationError({"commune": f"Commune {data['commune']} inconnue."})
-        result = search(
-            SearchCriteria(
-                latitude=data.get("latitude"),
-                longitude=data.get("longitude"),
-                commune=commune,
-                radius_km=data["radius_km"],
-                kinds=[CHILDMINDER],
-                age_months=data.get("age_months"),
-                needs_from=data.get("needs_from"),
-                needs_until=data.get("needs_until"),
-                atypical=data.get("atypical") or [],
-                inclusion=data.get("inclusion", False),
-                only_available=data.get("only_available", True),
-            )
-        )
+        data = _validated(ChildminderSearchParams, request)
+        only_available = data.get("only_available", True)
+        result = search(_criteria(data, kinds=[CHILDMINDER], only_available=only_available))
         context = {
             "request": request,
             "distances": {h.obj.pk: h.distance_km for h in result.hits},
