@@ -25,7 +25,8 @@ def ensure_reference_parameters():
     """Seed again the dated parameters the observatory reads (idempotent).
 
     Data migrations seed them, but a transactional test that ran earlier in the same worker
-    may have flushed the tables (see the report about tests/browser/conftest.py)."""
+    may have flushed the tables when the suite runs in one session (`make test` runs the
+    browser tests in a session of their own for that reason)."""
     from importlib import import_module
 
     from django.apps import apps
