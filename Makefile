@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: setup demo test quality lint fix migrate assets system-deps test-sqlite test-postgres bench clean
+.PHONY: setup demo serve test quality lint fix migrate assets system-deps test-sqlite test-postgres bench clean
 
 ## setup: install everything the project needs (Python packages, front-end assets). Idempotent.
 setup: $(VENV)/.installed maillage/static/vendor/.installed
@@ -34,8 +34,11 @@ demo: setup system-deps
 	@mkdir -p var
 	$(BIN)/maillage migrate --noinput
 	$(BIN)/maillage load_demo
-	@echo "Maillage : http://127.0.0.1:$(PORT)/  (comptes de démonstration dans le README)"
-	$(BIN)/maillage runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) bash scripts/demo.sh
+
+## serve: the production stack on PostgreSQL (DATABASE_URL): gunicorn, task worker, scheduler.
+serve: setup system-deps
+	PORT=$(PORT) bash scripts/serve.sh
 
 migrate: setup
 	@mkdir -p var
@@ -59,6 +62,7 @@ test: setup system-deps quality test-sqlite test-postgres
 # flush would otherwise empty the reference rows seeded by migrations for the tests after them.
 PYTEST := $(BIN)/pytest -n 2 --dist loadfile -q
 test-sqlite: setup
+	@mkdir -p var
 	env -u DATABASE_URL $(PYTEST) -m "not browser"
 	env -u DATABASE_URL $(PYTEST) -m browser
 

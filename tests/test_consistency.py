@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # say why in the review. API views opted out of the login redirect still apply their own DRF
 # permissions (e.g. the conventions API answers 403 to anonymous callers).
 PUBLIC = {
-    "web:home", "web:login", "web:logout", "web:territory_group", "web:commune",
+    "web:home", "web:health", "web:login", "web:logout", "web:territory_group", "web:commune",
     "web:directory_search", "web:directory_structure", "web:directory_childminder",
     "web:directory_open_data", "web:directory_export", "web:directory_simulator",
     "web:observatory_index", "web:observatory_commune", "web:observatory_dashboard",

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "maillage.core",
     "maillage.territories",
     "maillage.audit",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +115,28 @@ DATABASES = {
         conn_max_age=env_int("MAILLAGE_DB_CONN_MAX_AGE", 60),
     )
 }
+
+
+def tune_sqlite(database: dict) -> dict:
+    """SQLite (demo, development): concurrent writers wait instead of failing.
+
+    WAL lets readers work while one writer writes; IMMEDIATE transactions take the write lock at
+    BEGIN, so two transactions never deadlock on a lock upgrade; the busy timeout makes a writer
+    wait (up to 20 s) for the lock instead of answering "database is locked".
+    """
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+        options.setdefault(
+            "init_command",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        )
+        database["CONN_MAX_AGE"] = 0
+    return database
+
+
+tune_sqlite(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -132,6 +157,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 STATIC_ROOT = Path(env_str("MAILLAGE_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MAILLAGE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
@@ -163,12 +192,39 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "maillage",
+# One cache shared by every web process (rate limits, lockouts): the database cache by default
+# (`maillage createcachetable`, run by `migrate`'s post-migrate hook), Redis when configured.
+if os.environ.get("MAILLAGE_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["MAILLAGE_REDIS_URL"],
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "maillage_cache",
+        }
+    }
+
+# Background work: Django's task framework (backport django-tasks) with its database backend.
+# `maillage worker` runs the tasks, `maillage scheduler` enqueues the periodic ones declared in
+# maillage/core/schedule.py. See docs/decisions/0006-background-tasks.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker that has not said it is alive for this many seconds makes /sante/ answer 503.
+MAILLAGE_WORKER_HEARTBEAT_MAX_AGE = env_int("MAILLAGE_WORKER_HEARTBEAT_MAX_AGE", 120)
+
+# E-mail: SMTP in production (MAILLAGE_EMAIL_URL-style variables below); console in the demo.
+EMAIL_BACKEND = env_str("MAILLAGE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("MAILLAGE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("MAILLAGE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("MAILLAGE_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("MAILLAGE_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("MAILLAGE_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("MAILLAGE_FROM_EMAIL", "Maillage <ne-pas-repondre@maillage.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Map tiles are a setting: an empty value shows the map without a background layer.
 MAILLAGE_MAP_TILES_URL = env_str("MAILLAGE_MAP_TILES_URL", "")

@@ -10,6 +10,11 @@ DEBUG = True
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+EMAIL_BACKEND = os.environ.get(
+    "MAILLAGE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+# The demo runs a real worker and scheduler beside runserver (`make demo`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

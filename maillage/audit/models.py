@@ -72,3 +72,38 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit est en ajout seul.")
+
+
+class TransitionLog(models.Model):
+    """One move of a record's state machine (see audit.workflow), append-only like the trail."""
+
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    object_type = models.CharField("type d'objet", max_length=100)
+    object_id = models.CharField("identifiant de l'objet", max_length=64)
+    transition = models.CharField("transition", max_length=60)
+    source = models.CharField("état de départ", max_length=40)
+    target = models.CharField("état d'arrivée", max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    actor_label = models.CharField("auteur (libellé)", max_length=255, blank=True)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "changement d'état"
+        verbose_name_plural = "changements d'état"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self):
+        return f"{self.object_type}#{self.object_id} {self.source} → {self.target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("L'historique des états est en ajout seul.")
+        super().save(*args, **kwargs)

@@ -881,3 +881,23 @@ class Amendment(TimeStampedModel):
 
     def __str__(self):
         return f"Avenant n° {self.number} — {self.title}"
+
+
+class SentReminder(models.Model):
+    """A reminder already e-mailed (the daily task sends each one once)."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="sent_reminders"
+    )
+    key = models.CharField("rappel", max_length=255)
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rappel envoyé"
+        verbose_name_plural = "rappels envoyés"
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "key"], name="sent_reminder_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.convention} — {self.key}"

@@ -6,6 +6,7 @@ rows with their source, never as constants in code. Pure engines receive them as
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -85,3 +86,90 @@ def parameter_at(key: str, on: datetime.date | None = None) -> Parameter:
             f"Aucune valeur du paramètre « {key} » n'est en vigueur le {on:%d/%m/%Y}."
         )
     return row
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+    FAILED = "failed", "Échec"
+
+
+class Job(models.Model):
+    """What a person waits for while the worker runs a task: progress, outcome, French error.
+
+    A page that started background work polls its job (htmx) and survives a reload; the task
+    itself (django-tasks) only carries the job's id. `key` makes enqueueing idempotent: a second
+    click with the same key returns the job already queued or running instead of a new one.
+    """
+
+    kind = models.SlugField("type", max_length=60)
+    label = models.CharField("libellé", max_length=255)
+    status = models.CharField(
+        "état", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    done = models.PositiveIntegerField("fait", default=0)
+    total = models.PositiveIntegerField("total", default=0)
+    message = models.CharField("étape", max_length=255, blank=True)
+    result = models.JSONField("résultat", default=dict, blank=True)
+    error = models.TextField("erreur", blank=True)
+    key = models.CharField("clé d'unicité", max_length=200, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demandé par",
+    )
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "tâche de fond"
+        verbose_name_plural = "tâches de fond"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.label} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(100 * self.done / self.total))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a background process (worker, scheduler), read by /sante/."""
+
+    name = models.CharField("processus", max_length=60, primary_key=True)
+    at = models.DateTimeField("dernier signe de vie")
+
+    class Meta:
+        verbose_name = "signe de vie"
+        verbose_name_plural = "signes de vie"
+
+    def __str__(self):
+        return f"{self.name} {self.at:%d/%m/%Y %H:%M:%S}"
+
+
+class ScheduledRun(models.Model):
+    """When a periodic job of the schedule was last enqueued (one row per job name)."""
+
+    name = models.CharField("tâche périodique", max_length=100, primary_key=True)
+    last_run_at = models.DateTimeField("dernier lancement")
+
+    class Meta:
+        verbose_name = "lancement périodique"
+        verbose_name_plural = "lancements périodiques"
+
+    def __str__(self):
+        return f"{self.name} {self.last_run_at:%d/%m/%Y %H:%M}"

@@ -8,6 +8,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sante/", views.health, name="health"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("mon-espace/", views.my_space, name="my_space"),

@@ -4,18 +4,31 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from maillage.accounts import perms
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.audit.services import record
+from maillage.core import heartbeat
 from maillage.territories.models import Commune, TerritoryGroup
 from maillage.territories.sppe import duties_for_commune, thresholds_at
 from maillage.web.core.forms import EmailAuthenticationForm
+
+
+@login_not_required
+@never_cache
+def health(request):
+    """For a load balancer: 200 when the database and a worker answer, 503 otherwise."""
+    checks = heartbeat.health()
+    ok = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if ok else "indisponible", **checks}, status=200 if ok else 503
+    )
 
 
 @login_not_required

@@ -1,0 +1,40 @@
+"""The one declared schedule of periodic jobs, run by `maillage scheduler`.
+
+Each entry names a task by its dotted path (a django-tasks task taking no argument) and either
+an interval in seconds (`every`) or a local time of day (`at`, "HH:MM", Europe/Paris). The
+scheduler enqueues a due job once even with several schedulers running (compare-and-set on
+`core.ScheduledRun`); the worker runs it.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: str
+    label: str
+    every: int | None = None  # seconds
+    at: str | None = None  # "HH:MM", local time, once a day
+
+
+SCHEDULE: list[Periodic] = [
+    Periodic(
+        "heartbeat",
+        "maillage.core.tasks.heartbeat",
+        "Signe de vie du travailleur (contrôlé par /sante/)",
+        every=30,
+    ),
+    Periodic(
+        "convention-reminders",
+        "maillage.conventions.tasks.send_convention_reminders",
+        "Rappels des instances et échéances des conventions",
+        at="07:00",
+    ),
+    Periodic(
+        "prune-task-results",
+        "maillage.core.tasks.prune_task_results",
+        "Suppression des résultats de tâches terminées depuis plus de 30 jours",
+        at="03:30",
+    ),
+]
