@@ -64,3 +64,28 @@ def record(
         changes=_json_safe(changes or {}),
         message=message[:500],
     )
+
+
+def record_read(
+    obj: models.Model,
+    *,
+    actor,
+    organisation=None,
+    fields: list[str] | None = None,
+    message: str = "",
+) -> AuditEntry | None:
+    """Record that a professional opened a personal record (GDPR accountability).
+
+    The one helper every domain uses for reads: it stores which fields were shown, never their
+    values. Families reading their own data and anonymous visitors are not recorded here.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return record(
+        AuditAction.VIEW,
+        actor=actor,
+        organisation=organisation,
+        obj=obj,
+        changes={"fields": sorted(fields or [])},
+        message=message or "Consultation",
+    )
