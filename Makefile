@@ -58,18 +58,17 @@ fix: setup
 ## test: static checks, then the whole suite on SQLite, then on PostgreSQL when DATABASE_URL says so.
 test: setup system-deps quality test-sqlite test-postgres
 
-# Browser tests run in their own session: their live server needs transactional tests, whose
-# flush would otherwise empty the reference rows seeded by migrations for the tests after them.
+# One session per database, browser tests included (reference parameters are seeded again by
+# an autouse fixture after a transactional test's flush).
 PYTEST := $(BIN)/pytest -n 2 --dist loadfile -q
 test-sqlite: setup
 	@mkdir -p var
-	env -u DATABASE_URL $(PYTEST) -m "not browser"
-	env -u DATABASE_URL $(PYTEST) -m browser
+	env -u DATABASE_URL $(PYTEST)
 
 test-postgres: setup
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 		echo "== Tests sur PostgreSQL ($${DATABASE_URL%%@*}@…)"; \
-		$(PYTEST) -m "not browser" && $(PYTEST) -m browser; \
+		$(PYTEST); \
 	else \
 		echo "== DATABASE_URL ne désigne pas PostgreSQL : suite PostgreSQL non lancée."; \
 	fi

@@ -7,11 +7,40 @@ Personas (after healthchecks' Alice/Bob/Charlie):
 - emma: a family account, no organisation.
 """
 
+from pathlib import Path
+
 import pytest
 
 from maillage.accounts.enums import OrganisationKind, Role
 from tests.accounts.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
 from tests.territories.factories import CommuneFactory, EpciFactory, TerritoryGroupFactory
+
+# Tests of the pure engines need no database; every other test may use it (after les-emplois:
+# marking by hand is forgotten, and a forgotten marker is a confusing failure).
+PURE = ("tests/commission/allocation/", "test_pricing_engine.py", "test_indicators_engine.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).as_posix()
+        if "tests/browser/" in path or any(part in path for part in PURE):
+            continue
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture(autouse=True)
+def _reference_parameters(request):
+    """Dated parameters are seeded by data migrations; a transactional test (browser, threads)
+    flushes the tables when it ends, so the next test gets them back from the same seeds."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from maillage.core.parameters import reference_parameters_missing, seed_reference_parameters
+
+    if reference_parameters_missing():
+        seed_reference_parameters()
+
 
 BASSIN = [
     ("06033", "Carros", 13803, ["06510"]),

@@ -49,3 +49,12 @@ def test_every_view_has_a_name():
 
 def test_conventions_api_refuses_anonymous_callers(client, db):
     assert client.get("/api/v1/conventions/").status_code in (401, 403)
+
+
+def test_an_unknown_template_variable_fails_the_test():
+    import pytest
+    from django.template import Context, Template, TemplateSyntaxError
+
+    assert Template("{{ known }}").render(Context({"known": "oui"})) == "oui"
+    with pytest.raises(TemplateSyntaxError, match="Variable de gabarit inconnue"):
+        Template("{{ unknown }}").render(Context({}))

@@ -11,7 +11,14 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run synchronously in tests; the one test of the real worker sets the database backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "MAILLAGE_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 # A file database (not SQLite's shared in-memory one, whose table locks fail at once instead of
 # waiting): threads of the concurrency tests and the browser tests' live server wait their turn.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
@@ -26,6 +33,17 @@ STORAGES = {
 }
 MAILLAGE_GEOCODER = "recorded"
 MAILLAGE_MAP_TILES_URL = ""
-TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE(%s)"  # noqa: F405
+
+
+class InvalidTemplateVariable(str):
+    """An unknown template variable fails the test instead of rendering as an empty string."""
+
+    def __mod__(self, name):
+        from django.template import TemplateSyntaxError
+
+        raise TemplateSyntaxError(f"Variable de gabarit inconnue : {name!r}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute"}  # noqa: F405
 MIDDLEWARE = list(MIDDLEWARE)

@@ -33,9 +33,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            # The live server needs committed data; serialized_rollback restores the reference
-            # rows seeded by data migrations (dated parameters) after each test's flush.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            # The live server needs committed data. The flush at the end of each test empties the
+            # reference parameters; the autouse fixture of tests/conftest.py seeds them again.
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")

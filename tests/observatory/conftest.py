@@ -2,17 +2,8 @@ import pytest
 
 from tests.observatory.factories import (
     ChildminderFactory,
-    ensure_reference_parameters,
     load_observatory_demo,
 )
-
-
-@pytest.fixture(autouse=True)
-def _reference_parameters(request):
-    """Dated parameters present even after a flush by an earlier transactional test."""
-    if "db" in request.fixturenames:
-        request.getfixturevalue("db")
-        ensure_reference_parameters()
 
 
 @pytest.fixture

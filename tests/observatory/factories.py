@@ -22,20 +22,10 @@ class FigureFactory(factory.django.DjangoModelFactory):
 
 
 def ensure_reference_parameters():
-    """Seed again the dated parameters the observatory reads (idempotent).
+    """Seed again the dated parameters (idempotent): the one seeding path of the migrations."""
+    from maillage.core.parameters import seed_reference_parameters
 
-    Data migrations seed them, but a transactional test that ran earlier in the same worker
-    may have flushed the tables when the suite runs in one session (`make test` runs the
-    browser tests in a session of their own for that reason)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for module in (
-        "maillage.territories.migrations.0002_sppe_thresholds",
-        "maillage.observatory.migrations.0002_parameters",
-    ):
-        import_module(module).seed(apps, None)
+    seed_reference_parameters()
 
 
 class _Lines:
