@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: setup demo serve test quality lint fix migrate assets system-deps test-sqlite test-postgres bench clean
+.PHONY: setup demo serve test quality lint fix migrate assets system-deps test-sqlite test-postgres bench bench-load clean
 
 ## setup: install everything the project needs (Python packages, front-end assets). Idempotent.
 setup: $(VENV)/.installed maillage/static/vendor/.installed
@@ -76,6 +76,11 @@ test-postgres: setup
 ## bench: the benchmarks (not tests); figures go to docs/benchmarks.md.
 bench: setup
 	$(BIN)/python bench/allocation.py --size all
+
+## bench-load: 50 users for 5 minutes on the production stack (PostgreSQL on 127.0.0.1:5432).
+bench-load: setup
+	$(BIN)/python -m pip install --quiet -r bench/requirements.lock
+	bash bench/load.sh 50 5m
 
 clean:
 	rm -rf $(VENV) node_modules maillage/static/vendor var/static
