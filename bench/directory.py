@@ -5,7 +5,7 @@
 
 The database is created if missing (PostgreSQL), migrated, and loaded with the real communes of
 the COG (the import function of Maillage). Commune coordinates: real centroids for the
-départements whose contours are in /work/shared/data/geo (06, 32, 66, 79, 93), elsewhere a
+départements whose contours are in ../shared/data/geo (06, 32, 66, 79, 93), elsewhere a
 deterministic random point inside the simplified contour of the département (synthetic, but the
 national spread and the density by département are realistic). Then ~17,000 EAJE, ~40,000
 other services and ~240,000 assistants maternels (a third with a current availability) are
@@ -32,9 +32,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.shared import geo_dir  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/maillage_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-GEO = Path("/work/shared/data/geo")
 
 EAJE_COUNT = 17_000
 OTHER_COUNT = 40_000
@@ -74,9 +76,9 @@ def locate_communes(rng: random.Random) -> int:
     from maillage.territories.geojson import import_contours
     from maillage.territories.models import Commune
 
-    for path in sorted(GEO.glob("communes-*.geojson.gz")):
+    for path in sorted(geo_dir().glob("communes-*.geojson.gz")):
         import_contours(path, source=f"{path.name} (benchmark)")
-    with gzip.open(GEO / "departements-simplifies.geojson.gz", "rt", encoding="utf-8") as fh:
+    with gzip.open(geo_dir() / "departements-simplifies.geojson.gz", "rt", encoding="utf-8") as fh:
         departements = {
             f["properties"]["code"]: _rings(f["geometry"]) for f in json.load(fh)["features"]
         }

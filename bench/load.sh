@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test: the production stack (gunicorn + worker + scheduler, PostgreSQL) under 50 users.
 #   bash bench/load.sh [USERS] [DURATION]        (defaults: 50 users, 5m)
-# Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates the database maillage_bench, loads
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates the database maillage_load, loads
 # the demo into it, starts `make serve` on port 8765, runs locust on the same machine, stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ USERS="${1:-50}"
 DURATION="${2:-5m}"
 PORT=8765
 BIN=.venv/bin
-export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/maillage_bench}"
+export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/maillage_load}"
 mkdir -p bench/out
 test -x "$BIN/locust" || "$BIN/python" -m pip install --quiet -r bench/requirements.lock
 

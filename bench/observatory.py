@@ -5,7 +5,7 @@
 
 No database: the 34,969 communes and their populations come from the COG shipped with Maillage
 (`maillage.territories.cog.load_data()`). Centroids are real for the départements whose contours
-are in /work/shared/data/geo (06, 32, 66, 79, 93) and synthetic elsewhere (a deterministic random
+are in ../shared/data/geo (06, 32, 66, 79, 93) and synthetic elsewhere (a deterministic random
 point around the centre of the simplified contour of the département, or around the centre of
 metropolitan France when that file is absent). Children under 3 = population × 3.36 %. The
 synthetic national directory holds ~17,000 EAJE (10 to 60 places) and ~240,000 assistants
@@ -30,8 +30,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.shared import geo_dir  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-GEO = Path("/work/shared/data/geo")
 EAJE_COUNT = 17_000
 CHILDMINDER_COUNT = 240_000
 UNDER3_SHARE = 0.0336
@@ -45,7 +47,7 @@ def _centroid(geometry) -> tuple[float, float]:
 
 def real_centroids() -> dict[str, tuple[float, float]]:
     result = {}
-    for path in sorted(GEO.glob("communes-*.geojson.gz")):
+    for path in sorted(geo_dir().glob("communes-*.geojson.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for feature in json.load(fh)["features"]:
                 lon, lat = _centroid(feature["geometry"])
@@ -54,7 +56,7 @@ def real_centroids() -> dict[str, tuple[float, float]]:
 
 
 def departement_centres() -> dict[str, tuple[float, float]]:
-    path = GEO / "departements-simplifies.geojson.gz"
+    path = geo_dir() / "departements-simplifies.geojson.gz"
     if not path.exists():
         return {}
     with gzip.open(path, "rt", encoding="utf-8") as fh:

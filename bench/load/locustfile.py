@@ -58,7 +58,8 @@ class Family(HttpUser):
     @task(1)
     def commune_sheet(self):
         self.client.get(
-            f"/observatoire/communes/{random.choice(INSEE)}/", name="/observatoire/communes/<insee>/"
+            f"/observatoire/communes/{random.choice(INSEE)}/",
+            name="/observatoire/communes/<insee>/",
         )
 
     @task(1)
