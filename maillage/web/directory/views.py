@@ -48,14 +48,15 @@ def _map_item(hit) -> dict:
     else:
         url = reverse("web:directory_structure", args=[obj.pk])
         name = obj.name
+    location = obj.public_location()
     return {
-        "lat": obj.latitude,
-        "lon": obj.longitude,
+        "lat": location.latitude,
+        "lon": location.longitude,
         "name": name,
         "kind": hit.kind_label,
         "childminder": hit.is_childminder,
         "url": url,
-        "approximate": obj.is_approximate,
+        "approximate": location.approximate,
         "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
     }
 
@@ -128,7 +129,7 @@ def search_view(request):
             helpers=helpers_for(commune) if commune else [],
             commune_services=_commune_services(commune) if commune else [],
             map_data=_map_payload(
-                [_map_item(h) for h in result.hits if h.obj.latitude is not None],
+                [_map_item(h) for h in result.hits if h.obj.public_location().known],
                 result.centre,
                 result.radius_km,
                 outlines,
