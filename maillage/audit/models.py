@@ -24,6 +24,11 @@ class AuditEntryQuerySet(models.QuerySet):
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit est en ajout seul.")
 
+    @property
+    def actor_display(self) -> str:
+        """Who acted, even after their account was deleted (the label is kept)."""
+        return self.actor_label or "inconnu"
+
     def for_object(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
@@ -84,11 +89,6 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} {self.actor_label} {self.get_action_display()} {self.object_label}"
-
-    @property
-    def actor_display(self) -> str:
-        """Who acted, even after their account was deleted (the label is kept)."""
-        return self.actor_label or "inconnu"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
