@@ -24,11 +24,6 @@ class AuditEntryQuerySet(models.QuerySet):
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit est en ajout seul.")
 
-    @property
-    def actor_display(self) -> str:
-        """Who acted, even after their account was deleted (the label is kept)."""
-        return self.actor_label or "inconnu"
-
     def for_object(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
@@ -97,6 +92,11 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit est en ajout seul.")
+
+    @property
+    def actor_display(self) -> str:
+        """Who acted, even after their account was deleted (the label is kept)."""
+        return self.actor_label or "inconnu"
 
 
 class TransitionLog(models.Model):

@@ -18,7 +18,7 @@ from maillage.accounts.models import Organisation
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record
 from maillage.core.models import ParameterMissing
-from maillage.directory import exports, importers
+from maillage.directory import importers, services
 from maillage.directory.enums import ImportKind, days_mask
 from maillage.directory.models import (
     Childminder,
@@ -191,11 +191,9 @@ def structure_detail(request, pk: int):
 
 @login_not_required
 def childminder_detail(request, pk: int):
-    childminder = get_object_or_404(
-        Childminder.objects.select_related("commune", "mam").prefetch_related("availabilities"),
-        pk=pk,
-        is_active=True,
-    )
+    membership = getattr(request, "current_membership", None)
+    file = services.get_childminder_for(membership, pk, actor=request.user)
+    childminder = file.childminder
     can_declare = (
         request.user.is_authenticated
         and perms.acting_membership_can_edit(request)
@@ -206,6 +204,7 @@ def childminder_detail(request, pk: int):
         "directory/childminder.html",
         {
             "childminder": childminder,
+            "shows_private": file.shows_private,
             "availability": childminder.current_availability(),
             "helpers": helpers_for(childminder.commune),
             "commune_services": _commune_services(childminder.commune),
@@ -292,14 +291,17 @@ def simulator_view(request):
     return render(request, "directory/simulator.html", context)
 
 
-EXPORT_FORMATS = {"csv": "csv", "xlsx": "xlsx", "json": "json"}
-
-
 @login_not_required
 def export_view(request, dataset: str, fmt: str):
-    if dataset not in ("structures", "assistants-maternels") or fmt not in EXPORT_FORMATS:
-        raise Http404("Export inconnu.")
-    content, content_type = exports.export(dataset, fmt)
+    try:
+        content, content_type = services.open_data_download(
+            dataset,
+            fmt,
+            actor=request.user,
+            organisation=getattr(request, "current_organisation", None),
+        )
+    except ValueError:
+        raise Http404("Export inconnu.") from None
     response = HttpResponse(content, content_type=content_type)
     name = f"maillage-{dataset}-{datetime.date.today():%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

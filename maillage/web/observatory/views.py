@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts import perms
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record
-from maillage.observatory import charts, diagnostic, supply
+from maillage.observatory import charts, diagnostic, downloads, supply
 from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection, EditionStatus
 from maillage.observatory.importers import FigureImportError, import_figures
 from maillage.observatory.indicators import MODES
@@ -410,10 +410,13 @@ def edition_detail(request, slug, number):
 
 def edition_pdf(request, slug, number):
     edition = _edition(request, slug, number)
-    if edition.status != EditionStatus.DONE or not edition.pdf:
+    content = downloads.edition_pdf(
+        edition, actor=request.user, organisation=request.current_organisation
+    )
+    if content is None:
         messages.error(request, "Le PDF de cette édition n'est pas (encore) disponible.")
         return redirect("web:observatory_diagnostic", slug=slug)
-    response = HttpResponse(bytes(edition.pdf), content_type="application/pdf")
+    response = HttpResponse(content, content_type="application/pdf")
     filename = f"diagnostic-{slug}-{edition.number}-{datetime.date.today():%Y%m%d}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
