@@ -98,6 +98,17 @@ class Organisation(models.Model):
         blank=True,
         verbose_name="territoire couvert",
     )
+    territory_groups = models.ManyToManyField(
+        "territories.TerritoryGroup",
+        related_name="parties",
+        blank=True,
+        verbose_name="partie pour les groupes de territoires",
+        help_text=(
+            "Groupes (bassin de vie…) pour lesquels l'organisation est nommée partie : ses agents "
+            "y écrivent les données et le diagnostic partagés (par ex. l'EPCI ou la commune "
+            "porteuse). Couvrir une commune du groupe ne suffit pas."
+        ),
+    )
     email = models.EmailField("adresse électronique de contact", blank=True)
     is_active = models.BooleanField("active", default=True)
 
