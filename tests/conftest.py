@@ -4,6 +4,7 @@ Personas (after healthchecks' Alice/Bob/Charlie):
 - alice: admin of the Caf, which covers the whole département;
 - bruno: agent of the commune of Carros and of the commune of Gattières (switches between them);
 - charlie: agent of the commune of Le Broc only (the outsider for Carros);
+- dora: data-protection officer (DPO) of the Caf, who reads the whole trail of the territory;
 - emma: a family account, no organisation.
 """
 
@@ -108,6 +109,13 @@ def bruno(organisations):
 def charlie(organisations):
     user = UserFactory(email="charlie@maillage.example", first_name="Charlie")
     MembershipFactory(user=user, organisation=organisations["06025"], role=Role.AGENT)
+    return user
+
+
+@pytest.fixture
+def dora(organisations):
+    user = UserFactory(email="dora@maillage.example", first_name="Dora")
+    MembershipFactory(user=user, organisation=organisations["caf"], role=Role.DPO)
     return user
 
 

@@ -22,3 +22,4 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent"
     READER = "reader", "Lecteur"
     ELECTED = "elected", "Élu"
+    DPO = "dpo", "Délégué à la protection des données"

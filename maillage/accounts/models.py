@@ -40,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # audit: a personal record (changes stored as field names only)
+    AUDIT_SENSITIVE = True
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -49,6 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def audit_label(self) -> str:
+        return self.email
 
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
@@ -92,6 +98,17 @@ class Organisation(models.Model):
         blank=True,
         verbose_name="territoire couvert",
     )
+    territory_groups = models.ManyToManyField(
+        "territories.TerritoryGroup",
+        related_name="parties",
+        blank=True,
+        verbose_name="partie pour les groupes de territoires",
+        help_text=(
+            "Groupes (bassin de vie…) pour lesquels l'organisation est nommée partie : ses agents "
+            "y écrivent les données et le diagnostic partagés (par ex. l'EPCI ou la commune "
+            "porteuse). Couvrir une commune du groupe ne suffit pas."
+        ),
+    )
     email = models.EmailField("adresse électronique de contact", blank=True)
     is_active = models.BooleanField("active", default=True)
 
@@ -131,3 +148,42 @@ class Membership(models.Model):
     @property
     def can_edit(self) -> bool:
         return self.role in (Role.ADMIN, Role.AGENT)
+
+    @property
+    def is_dpo(self) -> bool:
+        return self.role == Role.DPO
+
+    @property
+    def reads_audit_trail(self) -> bool:
+        """Administrators read their organisation's trail, DPOs the trail they answer for."""
+        return self.role in (Role.ADMIN, Role.DPO)
+
+    def audit_scope(self) -> tuple[set[int], bool]:
+        """(organisation ids, platform entries too?) of the audit trail this member may read.
+
+        Any role: their own organisation only. A DPO: their organisation and its services
+        (Département → PMI…); the DPO of a Caf answers for the territory, so also every
+        organisation covering one of the Caf's communes, their services, and the entries
+        without organisation (system tasks, anonymous open-data downloads).
+        """
+        organisation = self.organisation
+        if not self.is_dpo:
+            return {organisation.pk}, False
+        ids = {organisation.pk}
+        platform = organisation.kind == OrganisationKind.CAF
+        if platform:
+            ids |= set(
+                Organisation.objects.filter(communes__in=organisation.communes.all()).values_list(
+                    "pk", flat=True
+                )
+            )
+        frontier = set(ids)
+        while frontier:  # services, and their services
+            frontier = (
+                set(
+                    Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+                )
+                - ids
+            )
+            ids |= frontier
+        return ids, platform

@@ -1,10 +1,12 @@
 """Access helpers, named after what they check. Views call them first."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 
 from maillage.accounts.enums import OrganisationKind, Role
 from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import Membership, Organisation
+from maillage.territories.models import Commune, TerritoryGroup
 
 
 def acting_organisation_covers_commune(request, commune) -> bool:
@@ -48,3 +50,32 @@ def switch_organisation(request, organisation_id: int) -> Membership:
 
 def is_caf(organisation) -> bool:
     return organisation is not None and organisation.kind == OrganisationKind.CAF
+
+
+def can_write_territory_group(membership, group) -> bool:
+    """Writing territory-wide data (figures of the group, the shared diagnostic) needs a role on
+    the group itself, never on one of its communes: an admin or agent of the Caf covering every
+    commune of the group, or of an organisation named party for the group
+    (`Organisation.territory_groups`)."""
+    if membership is None or membership.role not in (Role.ADMIN, Role.AGENT):
+        return False
+    organisation = membership.organisation
+    if organisation.territory_groups.filter(pk=group.pk).exists():
+        return True
+    return (
+        organisation.kind == OrganisationKind.CAF
+        and not group.communes.exclude(pk__in=organisation.communes.values("pk")).exists()
+    )
+
+
+def writable_territory_groups(membership):
+    """The territory groups `membership` may write to (see `can_write_territory_group`)."""
+    if membership is None or membership.role not in (Role.ADMIN, Role.AGENT):
+        return TerritoryGroup.objects.none()
+    organisation = membership.organisation
+    allowed = models.Q(parties=organisation)
+    if organisation.kind == OrganisationKind.CAF:
+        uncovered = Commune.objects.exclude(pk__in=organisation.communes.values("pk"))
+        partly_outside = TerritoryGroup.objects.filter(communes__in=uncovered).values("pk")
+        allowed |= ~models.Q(pk__in=partly_outside)
+    return TerritoryGroup.objects.filter(allowed).distinct()

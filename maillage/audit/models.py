@@ -27,6 +27,26 @@ class AuditEntryQuerySet(models.QuerySet):
     def for_object(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
+    def visible_to(self, membership):
+        """What `membership` (the organisation a person acts for, with their role) may read.
+
+        Everyone reads the entries of their own organisation's actions only. A data-protection
+        officer reads the whole trail they are responsible for: `membership.audit_scope()`
+        gives the organisations (theirs and its services; for the Caf's DPO, every organisation
+        of the territory) and whether entries without organisation (system, anonymous
+        downloads) are included. Duck-typed: the audit app does not import accounts.
+        """
+        if membership is None:
+            return self.none()
+        scope = getattr(membership, "audit_scope", None)
+        if scope is None:
+            return self.filter(organisation_id=membership.organisation_id)
+        organisation_ids, platform = scope()
+        condition = models.Q(organisation_id__in=list(organisation_ids))
+        if platform:
+            condition |= models.Q(organisation__isnull=True)
+        return self.filter(condition)
+
 
 class AuditEntry(models.Model):
     at = models.DateTimeField("date", auto_now_add=True, db_index=True)
@@ -72,6 +92,11 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit est en ajout seul.")
+
+    @property
+    def actor_display(self) -> str:
+        """Who acted, even after their account was deleted (the label is kept)."""
+        return self.actor_label or "inconnu"
 
 
 class TransitionLog(models.Model):

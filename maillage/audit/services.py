@@ -33,6 +33,36 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     return {name: getattr(obj, name) for name in names}
 
 
+def is_sensitive(model_or_obj) -> bool:
+    """A personal record: its changes are stored as field names only, its reads are recorded.
+
+    The registry is a class attribute, `AUDIT_SENSITIVE = True`, on the model (today
+    `accounts.User` and `directory.Childminder`; the guichet's applications add theirs).
+    """
+    return bool(getattr(model_or_obj, "AUDIT_SENSITIVE", False))
+
+
+def field_names_only(changes: dict) -> dict:
+    """{"fields": [names]} — what the trail keeps of a change to a sensitive record."""
+    if set(changes) == {"fields"} and isinstance(changes["fields"], (list, tuple)):
+        return {"fields": sorted(str(name) for name in changes["fields"])}
+    return {"fields": sorted(str(name) for name in changes)}
+
+
+def object_label(obj: models.Model) -> str:
+    """The label kept in the trail: `obj.audit_label()` when the model defines it (e.g. the
+    public name of an assistant maternel), never the full name of a sensitive record."""
+    if hasattr(obj, "audit_label"):
+        return str(obj.audit_label())
+    if is_sensitive(obj):
+        return f"{obj._meta.verbose_name} n° {obj.pk}"
+    return str(obj)
+
+
+ANONYMOUS_LABEL = "visiteur anonyme"
+SYSTEM_LABEL = "système"
+
+
 def record(
     action: AuditAction | str,
     *,
@@ -42,26 +72,38 @@ def record(
     changes: dict | None = None,
     message: str = "",
     request=None,
+    actor_label: str = "",
 ) -> AuditEntry:
-    """Append one entry. With `request`, actor and organisation come from it."""
+    """Append one entry. With `request`, actor and organisation come from it.
+
+    `actor_label` is always filled (it outlives the account: deleting a user empties `actor`,
+    never the label): the actor's e-mail, else "visiteur anonyme" for an anonymous request,
+    else "système" (commands, tasks). Changes to a sensitive record keep field names only.
+    """
+    anonymous = False
     if request is not None:
-        if (
-            actor is None
-            and getattr(request, "user", None) is not None
-            and request.user.is_authenticated
-        ):
-            actor = request.user
+        user = getattr(request, "user", None)
+        if actor is None and user is not None and user.is_authenticated:
+            actor = user
+        anonymous = actor is None
         if organisation is None:
             organisation = getattr(request, "current_organisation", None)
+    if actor is not None:
+        label = actor.email
+    else:
+        label = actor_label or (ANONYMOUS_LABEL if anonymous else SYSTEM_LABEL)
+    changes = changes or {}
+    if obj is not None and changes and is_sensitive(obj):
+        changes = field_names_only(changes)
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
-        actor_label=(actor.email if actor is not None else "système")[:255],
+        actor_label=label[:255],
         organisation=organisation,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_label=str(obj)[:255] if obj is not None else "",
-        changes=_json_safe(changes or {}),
+        object_label=object_label(obj)[:255] if obj is not None else "",
+        changes=_json_safe(changes),
         message=message[:500],
     )
 

@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from maillage.audit.models import AuditAction
-from maillage.audit.services import diff, record, snapshot
+from maillage.audit.admin_mixins import AuditedAdminMixin
 from maillage.directory.models import (
     Childminder,
     ChildminderAvailability,
@@ -11,25 +10,10 @@ from maillage.directory.models import (
 )
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Every change made in the admin goes to the audit trail too."""
+class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Every change made in the admin goes to the audit trail too (see audit.admin_mixins)."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def save_model(self, request, obj, form, change):
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
-        super().save_model(request, obj, form, change)
-        record(
-            AuditAction.UPDATE if change else AuditAction.CREATE,
-            request=request,
-            obj=obj,
-            changes=diff(before, snapshot(obj)) if change else {},
-            message="Administration",
-        )
-
-    def delete_model(self, request, obj):
-        record(AuditAction.DELETE, request=request, obj=obj, message="Administration")
-        super().delete_model(request, obj)
 
 
 @admin.register(Structure)

@@ -5,11 +5,10 @@ their consent, neither the last name, the address, the phone nor the e-mail are 
 their position is the centre of their commune.
 """
 
-import csv
 import datetime
-import io
 import json
 
+from maillage.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from maillage.directory.enums import days_of
 from maillage.directory.models import Childminder, Structure
 
@@ -104,14 +103,15 @@ def childminder_rows(queryset=None, on: datetime.date | None = None):
     )
     for c in qs:
         a = c.current_availability(on)
+        location = c.public_location()
         yield {
             "identifiant": f"maillage-am-{c.pk}",
             "nom_public": c.public_name,
             "code_insee": c.commune.insee_code,
             "commune": c.commune.name,
-            "latitude": c.latitude if c.contact_consent else c.commune.latitude,
-            "longitude": c.longitude if c.contact_consent else c.commune.longitude,
-            "precision_coordonnees": c.coordinates_precision if c.contact_consent else "commune",
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+            "precision_coordonnees": location.precision,
             "places_agrement": c.agreement_places,
             "age_min_mois": c.agreement_age_min_months,
             "age_max_mois": c.agreement_age_max_months,
@@ -141,11 +141,7 @@ def export(dataset: str, fmt: str) -> tuple[bytes, str]:
     else:
         raise ValueError(dataset)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=";")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+        return csv_bytes(columns, rows), CSV_CONTENT_TYPE
     if fmt == "json":
         payload = {
             "jeu_de_donnees": dataset,
@@ -158,17 +154,5 @@ def export(dataset: str, fmt: str) -> tuple[bytes, str]:
             "application/json",
         )
     if fmt == "xlsx":
-        import openpyxl
-
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet(dataset[:31])
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([row[c] if row[c] is not None else "" for c in columns])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return (
-            buffer.getvalue(),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        return xlsx_bytes(dataset, columns, rows), XLSX_CONTENT_TYPE
     raise ValueError(fmt)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from maillage.core.exports import unescape_cell
 from maillage.directory.enums import (
     CoordinatesPrecision,
     ImportKind,
@@ -219,7 +220,7 @@ def _cell_text(value) -> str:
 
 def _parse(kind: str, raw: str, communes: dict):
     """(value, error message or None)."""
-    raw = raw.strip()
+    raw = unescape_cell(raw.strip())
     if kind in ("text",):
         return raw, None
     if kind == "int":

@@ -2,6 +2,7 @@
 declared availability, and the trace of file imports."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q
@@ -198,12 +199,12 @@ class Structure(TimeStampedModel):
     def theme(self) -> str:
         return theme_of(self.kind)
 
+    def public_location(self) -> "PublicLocation":
+        return PublicLocation(self.latitude, self.longitude, self.coordinates_precision)
+
     @property
     def is_approximate(self) -> bool:
-        return self.coordinates_precision in (
-            CoordinatesPrecision.COMMUNE,
-            CoordinatesPrecision.NONE,
-        )
+        return self.public_location().approximate
 
     @property
     def days_label(self) -> str:
@@ -223,6 +224,29 @@ class Structure(TimeStampedModel):
             "weekend": self.weekend,
             "holidays": self.holidays,
         }
+
+
+@dataclass(frozen=True)
+class PublicLocation:
+    """Where a record may be shown, and how precisely (what every public output uses)."""
+
+    latitude: float | None
+    longitude: float | None
+    precision: str
+
+    @property
+    def approximate(self) -> bool:
+        return self.precision in (CoordinatesPrecision.COMMUNE, CoordinatesPrecision.NONE)
+
+    @property
+    def known(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+def commune_location(commune) -> PublicLocation:
+    if commune is not None and commune.latitude is not None and commune.longitude is not None:
+        return PublicLocation(commune.latitude, commune.longitude, CoordinatesPrecision.COMMUNE)
+    return PublicLocation(None, None, CoordinatesPrecision.NONE)
 
 
 class ChildminderQuerySet(LocatedQuerySet):
@@ -281,7 +305,8 @@ class Childminder(TimeStampedModel):
     inclusion_adapted = models.BooleanField(
         "accueil adapté aux enfants en situation de handicap", default=False
     )
-    # public location: the geocoded address with consent, else the commune centroid
+    # Stored location = public location: the geocoded address with consent, else the commune
+    # centroid (enforced by `save()`, so the search index never holds a private point).
     latitude = models.FloatField("latitude", null=True, blank=True)
     longitude = models.FloatField("longitude", null=True, blank=True)
     coordinates_precision = models.CharField(
@@ -304,8 +329,42 @@ class Childminder(TimeStampedModel):
             models.Index(fields=["latitude", "longitude"], name="childminder_lat_lon"),
         ]
 
+    # audit: a personal record (changes are stored as field names, reads are recorded)
+    AUDIT_SENSITIVE = True
+    # the fields shown to professionals only (the contact details without consent)
+    PRIVATE_FIELDS = ("last_name", "address", "phone", "email")
+
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    def audit_label(self) -> str:
+        """What the audit trail stores as the object's label: never the full name."""
+        return f"{self.public_name} ({self.commune.name})" if self.commune_id else self.public_name
+
+    def save(self, *args, **kwargs):
+        if not self.contact_consent:
+            self.clear_precise_location()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = set(update_fields) | {
+                    "latitude",
+                    "longitude",
+                    "coordinates_precision",
+                }
+        super().save(*args, **kwargs)
+
+    def clear_precise_location(self) -> None:
+        """Without consent, only the commune centroid is kept (not saved)."""
+        location = commune_location(self.commune if self.commune_id else None)
+        self.latitude, self.longitude = location.latitude, location.longitude
+        self.coordinates_precision = location.precision
+
+    def public_location(self) -> PublicLocation:
+        """The one location public outputs use (page, map, API, export, distance, sort):
+        the stored point with consent, else the centre of the commune, flagged approximate."""
+        if self.contact_consent:
+            return PublicLocation(self.latitude, self.longitude, self.coordinates_precision)
+        return commune_location(self.commune)
 
     @property
     def public_name(self) -> str:
@@ -315,10 +374,7 @@ class Childminder(TimeStampedModel):
 
     @property
     def is_approximate(self) -> bool:
-        return self.coordinates_precision in (
-            CoordinatesPrecision.COMMUNE,
-            CoordinatesPrecision.NONE,
-        )
+        return self.public_location().approximate
 
     def current_availability(self, on: datetime.date | None = None):
         """The latest declaration if recent enough (prefetched `availabilities` are used)."""

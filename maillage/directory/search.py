@@ -156,17 +156,27 @@ def _nearest(qs, centre, radius_km: float, limit: int) -> list[tuple[float | Non
     sorts tens of thousands of rows: once `limit` rows lie within the current radius, nothing
     farther can be nearer. Rounds read (id, latitude, longitude) only; the objects are read
     once, at the end.
+
+    Assistants maternels: the distance is measured from their public location (the centre of
+    their commune without consent, see `Childminder.public_location`), never from a private
+    point, even if one were stored.
     """
     if centre is None:
         order = "name" if qs.model is Structure else "last_name"
         return [(None, obj) for obj in qs.order_by(order, "pk")[:limit]]
+    private = qs.model is Childminder
+    columns = ["pk", "latitude", "longitude"]
+    if private:
+        columns += ["contact_consent", "commune__latitude", "commune__longitude"]
     radius = min(radius_km, 3.0)
     while True:
         box = qs.in_bbox(*bounding_box(centre[0], centre[1], radius))
         rows = []
-        for pk, lat, lon in _planar_order(box, centre).values_list("pk", "latitude", "longitude")[
-            :limit
-        ]:
+        for pk, lat, lon, *public in _planar_order(box, centre).values_list(*columns)[:limit]:
+            if private and not public[0]:
+                lat, lon = public[1], public[2]
+                if lat is None or lon is None:
+                    continue
             d = haversine_km(centre[0], centre[1], lat, lon)
             if d <= radius:
                 rows.append((d, pk))

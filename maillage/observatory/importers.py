@@ -131,7 +131,10 @@ def parse_figures(text: str, *, allowed_communes=None, allowed_territories=None)
         elif commune and allowed_communes is not None and commune not in allowed_communes:
             problems.append(f"votre organisation ne couvre pas la commune {commune}")
         elif territory and allowed_territories is not None and territory not in allowed_territories:
-            problems.append(f"votre organisation ne couvre pas le territoire « {territory} »")
+            problems.append(
+                f"le territoire « {territory} » n'est écrit que par la Caf qui le couvre ou par "
+                "une organisation nommée partie pour lui, pas par l'une de ses communes"
+            )
         period = line.get("period", "")
         if not PERIOD.match(period):
             problems.append(f"millésime « {period} » invalide (AAAA ou AAAA-MM attendu)")

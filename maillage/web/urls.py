@@ -13,6 +13,7 @@ urlpatterns = [
     path("deconnexion/", views.logout_view, name="logout"),
     path("mon-espace/", views.my_space, name="my_space"),
     path("mon-espace/organisation/", views.switch_organisation_view, name="switch_organisation"),
+    path("mon-espace/journal/", views.audit_trail, name="audit_trail"),
     path("territoires/<slug:slug>/", views.territory_group, name="territory_group"),
     path("communes/<str:insee>/", views.commune, name="commune"),
     path("communes/<str:insee>/espace/", views.commune_workspace, name="commune_workspace"),

@@ -51,9 +51,19 @@ def test_public_dashboard_and_thematic_maps(
 
 
 def test_partner_comments_and_generates_the_diagnostic(
-    browser_page, live_url, login, assert_accessible, observatory_demo, bruno, password, settings
+    browser_page,
+    live_url,
+    login,
+    assert_accessible,
+    observatory_demo,
+    organisations,
+    bruno,
+    password,
+    settings,
 ):
     settings.MAILLAGE_DIAGNOSTIC_SYNC = True
+    # the commune porteuse of the bassin, named party for it (a commune alone may not write)
+    organisations["06033"].territory_groups.add(observatory_demo["group"])
     page = browser_page
     login(page, bruno.email, password)
     page.goto(live_url("/observatoire/bassin-de-vie-carros/diagnostic/"))

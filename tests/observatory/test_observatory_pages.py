@@ -112,8 +112,9 @@ def test_reader_sees_but_cannot_edit_commentary(client, demo_bassin, organisatio
 
 
 def test_partner_edits_commentary_with_audit_and_keeps_text_on_error(
-    client, demo_bassin, bruno, password
+    client, demo_bassin, bruno, organisations, password
 ):
+    organisations["06033"].territory_groups.add(demo_bassin["group"])  # Carros, named party
     login(client, bruno, password)
     url = reverse("web:observatory_comment", args=["bassin-de-vie-carros", "axes"])
     response = client.post(url, {"axes-text": "Créer un RPE intercommunal."})
@@ -131,8 +132,11 @@ def test_partner_edits_commentary_with_audit_and_keeps_text_on_error(
 
 
 @pytest.mark.django_db
-def test_generation_is_versioned_with_snapshot_hash(client, demo_bassin, bruno, password, settings):
+def test_generation_is_versioned_with_snapshot_hash(
+    client, demo_bassin, bruno, organisations, password, settings
+):
     settings.MAILLAGE_DIAGNOSTIC_SYNC = True
+    organisations["06033"].territory_groups.add(demo_bassin["group"])  # Carros, named party
     login(client, bruno, password)
     generate = reverse("web:observatory_generate", args=["bassin-de-vie-carros"])
     assert client.post(generate).status_code == 302

@@ -290,13 +290,13 @@ class ChildminderSerializer(serializers.Serializer):
         return round(value, 2) if value is not None else None
 
     def get_latitude(self, obj) -> float | None:
-        return obj.latitude if obj.contact_consent else obj.commune.latitude
+        return obj.public_location().latitude
 
     def get_longitude(self, obj) -> float | None:
-        return obj.longitude if obj.contact_consent else obj.commune.longitude
+        return obj.public_location().longitude
 
     def get_coordinates_precision(self, obj) -> str:
-        return obj.coordinates_precision if obj.contact_consent else "commune"
+        return obj.public_location().precision
 
     def get_atypical_hours(self, obj) -> dict[str, bool]:
         return {

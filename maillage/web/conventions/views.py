@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record, snapshot
-from maillage.conventions import documents, perms, schedule, services
+from maillage.conventions import documents, downloads, perms, schedule, services
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import (
     Action,
@@ -569,21 +569,21 @@ def report_download(request, slug, pk, fmt):
     if fmt not in ("docx", "pdf"):
         raise Http404("Format inconnu : docx ou pdf.")
     name = slugify(str(report))
-    record(AuditAction.EXPORT, request=request, obj=report, message=f"Rapport {fmt.upper()}")
-    if fmt == "docx":
-        return _download(documents.report_docx(report), f"{name}.docx", DOCX)
-    return _download(documents.report_pdf(report), f"{name}.pdf", "application/pdf")
+    content = downloads.report_document(
+        report, fmt, actor=request.user, organisation=request.current_organisation
+    )
+    return _download(content, f"{name}.{fmt}", DOCX if fmt == "docx" else "application/pdf")
 
 
 def convention_download(request, slug, fmt):
     convention = _convention(request, slug)
     if fmt not in ("docx", "pdf"):
         raise Http404("Format inconnu : docx ou pdf.")
-    record(AuditAction.EXPORT, request=request, obj=convention, message=f"Convention {fmt.upper()}")
-    if fmt == "docx":
-        return _download(documents.convention_docx(convention), f"{convention.slug}.docx", DOCX)
+    content = downloads.convention_document(
+        convention, fmt, actor=request.user, organisation=request.current_organisation
+    )
     return _download(
-        documents.convention_pdf(convention), f"{convention.slug}.pdf", "application/pdf"
+        content, f"{convention.slug}.{fmt}", DOCX if fmt == "docx" else "application/pdf"
     )
 
 

@@ -16,3 +16,52 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": "Adresse électronique ou mot de passe incorrect. Vérifiez votre saisie.",
         "inactive": "Ce compte est désactivé.",
     }
+
+
+class AuditTrailFilterForm(forms.Form):
+    """Filters of the audit trail page (GET: no personal value among them)."""
+
+    action = forms.ChoiceField(label="Action", required=False)
+    object_type = forms.ChoiceField(label="Type d'objet", required=False)
+    object_id = forms.CharField(
+        label="Identifiant de l'objet",
+        required=False,
+        max_length=64,
+        help_text="Par exemple le numéro d'une fiche, pour savoir qui l'a consultée.",
+    )
+    organisation = forms.TypedChoiceField(
+        label="Organisation", required=False, coerce=int, empty_value=None
+    )
+    date_from = forms.DateField(
+        label="Du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    date_until = forms.DateField(
+        label="Au",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+
+    def __init__(self, *args, actions=(), object_types=(), organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Toutes"), *actions]
+        self.fields["object_type"].choices = [("", "Tous"), *[(t, t) for t in object_types]]
+        self.fields["organisation"].choices = [
+            ("", "Toutes"),
+            *[(o.pk, o.name) for o in organisations],
+        ]
+        if len(organisations) <= 1:
+            del self.fields["organisation"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_until")
+        if start and end and end < start:
+            self.add_error("date_until", "La date de fin précède la date de début.")
+        return data

@@ -12,12 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from maillage.accounts import perms
+from maillage.accounts.models import Organisation
+from maillage.audit import trail
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.audit.services import record
 from maillage.core import heartbeat
 from maillage.territories.models import Commune, TerritoryGroup
 from maillage.territories.sppe import duties_for_commune, thresholds_at
-from maillage.web.core.forms import EmailAuthenticationForm
+from maillage.web.core.forms import AuditTrailFilterForm, EmailAuthenticationForm
 
 
 @login_not_required
@@ -115,14 +117,17 @@ def commune(request, insee):
 
 
 def commune_workspace(request, insee):
-    """Restricted: the organisations covering the commune and the recent audit of the commune."""
+    """Restricted: the organisations covering the commune and the recent actions of the
+    organisation the person acts for (never another organisation's trail)."""
     commune = get_object_or_404(Commune.objects.with_related(), insee_code=insee)
     try:
         organisation = perms.require_acting_organisation_covers_commune(request, commune)
     except PermissionDenied:
         return render(request, "web/forbidden.html", {"commune": commune}, status=403)
     organisations = commune.organisations.order_by("name").prefetch_related("memberships__user")
-    audit = AuditEntry.objects.filter(organisation__in=organisations)[:20]
+    audit = AuditEntry.objects.visible_to(request.current_membership).filter(
+        organisation=organisation
+    )[:20]
     return render(
         request,
         "web/commune_workspace.html",
@@ -132,4 +137,37 @@ def commune_workspace(request, insee):
             "organisations": organisations,
             "audit": audit,
         },
+    )
+
+
+def audit_trail(request):
+    """The audit trail an administrator (their organisation) or a DPO (their scope) may read."""
+    membership = trail.require_trail_reader(getattr(request, "current_membership", None))
+    organisation_ids, _platform = membership.audit_scope()
+    form = AuditTrailFilterForm(
+        request.GET or None,
+        actions=AuditAction.choices,
+        object_types=trail.object_types(membership),
+        organisations=list(Organisation.objects.filter(pk__in=organisation_ids).order_by("name")),
+    )
+    filters = trail.TrailFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = trail.TrailFilters(
+            action=data.get("action") or "",
+            object_type=data.get("object_type") or "",
+            object_id=(data.get("object_id") or "").strip(),
+            organisation_id=data.get("organisation"),
+            date_from=data.get("date_from"),
+            date_until=data.get("date_until"),
+        )
+    page = trail.read_trail(
+        membership, actor=request.user, filters=filters, page=request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/audit_trail.html",
+        {"form": form, "page": page, "membership": membership, "query": query.urlencode()},
     )

@@ -18,7 +18,7 @@ from maillage.accounts.models import Organisation
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record
 from maillage.core.models import ParameterMissing
-from maillage.directory import exports, importers
+from maillage.directory import importers, services
 from maillage.directory.enums import ImportKind, days_mask
 from maillage.directory.models import (
     Childminder,
@@ -48,14 +48,15 @@ def _map_item(hit) -> dict:
     else:
         url = reverse("web:directory_structure", args=[obj.pk])
         name = obj.name
+    location = obj.public_location()
     return {
-        "lat": obj.latitude,
-        "lon": obj.longitude,
+        "lat": location.latitude,
+        "lon": location.longitude,
         "name": name,
         "kind": hit.kind_label,
         "childminder": hit.is_childminder,
         "url": url,
-        "approximate": obj.is_approximate,
+        "approximate": location.approximate,
         "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
     }
 
@@ -128,7 +129,7 @@ def search_view(request):
             helpers=helpers_for(commune) if commune else [],
             commune_services=_commune_services(commune) if commune else [],
             map_data=_map_payload(
-                [_map_item(h) for h in result.hits if h.obj.latitude is not None],
+                [_map_item(h) for h in result.hits if h.obj.public_location().known],
                 result.centre,
                 result.radius_km,
                 outlines,
@@ -190,11 +191,9 @@ def structure_detail(request, pk: int):
 
 @login_not_required
 def childminder_detail(request, pk: int):
-    childminder = get_object_or_404(
-        Childminder.objects.select_related("commune", "mam").prefetch_related("availabilities"),
-        pk=pk,
-        is_active=True,
-    )
+    membership = getattr(request, "current_membership", None)
+    file = services.get_childminder_for(membership, pk, actor=request.user)
+    childminder = file.childminder
     can_declare = (
         request.user.is_authenticated
         and perms.acting_membership_can_edit(request)
@@ -205,6 +204,7 @@ def childminder_detail(request, pk: int):
         "directory/childminder.html",
         {
             "childminder": childminder,
+            "shows_private": file.shows_private,
             "availability": childminder.current_availability(),
             "helpers": helpers_for(childminder.commune),
             "commune_services": _commune_services(childminder.commune),
@@ -291,14 +291,17 @@ def simulator_view(request):
     return render(request, "directory/simulator.html", context)
 
 
-EXPORT_FORMATS = {"csv": "csv", "xlsx": "xlsx", "json": "json"}
-
-
 @login_not_required
 def export_view(request, dataset: str, fmt: str):
-    if dataset not in ("structures", "assistants-maternels") or fmt not in EXPORT_FORMATS:
-        raise Http404("Export inconnu.")
-    content, content_type = exports.export(dataset, fmt)
+    try:
+        content, content_type = services.open_data_download(
+            dataset,
+            fmt,
+            actor=request.user,
+            organisation=getattr(request, "current_organisation", None),
+        )
+    except ValueError:
+        raise Http404("Export inconnu.") from None
     response = HttpResponse(content, content_type=content_type)
     name = f"maillage-{dataset}-{datetime.date.today():%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

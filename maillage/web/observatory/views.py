@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from maillage.accounts import perms
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record
-from maillage.observatory import charts, diagnostic, supply
+from maillage.observatory import charts, diagnostic, downloads, supply
+from maillage.observatory import perms as observatory_perms
 from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection, EditionStatus
 from maillage.observatory.importers import FigureImportError, import_figures
 from maillage.observatory.indicators import MODES
@@ -288,20 +289,13 @@ def map_data(request, slug):
 
 
 def _can_edit(request, group) -> bool:
-    organisation = getattr(request, "current_organisation", None)
-    return (
-        organisation is not None
-        and perms.acting_membership_can_edit(request)
-        and organisation.communes.filter(pk__in=group.communes.values("pk")).exists()
+    return observatory_perms.can_edit_diagnostic(
+        getattr(request, "current_membership", None), group
     )
 
 
 def _require_edit(request, group):
-    if not _can_edit(request, group):
-        raise PermissionDenied(
-            "Seuls les agents et administrateurs d'une organisation couvrant ce territoire "
-            "peuvent modifier le diagnostic."
-        )
+    observatory_perms.require_edit_diagnostic(getattr(request, "current_membership", None), group)
 
 
 def _diagnostic_page(request, group, forms=None, status=200):
@@ -410,10 +404,13 @@ def edition_detail(request, slug, number):
 
 def edition_pdf(request, slug, number):
     edition = _edition(request, slug, number)
-    if edition.status != EditionStatus.DONE or not edition.pdf:
+    content = downloads.edition_pdf(
+        edition, actor=request.user, organisation=request.current_organisation
+    )
+    if content is None:
         messages.error(request, "Le PDF de cette édition n'est pas (encore) disponible.")
         return redirect("web:observatory_diagnostic", slug=slug)
-    response = HttpResponse(bytes(edition.pdf), content_type="application/pdf")
+    response = HttpResponse(content, content_type="application/pdf")
     filename = f"diagnostic-{slug}-{edition.number}-{datetime.date.today():%Y%m%d}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -426,11 +423,7 @@ def figure_import(request):
     if not perms.acting_membership_can_edit(request):
         raise PermissionDenied("Seuls les agents et administrateurs peuvent importer des données.")
     communes = set(organisation.communes.values_list("insee_code", flat=True))
-    territories = set(
-        TerritoryGroup.objects.filter(communes__in=organisation.communes.all())
-        .values_list("slug", flat=True)
-        .distinct()
-    )
+    territories = observatory_perms.importable_territories(request.current_membership)
     errors, report = [], None
     if request.method == "POST":
         form = FigureImportForm(request.POST, request.FILES)

@@ -1,9 +1,9 @@
-import csv
 import json
 
 from django.core.management.base import CommandError
 
 from maillage.core.commands import MaillageCommand
+from maillage.core.exports import SafeDictWriter
 from maillage.core.models import ParameterMissing
 from maillage.observatory.indicators import MODES
 from maillage.observatory.services import coverage_report
@@ -101,7 +101,7 @@ class Command(MaillageCommand):
         if output_format == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = SafeDictWriter(self.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in csv_rows(data):
             writer.writerow(row)
