@@ -153,3 +153,36 @@ def test_web_import_is_limited_to_the_covered_communes(client, bassin, bruno, ch
     client.logout()
     assert client.login(email=bruno.email, password=password)
     assert client.get(batch_url).status_code == 404
+
+
+def test_web_figures_limits_and_idempotent_confirmation(
+    client, bassin, charlie, password, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
+    from django.urls import reverse
+
+    from maillage.core.models import Job
+    from maillage.observatory.models import FigureImport
+
+    url = reverse("web:observatory_import")
+    assert client.login(email=charlie.email, password=password)
+    settings.MAILLAGE_IMPORT_MAX_ROWS = 2
+    lines = "".join(f"births,06025,,{year},14,measured,INSEE,,\n" for year in (2019, 2020, 2021))
+    too_long = SimpleUploadedFile("donnees.csv", (HEADER + lines).encode(), "text/csv")
+    response = _post(client, url, {"file": too_long})
+    assert "Le fichier compte 3 lignes de données : 2 au plus sont acceptées" in (
+        response.content.decode()
+    )
+    assert FigureImport.objects.count() == 0
+    settings.MAILLAGE_IMPORT_MAX_ROWS = 3
+    ok = SimpleUploadedFile("donnees.csv", (HEADER + lines).encode(), "text/csv")
+    batch_url = _post(client, url, {"file": ok})["Location"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for _ in range(5):
+            client.post(batch_url, {"action": "import"})
+    assert Figure.objects.count() == 3
+    assert Job.objects.filter(kind="figure-import").count() == 1
+    assert AuditEntry.objects.filter(action=AuditAction.IMPORT).count() == 1
+    batch = FigureImport.objects.get()
+    assert batch.status == "imported" and batch.job.done == batch.job.total == 3
