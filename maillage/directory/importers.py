@@ -270,7 +270,7 @@ def _parse(kind: str, raw: str, communes: dict):
             return None, f"tarification « {raw} » inconnue (psu, paje, gratuit ou autre)"
         return value, None
     if kind == "commune":
-        commune = communes.get(raw.zfill(5) if raw.isdigit() else raw.upper())
+        commune = communes.get(_code(raw))
         if commune is None:
             return None, f"code INSEE « {raw} » inconnu"
         return commune, None
@@ -279,7 +279,7 @@ def _parse(kind: str, raw: str, communes: dict):
         for code in re.split(r"[\s;,|]+", raw):
             if not code:
                 continue
-            commune = communes.get(code.zfill(5) if code.isdigit() else code.upper())
+            commune = communes.get(_code(code))
             if commune is None:
                 return None, f"code INSEE « {code} » inconnu"
             found.append(commune)
@@ -334,7 +334,8 @@ def iter_rows(
         header = _header(rows, kind)
         if unknown_columns is not None:
             unknown_columns.extend(h for h in header if h and h not in columns)
-        communes = {c.insee_code: c for c in Commune.objects.all()}
+        communes: dict = {}  # loaded by batch of rows, only the codes the file names
+        code_columns = [i for i, name in enumerate(header) if name in CODE_COLUMNS]
         allowed = None
         if organisation is not None:
             allowed = set(organisation.communes.values_list("insee_code", flat=True))
@@ -344,6 +345,7 @@ def iter_rows(
             ((number, cells) for number, cells in rows if any(c.strip() for c in cells)),
             IMPORT_CHUNK,
         ):
+            _load_communes(communes, chunk, code_columns)
             results = []
             for number, cells in chunk:
                 row = RowResult(line=number)
@@ -365,6 +367,28 @@ def iter_rows(
             yield from results
     except ImportLimitError as exc:
         raise ImportFileError(str(exc)) from exc
+
+
+CODE_COLUMNS = ("code_insee", "communes_admises")
+
+
+def _code(raw: str) -> str:
+    return raw.zfill(5) if raw.isdigit() else raw.upper()
+
+
+def _load_communes(communes: dict, chunk, code_columns: list[int]) -> None:
+    """Add to `communes` the communes named in this batch of rows (one query per batch)."""
+    codes = set()
+    for _number, cells in chunk:
+        for i in code_columns:
+            if i < len(cells):
+                codes.update(_code(c) for c in re.split(r"[\s;,|]+", cells[i].strip()) if c)
+    missing = codes - communes.keys()
+    if missing:
+        for commune in Commune.objects.filter(insee_code__in=missing).only(
+            "pk", "insee_code", "name", "latitude", "longitude"
+        ):
+            communes[commune.insee_code] = commune
 
 
 def _check_territory(model, rows: list[RowResult], allowed: set[str]) -> None:
