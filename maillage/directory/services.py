@@ -123,7 +123,9 @@ def run_import(job_id: int, batch_id: int) -> None:
         except Exception:
             batch.move([ImportStatus.IMPORTING], ImportStatus.FAILED)
             raise
-        report = dict(batch.report, created=created, updated=updated, imported=True)
+        report = dict(
+            batch.report, created=created, updated=updated, skipped=skipped, imported=True
+        )
         batch.move([ImportStatus.IMPORTING], ImportStatus.IMPORTED, report=report)
         record(
             AuditAction.IMPORT,
@@ -145,7 +147,12 @@ def _import_batch(batch: DirectoryImport, job, total: int) -> tuple[int, int, in
     try:
         if not batch.valid_only:
             job.progress(0, total, "Nouvelle vérification du fichier")
-            if any(row.errors for row in rows()):
+            first_pass = rows()
+            try:
+                has_errors = any(row.errors for row in first_pass)
+            finally:
+                first_pass.close()  # closes the file before the second pass opens it
+            if has_errors:
                 raise JobError(
                     "Le fichier contient désormais des erreurs (l'annuaire a changé depuis la "
                     "vérification) : rien n'a été importé. Déposez-le de nouveau."

@@ -257,3 +257,19 @@ def test_a_stale_admin_save_is_refused(client, alice, located_bassin):
     assert client.post(url, data).status_code == 302
     structure.refresh_from_db()
     assert (structure.name, structure.version) == ("Ma saisie", 3)
+
+
+def test_errors_that_appear_after_the_preview_stop_the_import(client, agent):
+    """The directory changed between the preview and the confirmation: nothing is written."""
+    from maillage.accounts.models import Organisation
+    from maillage.territories.models import Commune
+
+    url = upload(client, GOOD.replace("06025", "06033").encode())["Location"]
+    organisation = Organisation.objects.get(slug="commune-06033")
+    organisation.communes.remove(Commune.objects.get(insee_code="06033"))
+    post(client, url, {"action": "import_all"})
+    assert Structure.objects.count() == 0
+    batch = DirectoryImport.objects.get()
+    assert batch.status == ImportStatus.FAILED and batch.job.status == JobStatus.FAILED
+    page = client.get(url).content.decode()
+    assert "Le fichier contient désormais des erreurs" in page
