@@ -230,6 +230,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILLAGE_MAP_TILES_URL = env_str("MAILLAGE_MAP_TILES_URL", "")
 MAILLAGE_MAP_TILES_ATTRIBUTION = env_str("MAILLAGE_MAP_TILES_ATTRIBUTION", "")
 # Geocoder adapter: "ban" (national address API) in production, "none" disables geocoding.
+# File imports (directory, observatory figures): refused at upload, before any parsing, above
+# these limits (maillage/core/imports.py).
+MAILLAGE_IMPORT_MAX_BYTES = env_int("MAILLAGE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+MAILLAGE_IMPORT_MAX_ROWS = env_int("MAILLAGE_IMPORT_MAX_ROWS", 100_000)
+
 MAILLAGE_GEOCODER = env_str("MAILLAGE_GEOCODER", "ban")
 MAILLAGE_GEOCODER_URL = env_str("MAILLAGE_GEOCODER_URL", "https://api-adresse.data.gouv.fr/search/")
 

@@ -72,7 +72,11 @@ def writable_territory_groups(membership):
     """The territory groups `membership` may write to (see `can_write_territory_group`)."""
     if membership is None or membership.role not in (Role.ADMIN, Role.AGENT):
         return TerritoryGroup.objects.none()
-    organisation = membership.organisation
+    return territory_groups_written_by(membership.organisation)
+
+
+def territory_groups_written_by(organisation):
+    """The territory groups whose admins and agents of `organisation` may write to."""
     allowed = models.Q(parties=organisation)
     if organisation.kind == OrganisationKind.CAF:
         uncovered = Commune.objects.exclude(pk__in=organisation.communes.values("pk"))

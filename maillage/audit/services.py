@@ -131,3 +131,34 @@ def record_read(
         changes={"fields": sorted(fields or [])},
         message=message or "Consultation",
     )
+
+
+def record_many(
+    action: AuditAction | str,
+    objs: list[models.Model],
+    *,
+    actor=None,
+    organisation=None,
+    changes: list[dict] | None = None,
+    message: str = "",
+) -> int:
+    """One entry per object, written in one statement (imports write thousands of records).
+
+    `changes`, when given, is parallel to `objs`. Returns the number of entries written."""
+    actor_label = (actor.email if actor is not None else "système")[:255]
+    entries = [
+        AuditEntry(
+            action=action,
+            actor=actor,
+            actor_label=actor_label,
+            organisation=organisation,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_label=str(obj)[:255],
+            changes=_json_safe(changes[i] if changes else {}),
+            message=message[:500],
+        )
+        for i, obj in enumerate(objs)
+    ]
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)

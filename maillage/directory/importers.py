@@ -4,18 +4,34 @@ Two steps: `check()` parses and validates every line and returns a report (line-
 errors, the rows ready to import); `apply()` writes the valid rows. Nothing is written while the
 file has errors, unless the caller explicitly asks for the valid rows only. Rows are matched on
 `identifiant` (external id) to update instead of duplicate. Columns: docs/directory.md.
+
+The file is read as a stream (`iter_rows`, see maillage.core.imports) and written in batches of
+`IMPORT_CHUNK` rows, one transaction each (`write_rows`): the web import runs both steps in the
+worker (maillage.directory.tasks), the command `maillage import_directory` runs them in place.
 """
 
-import csv
 import datetime
 import io
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from maillage.audit.models import AuditAction
+from maillage.audit.services import diff, record_many
 from maillage.core.exports import unescape_cell
+from maillage.core.imports import (
+    IMPORT_CHUNK,
+    PREVIEW_SAMPLE,
+    STORED_ERRORS,
+    ImportLimitError,
+    chunked,
+    iter_table,
+)
 from maillage.directory.enums import (
     CoordinatesPrecision,
     ImportKind,
@@ -26,8 +42,6 @@ from maillage.directory.enums import (
 from maillage.directory.geocoding import get_geocoder, locate
 from maillage.directory.models import Childminder, ChildminderAvailability, Structure
 from maillage.territories.models import Commune
-
-MAX_ROWS = 50_000
 
 
 class ImportFileError(ValueError):
@@ -176,48 +190,6 @@ class ImportReport:
         }
 
 
-def read_table(content: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells (strings) of a CSV (UTF-8 or Windows-1252, ; or ,) or XLSX file."""
-    if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds of errors on a bad file
-            raise ImportFileError(f"Le fichier XLSX est illisible ({exc}).") from exc
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in row])
-        book.close()
-        return rows
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise ImportFileError("Encodage du fichier non reconnu : enregistrez-le en UTF-8.")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, datetime.time):
-        return value.strftime("%H:%M")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _parse(kind: str, raw: str, communes: dict):
     """(value, error message or None)."""
     raw = unescape_cell(raw.strip())
@@ -299,7 +271,7 @@ def _parse(kind: str, raw: str, communes: dict):
             return None, f"tarification « {raw} » inconnue (psu, paje, gratuit ou autre)"
         return value, None
     if kind == "commune":
-        commune = communes.get(raw.zfill(5) if raw.isdigit() else raw.upper())
+        commune = communes.get(_code(raw))
         if commune is None:
             return None, f"code INSEE « {raw} » inconnu"
         return commune, None
@@ -308,7 +280,7 @@ def _parse(kind: str, raw: str, communes: dict):
         for code in re.split(r"[\s;,|]+", raw):
             if not code:
                 continue
-            commune = communes.get(code.zfill(5) if code.isdigit() else code.upper())
+            commune = communes.get(_code(code))
             if commune is None:
                 return None, f"code INSEE « {code} » inconnu"
             found.append(commune)
@@ -324,62 +296,188 @@ def _parse(kind: str, raw: str, communes: dict):
     raise AssertionError(kind)  # pragma: no cover
 
 
-def check(content: bytes, filename: str, kind: str, *, organisation=None) -> ImportReport:
-    """Parse and validate; with `organisation`, every row's commune must be on its territory."""
-    report = ImportReport(kind=kind)
+def _source(content):
+    return io.BytesIO(content) if isinstance(content, bytes | bytearray | memoryview) else content
+
+
+def _header(rows: Iterator[tuple[int, list[str]]], kind: str) -> list[str]:
     columns = COLUMNS[ImportKind(kind)]
-    try:
-        table = read_table(content, filename)
-    except ImportFileError as exc:
-        report.file_errors.append(str(exc))
-        return report
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        report.file_errors.append("Le fichier est vide.")
-        return report
-    header = [normalise(cell) for cell in table[0]]
+    for _number, cells in rows:
+        if any(cell.strip() for cell in cells):
+            header = [normalise(cell) for cell in cells]
+            break
+    else:
+        raise ImportFileError("Le fichier est vide.")
     missing = [name for name, (required, _) in columns.items() if required and name not in header]
     if missing:
-        report.file_errors.append(
+        raise ImportFileError(
             "Colonnes obligatoires absentes de la première ligne : " + ", ".join(missing) + "."
         )
-        return report
-    report.unknown_columns = [h for h in header if h and h not in columns]
-    if len(table) - 1 > MAX_ROWS:
-        report.file_errors.append(f"Le fichier dépasse {MAX_ROWS} lignes : découpez-le.")
-        return report
-    communes = {c.insee_code: c for c in Commune.objects.all()}
-    allowed = None
-    if organisation is not None:
-        allowed = set(organisation.communes.values_list("insee_code", flat=True))
-    seen_ids: dict[str, int] = {}
-    model = Structure if kind == ImportKind.STRUCTURES else Childminder
-    for offset, cells in enumerate(table[1:], start=2):
-        row = RowResult(line=offset)
-        raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
-        for name, (required, value_kind) in columns.items():
-            text = str(raw.get(name, "") or "")
-            if required and not text.strip():
-                row.errors.append(f"colonne « {name} » : valeur obligatoire manquante")
-                continue
-            value, error = _parse(value_kind, text, communes)
-            if error:
-                row.errors.append(f"colonne « {name} » : {error}")
-            else:
-                row.values[name] = value
-        _check_row(kind, row, allowed, seen_ids)
+    return header
+
+
+def iter_rows(
+    content,
+    filename: str,
+    kind: str,
+    *,
+    organisation=None,
+    unknown_columns: list | None = None,
+    limit_rows: int | None = None,
+) -> Iterator[RowResult]:
+    """Validated rows of a file (bytes or binary file object), read as a stream.
+
+    With `organisation`, every row's commune must be on its territory. File-level problems
+    (unreadable, empty, missing columns, too many rows) raise ImportFileError."""
+    columns = COLUMNS[ImportKind(kind)]
+    try:
+        rows = enumerate(iter_table(_source(content), filename, limit_rows=limit_rows), start=1)
+        header = _header(rows, kind)
+        if unknown_columns is not None:
+            unknown_columns.extend(h for h in header if h and h not in columns)
+        communes: dict = {}  # loaded by batch of rows, only the codes the file names
+        code_columns = [i for i, name in enumerate(header) if name in CODE_COLUMNS]
+        allowed = None
+        if organisation is not None:
+            allowed = set(organisation.communes.values_list("insee_code", flat=True))
+        seen_ids: dict[str, int] = {}
+        model = Structure if kind == ImportKind.STRUCTURES else Childminder
+        for chunk in chunked(
+            ((number, cells) for number, cells in rows if any(c.strip() for c in cells)),
+            IMPORT_CHUNK,
+        ):
+            _load_communes(communes, chunk, code_columns)
+            results = []
+            for number, cells in chunk:
+                row = RowResult(line=number)
+                raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
+                for name, (required, value_kind) in columns.items():
+                    text = str(raw.get(name, "") or "")
+                    if required and not text.strip():
+                        row.errors.append(f"colonne « {name} » : valeur obligatoire manquante")
+                        continue
+                    value, error = _parse(value_kind, text, communes)
+                    if error:
+                        row.errors.append(f"colonne « {name} » : {error}")
+                    else:
+                        row.values[name] = value
+                _check_row(kind, row, allowed, seen_ids)
+                results.append(row)
+            if allowed is not None:
+                _check_territory(model, results, allowed)
+            yield from results
+    except ImportLimitError as exc:
+        raise ImportFileError(str(exc)) from exc
+
+
+CODE_COLUMNS = ("code_insee", "communes_admises")
+
+
+def _code(raw: str) -> str:
+    return raw.zfill(5) if raw.isdigit() else raw.upper()
+
+
+def _load_communes(communes: dict, chunk, code_columns: list[int]) -> None:
+    """Add to `communes` the communes named in this batch of rows (one query per batch)."""
+    codes = set()
+    for _number, cells in chunk:
+        for i in code_columns:
+            if i < len(cells):
+                codes.update(_code(c) for c in re.split(r"[\s;,|]+", cells[i].strip()) if c)
+    missing = codes - communes.keys()
+    if missing:
+        for commune in Commune.objects.filter(insee_code__in=missing).only(
+            "pk", "insee_code", "name", "latitude", "longitude"
+        ):
+            communes[commune.insee_code] = commune
+
+
+def _check_territory(model, rows: list[RowResult], allowed: set[str]) -> None:
+    """An identifier may not designate a record of a commune outside the territory (one query
+    per batch of rows)."""
+    idents = {row.values["identifiant"] for row in rows if row.values.get("identifiant")}
+    if not idents:
+        return
+    existing = {}
+    for ident, code, name in (
+        model.objects.filter(external_id__in=idents)
+        .order_by("pk")
+        .values_list("external_id", "commune__insee_code", "commune__name")
+    ):
+        existing.setdefault(ident, (code, name))
+    for row in rows:
         ident = row.values.get("identifiant")
-        if ident and allowed is not None:
-            existing = model.objects.filter(external_id=ident).select_related("commune").first()
-            if existing is not None and existing.commune.insee_code not in allowed:
-                row.errors.append(
-                    f"l'identifiant « {ident} » désigne une fiche de {existing.commune.name}, "
-                    "hors du territoire de votre organisation"
-                )
-        report.rows.append(row)
+        if ident in existing and existing[ident][0] not in allowed:
+            row.errors.append(
+                f"l'identifiant « {ident} » désigne une fiche de {existing[ident][1]}, "
+                "hors du territoire de votre organisation"
+            )
+
+
+def check(content, filename: str, kind: str, *, organisation=None) -> ImportReport:
+    """Parse and validate the whole file into a report kept in memory (command, tests)."""
+    report = ImportReport(kind=kind)
+    try:
+        report.rows = list(
+            iter_rows(
+                content,
+                filename,
+                kind,
+                organisation=organisation,
+                unknown_columns=report.unknown_columns,
+            )
+        )
+    except ImportFileError as exc:
+        report.file_errors.append(str(exc))
+        report.rows = []
+        return report
     if not report.rows:
         report.file_errors.append("Le fichier ne contient aucune ligne de données.")
     return report
+
+
+def summarise(
+    content, filename: str, kind: str, *, organisation=None, progress=None, expected=0
+) -> dict:
+    """The report stored on a batch: counts, line-numbered errors (the first STORED_ERRORS),
+    a sample of valid rows. Reads the file as a stream; memory stays bounded."""
+    unknown: list[str] = []
+    summary = {
+        "kind": kind,
+        "total": 0,
+        "valid": 0,
+        "error_count": 0,
+        "file_errors": [],
+        "unknown_columns": unknown,
+        "errors": [],
+        "sample": [],
+    }
+    try:
+        for row in iter_rows(
+            content, filename, kind, organisation=organisation, unknown_columns=unknown
+        ):
+            summary["total"] += 1
+            if row.errors:
+                summary["error_count"] += 1
+                if len(summary["errors"]) < STORED_ERRORS:
+                    summary["errors"].append(
+                        {"line": row.line, "label": row.label, "errors": row.errors}
+                    )
+            else:
+                summary["valid"] += 1
+                if len(summary["sample"]) < PREVIEW_SAMPLE:
+                    commune = row.values.get("code_insee")
+                    summary["sample"].append(
+                        {"line": row.line, "label": row.label, "commune": commune.name}
+                    )
+            if progress is not None and summary["total"] % IMPORT_CHUNK == 0:
+                progress(summary["total"], max(expected, summary["total"]))
+    except ImportFileError as exc:
+        summary["file_errors"].append(str(exc))
+        return summary
+    if not summary["total"]:
+        summary["file_errors"].append("Le fichier ne contient aucune ligne de données.")
+    return summary
 
 
 def _check_row(kind: str, row: RowResult, allowed, seen_ids: dict) -> None:
@@ -503,13 +601,10 @@ def _childminder_fields(values: dict) -> dict:
     return fields
 
 
-@transaction.atomic
-def apply(report: ImportReport, *, valid_only: bool = False, organisation=None, on_saved=None):
-    """Write the valid rows. Refuses a report with errors unless `valid_only` is True.
+def apply(report: ImportReport, *, valid_only: bool = False, organisation=None, actor=None):
+    """Write the valid rows of a report. Refuses a report with errors unless `valid_only`.
 
-    `on_saved(obj, created, before)` is called for each object (the web view audits there).
-    Returns the report with its counters.
-    """
+    Returns the report with its counters."""
     if report.file_errors:
         raise ValueError("Le fichier est illisible : rien n'a été importé.")
     if report.error_rows and not valid_only:
@@ -517,39 +612,162 @@ def apply(report: ImportReport, *, valid_only: bool = False, organisation=None, 
             "Le fichier contient des erreurs : rien n'a été importé. Corrigez-les ou choisissez "
             "d'importer seulement les lignes valides."
         )
+    report.created, report.updated = write_rows(
+        report.kind, report.valid_rows, organisation=organisation, actor=actor
+    )
+    report.imported = True
+    return report
+
+
+def _update_fields(kind: str) -> list[str]:
+    if kind == ImportKind.STRUCTURES:
+        names = [
+            "name", "kind", "manager_name", "address", "postal_code", "commune",
+            "age_min_months", "age_max_months", "places_babies", "places_toddlers",
+            "places_older", "places_other", "opening_days", "opens_at", "closes_at",
+            "early_hours", "late_hours", "night", "weekend", "holidays", "inclusion_referent",
+            "inclusion_adapted", "pricing_mode", "phone", "email", "website", "description",
+            "is_active", "source", "source_updated_on", "manager",
+        ]  # fmt: skip
+    else:
+        names = [
+            "first_name", "last_name", "commune", "address", "phone", "email",
+            "contact_consent", "agreement_number", "agreement_places",
+            "agreement_age_min_months", "agreement_age_max_months", "early_hours",
+            "late_hours", "night", "weekend", "inclusion_adapted", "is_active", "source",
+        ]  # fmt: skip
+    return [*names, "latitude", "longitude", "coordinates_precision", "updated_at", "version"]
+
+
+def write_rows(
+    kind: str,
+    rows: Iterable[RowResult],
+    *,
+    organisation=None,
+    actor=None,
+    message: str = "",
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = IMPORT_CHUNK,
+) -> tuple[int, int]:
+    """Write valid rows by batches of `chunk_size`, one transaction each (the site keeps
+    answering between them); every record created or updated is audited. Returns
+    (created, updated)."""
     geocoder = get_geocoder()
-    for row in report.valid_rows:
-        values = row.values
-        if report.kind == ImportKind.STRUCTURES:
-            model, fields = Structure, _structure_fields(values, organisation)
-            if organisation is not None and not values.get("gestionnaire"):
-                fields["manager"] = organisation
+    created = updated = done = 0
+    for chunk in chunked((row for row in rows if not row.errors), chunk_size):
+        new, changed = _write_chunk(kind, chunk, organisation, geocoder, actor, message)
+        created += new
+        updated += changed
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+    return created, updated
+
+
+def _build(kind: str, row: RowResult, obj, organisation, geocoder):
+    """The object to save for `row` (`obj` is the stored record of its identifier, or None)."""
+    values = row.values
+    if kind == ImportKind.STRUCTURES:
+        model, fields = Structure, _structure_fields(values, organisation)
+        if organisation is not None and not values.get("gestionnaire"):
+            fields["manager"] = organisation
+    else:
+        model, fields = Childminder, _childminder_fields(values)
+    created = obj is None
+    before = {} if created else {k: getattr(obj, k) for k in fields}
+    if created:
+        obj = model(external_id=values.get("identifiant") or "")
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    if "latitude" not in fields:
+        if not created and before.get("address") != obj.address:
+            obj.coordinates_precision = CoordinatesPrecision.NONE
+        if created or obj.coordinates_precision in (
+            CoordinatesPrecision.NONE,
+            CoordinatesPrecision.COMMUNE,
+        ):
+            obj.latitude = obj.longitude = None
+            obj.coordinates_precision = CoordinatesPrecision.NONE
+            consent = kind == ImportKind.STRUCTURES or obj.contact_consent
+            locate(obj, geocoder, geocode_address=consent)
+    after = {k: getattr(obj, k) for k in before}
+    return obj, created, diff(before, after) if not created else {}
+
+
+def _write_chunk(kind: str, rows: list[RowResult], organisation, geocoder, actor, message):
+    model = Structure if kind == ImportKind.STRUCTURES else Childminder
+    idents = [row.values["identifiant"] for row in rows if row.values.get("identifiant")]
+    existing = {}
+    if idents:
+        for obj in model.objects.filter(external_id__in=idents).order_by("-pk"):
+            existing[obj.external_id] = obj  # the oldest record of an identifier wins
+    # built (and geocoded) outside the transaction: the write lock is held for the writes only
+    built = []
+    for row in rows:
+        ident = row.values.get("identifiant")
+        built.append((row, *_build(kind, row, existing.get(ident) if ident else None,
+                                   organisation, geocoder)))  # fmt: skip
+    if kind != ImportKind.STRUCTURES:
+        # bulk writes bypass Childminder.save(): apply its rule (no precise point without consent)
+        for _row, obj, _created, _changes in built:
+            if not obj.contact_consent:
+                obj.clear_precise_location()
+    to_create = [obj for _row, obj, created, _c in built if created]
+    to_update = [(obj, changes) for _row, obj, created, changes in built if not created]
+    now = timezone.now()
+    with transaction.atomic():
+        model.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            for obj, _changes in to_update:
+                obj.updated_at = now
+                obj.version = F("version") + 1
+            model.objects.bulk_update(
+                [obj for obj, _ in to_update], _update_fields(kind), batch_size=100
+            )
+        if kind == ImportKind.STRUCTURES:
+            _set_admitted_communes(built)
         else:
-            model, fields = Childminder, _childminder_fields(values)
-        ident = values.get("identifiant") or ""
-        obj = model.objects.filter(external_id=ident).first() if ident else None
-        created = obj is None
-        before = {} if created else {k: getattr(obj, k) for k in fields}
-        if created:
-            obj = model(external_id=ident)
-        for key, value in fields.items():
-            setattr(obj, key, value)
-        if "latitude" not in fields:
-            if not created and before.get("address") != obj.address:
-                obj.coordinates_precision = CoordinatesPrecision.NONE
-            if created or obj.coordinates_precision in (
-                CoordinatesPrecision.NONE,
-                CoordinatesPrecision.COMMUNE,
-            ):
-                obj.latitude = obj.longitude = None
-                obj.coordinates_precision = CoordinatesPrecision.NONE
-                consent = report.kind == ImportKind.STRUCTURES or obj.contact_consent
-                locate(obj, geocoder, geocode_address=consent)
-        obj.save()
-        if report.kind == ImportKind.STRUCTURES and "communes_admises" in values:
-            obj.admitted_communes.set(values["communes_admises"] or [])
-        if report.kind == ImportKind.CHILDMINDERS and values.get("dispo_places") is not None:
-            ChildminderAvailability.objects.create(
+            _add_availabilities(built)
+        text = message or "Import de fichier"
+        record_many(
+            AuditAction.CREATE, to_create, actor=actor, organisation=organisation, message=text
+        )
+        record_many(
+            AuditAction.UPDATE,
+            [obj for obj, _ in to_update],
+            actor=actor,
+            organisation=organisation,
+            changes=[changes for _, changes in to_update],
+            message=text,
+        )
+    return len(to_create), len(to_update)
+
+
+def _set_admitted_communes(built) -> None:
+    through = Structure.admitted_communes.through
+    rows = [(obj, row.values["communes_admises"] or []) for row, obj, *_ in built
+            if "communes_admises" in row.values]  # fmt: skip
+    if not rows:
+        return
+    through.objects.filter(structure_id__in=[obj.pk for obj, _ in rows]).delete()
+    through.objects.bulk_create(
+        [
+            through(structure_id=obj.pk, commune_id=commune.pk)
+            for obj, communes in rows
+            for commune in {c.pk: c for c in communes}.values()
+        ],
+        batch_size=500,
+    )
+
+
+def _add_availabilities(built) -> None:
+    availabilities = []
+    for row, obj, *_ in built:
+        values = row.values
+        if values.get("dispo_places") is None:
+            continue
+        availabilities.append(
+            ChildminderAvailability(
                 childminder=obj,
                 declared_on=values.get("dispo_declaree_le") or datetime.date.today(),
                 available_from=values["dispo_a_partir_du"],
@@ -558,11 +776,5 @@ def apply(report: ImportReport, *, valid_only: bool = False, organisation=None, 
                 starts_at=values.get("dispo_debut"),
                 ends_at=values.get("dispo_fin"),
             )
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
-        if on_saved is not None:
-            on_saved(obj, created, before)
-    report.imported = True
-    return report
+        )
+    ChildminderAvailability.objects.bulk_create(availabilities, batch_size=500)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import F, Q
 
+from maillage.core.concurrency import VersionedModel
+from maillage.core.imports import ImportBatch, ImportStatus
 from maillage.core.models import TimeStampedModel
 from maillage.directory.enums import (
     EAJE_KINDS,
@@ -82,7 +84,7 @@ class StructureQuerySet(LocatedQuerySet):
         )
 
 
-class Structure(TimeStampedModel):
+class Structure(VersionedModel, TimeStampedModel):
     """A family service: EAJE, MAM, relais petite enfance, LAEP, ALSH, centre social…"""
 
     name = models.CharField("nom", max_length=255)
@@ -263,7 +265,7 @@ class ChildminderQuerySet(LocatedQuerySet):
         ).distinct()
 
 
-class Childminder(TimeStampedModel):
+class Childminder(VersionedModel, TimeStampedModel):
     """An assistant(e) maternel(le) agréé(e) by the PMI. Contact details are public only with
     their consent; without it, only the first name, the initial and the commune are shown."""
 
@@ -423,30 +425,19 @@ class ChildminderAvailability(models.Model):
         return f"{self.starts_at:%H:%M} – {self.ends_at:%H:%M}"
 
 
-class DirectoryImport(TimeStampedModel):
-    """An uploaded file, kept between the preview and the confirmation, with its report."""
+class DirectoryImport(ImportBatch):
+    """An uploaded file (MEDIA) with its stored report, between its preview and its import."""
 
-    class Status(models.TextChoices):
-        PREVIEWED = "previewed", "Prévisualisé"
-        IMPORTED = "imported", "Importé"
-        CANCELLED = "cancelled", "Abandonné"
+    Status = ImportStatus
 
     kind = models.CharField("contenu", max_length=20, choices=ImportKind.choices)
-    filename = models.CharField("nom du fichier", max_length=255)
-    content = models.BinaryField("contenu du fichier")
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="directory_imports"
     )
-    user = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="directory_imports"
-    )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
-    report = models.JSONField("rapport", default=dict)
 
-    class Meta:
+    class Meta(ImportBatch.Meta):
         verbose_name = "import de l'annuaire"
         verbose_name_plural = "imports de l'annuaire"
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.filename} ({self.get_kind_display()})"

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from maillage.core.imports import ImportBatch, ImportStatus
 from maillage.observatory.enums import DiagnosticSection, EditionStatus, Indicator, Method
 
 
@@ -172,3 +173,20 @@ class DiagnosticEdition(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (EditionStatus.DONE, EditionStatus.FAILED)
+
+
+class FigureImport(ImportBatch):
+    """A CSV of statistical figures uploaded by a partner (MEDIA), with its stored report."""
+
+    Status = ImportStatus
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="figure_imports",
+        verbose_name="organisation",
+    )
+
+    class Meta(ImportBatch.Meta):
+        verbose_name = "import de données statistiques"
+        verbose_name_plural = "imports de données statistiques"

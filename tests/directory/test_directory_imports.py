@@ -147,12 +147,25 @@ def test_organisation_territory_is_enforced(located_bassin, organisations):
 
 
 def upload(client, text, name="offre.csv", kind="structures"):
+    """Upload through the page; the preview task runs when the request's transaction commits."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
 
-    return client.post(
-        reverse("web:directory_import"),
-        {"kind": kind, "file": SimpleUploadedFile(name, text.encode("utf-8"), "text/csv")},
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("web:directory_import"),
+            {"kind": kind, "file": SimpleUploadedFile(name, text.encode("utf-8"), "text/csv")},
+        )
+
+
+def confirm(client, url, action):
+    """Confirm; the import task runs on commit; then the batch page as the browser reloads it."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, {"action": action})
+    assert response.status_code == 302
+    return client.get(response["Location"])
 
 
 def test_agent_imports_a_file_with_errors_and_gets_a_clear_report(
@@ -169,11 +182,11 @@ def test_agent_imports_a_file_with_errors_and_gets_a_clear_report(
     assert "type « garderie de nuit » inconnu" in page
     assert "Importer seulement les lignes valides (2)" in page
     # importing everything is refused while the file has errors
-    refused = client.post(response["Location"], {"action": "import_all"}, follow=True)
+    refused = confirm(client, response["Location"], "import_all")
     assert "rien n&#x27;a été importé" in refused.content.decode()
     assert Structure.objects.count() == 0
     # the explicit choice imports the valid rows only, audited
-    done = client.post(response["Location"], {"action": "import_valid"}, follow=True)
+    done = confirm(client, response["Location"], "import_valid")
     assert "Import terminé : 2 fiche(s) créée(s)" in done.content.decode()
     assert Structure.objects.count() == 2
     assert all(s.manager.slug == "commune-06033" for s in Structure.objects.all())

@@ -95,9 +95,19 @@ def test_command_imports_and_audits_or_lists_errors(bassin, tmp_path):
         call_command("import_figures", str(tmp_path / "absent.csv"), verbosity=0)
 
 
+def _post(client, url, data):
+    """POST; the background task runs when the request's transaction commits."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data)
+
+
 def test_web_import_is_limited_to_the_covered_communes(client, bassin, bruno, charlie, password):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
+
+    from maillage.observatory.models import FigureImport
 
     url = reverse("web:observatory_import")
     assert client.get(url).status_code == 302  # login first
@@ -113,21 +123,66 @@ def test_web_import_is_limited_to_the_covered_communes(client, bassin, bruno, ch
         ).encode(),
         content_type="text/csv",
     )
-    response = client.post(url, {"file": foreign})
-    assert response.status_code == 400
-    assert "ligne 3 : votre organisation ne couvre pas la commune 06033" in (
-        response.content.decode()
-    )
+    response = _post(client, url, {"file": foreign})
+    batch = FigureImport.objects.get()
+    assert response["Location"] == reverse("web:observatory_import_batch", args=[batch.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "ligne 3 : votre organisation ne couvre pas la commune 06033" in page
+    assert "Importer les" not in page
+    # a confirmation is refused while errors remain
+    refused = _post(client, response["Location"], {"action": "import"})
+    assert "aucune donnée n&#x27;est importée" in client.get(refused["Location"]).content.decode()
     assert Figure.objects.count() == 0
     own = SimpleUploadedFile(
         "donnees.csv",
         (HEADER + "births,06025,,2021,14,measured,INSEE,,\n").encode(),
         content_type="text/csv",
     )
-    response = client.post(url, {"file": own}, follow=True)
-    assert "1 ligne(s) importée(s) : 1 créée(s)" in response.content.decode()
+    batch_url = _post(client, url, {"file": own})["Location"]
+    assert "Importer les 1 ligne" in client.get(batch_url).content.decode()
+    assert Figure.objects.count() == 0  # nothing before the confirmation
+    _post(client, batch_url, {"action": "import"})
+    page = client.get(batch_url).content.decode()
+    assert "1 ligne(s) importée(s) : 1 créée(s)" in page
     assert Figure.objects.get().commune == bassin["06025"]
     entry = AuditEntry.objects.filter(action=AuditAction.IMPORT).get()
     assert entry.actor == charlie and "donnees.csv" in entry.message
     empty = client.post(url, {})
     assert empty.status_code == 400 and "obligatoire" in empty.content.decode()
+    # another organisation does not see the batch
+    client.logout()
+    assert client.login(email=bruno.email, password=password)
+    assert client.get(batch_url).status_code == 404
+
+
+def test_web_figures_limits_and_idempotent_confirmation(
+    client, bassin, charlie, password, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
+    from django.urls import reverse
+
+    from maillage.core.models import Job
+    from maillage.observatory.models import FigureImport
+
+    url = reverse("web:observatory_import")
+    assert client.login(email=charlie.email, password=password)
+    settings.MAILLAGE_IMPORT_MAX_ROWS = 2
+    lines = "".join(f"births,06025,,{year},14,measured,INSEE,,\n" for year in (2019, 2020, 2021))
+    too_long = SimpleUploadedFile("donnees.csv", (HEADER + lines).encode(), "text/csv")
+    response = _post(client, url, {"file": too_long})
+    assert "Le fichier compte 3 lignes de données : 2 au plus sont acceptées" in (
+        response.content.decode()
+    )
+    assert FigureImport.objects.count() == 0
+    settings.MAILLAGE_IMPORT_MAX_ROWS = 3
+    ok = SimpleUploadedFile("donnees.csv", (HEADER + lines).encode(), "text/csv")
+    batch_url = _post(client, url, {"file": ok})["Location"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for _ in range(5):
+            client.post(batch_url, {"action": "import"})
+    assert Figure.objects.count() == 3
+    assert Job.objects.filter(kind="figure-import").count() == 1
+    assert AuditEntry.objects.filter(action=AuditAction.IMPORT).count() == 1
+    batch = FigureImport.objects.get()
+    assert batch.status == "imported" and batch.job.done == batch.job.total == 3

@@ -47,32 +47,37 @@ def test_a_caf_that_does_not_cover_every_commune_may_not_write(bassin, organisat
     assert list(writable_territory_groups(agent)) == []
 
 
+def _import(client, text):
+    """Upload, preview in the (immediate) worker, then confirm; returns the batch page."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch_url = client.post(reverse("web:observatory_import"), {"file": upload(text)})[
+            "Location"
+        ]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(batch_url, {"action": "import"})
+    return client.get(batch_url).content.decode()
+
+
 def test_commune_agent_cannot_import_a_territory_figure(client, bassin, bruno):
     client.force_login(bruno)
-    response = client.post(reverse("web:observatory_import"), {"file": upload(TERRITORY_ROW)})
-    assert response.status_code == 400
-    assert "n&#x27;est écrit que par la Caf" in response.content.decode()
+    page = _import(client, TERRITORY_ROW)
+    assert "n&#x27;est écrit que par la Caf" in page
     assert not Figure.objects.exists()
     # its own commune's figures are still accepted
-    response = client.post(
-        reverse("web:observatory_import"),
-        {"file": upload("births,06033,,2021,130,measured,INSEE,,\n")},
-    )
-    assert response.status_code == 302 and Figure.objects.get().commune == bassin["06033"]
+    _import(client, "births,06033,,2021,130,measured,INSEE,,\n")
+    assert Figure.objects.get().commune == bassin["06033"]
 
 
 def test_caf_and_named_party_import_a_territory_figure(client, bassin, alice, bruno, organisations):
     client.force_login(alice)
-    response = client.post(reverse("web:observatory_import"), {"file": upload(TERRITORY_ROW)})
-    assert response.status_code == 302
+    _import(client, TERRITORY_ROW)
     assert Figure.objects.get().territory == bassin["group"]
     organisations["06033"].territory_groups.add(bassin["group"])
     client.force_login(bruno)
-    response = client.post(
-        reverse("web:observatory_import"),
-        {"file": upload(TERRITORY_ROW.replace("5120", "5200"))},
-    )
-    assert response.status_code == 302 and Figure.objects.get().value == 5200
+    _import(client, TERRITORY_ROW.replace("5120", "5200"))
+    assert Figure.objects.get().value == 5200
 
 
 @pytest.mark.parametrize("section", [DiagnosticSection.OFFER])

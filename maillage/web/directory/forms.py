@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 
+from maillage.core.imports import file_too_large_message, max_bytes
 from maillage.directory.enums import (
     AtypicalHours,
     ImportKind,
@@ -294,7 +295,7 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label="Fichier CSV ou XLSX",
-        help_text="Colonnes décrites dans la documentation (docs/directory.md). 5 Mo au plus.",
+        help_text="Colonnes décrites dans la documentation (docs/directory.md).",
         error_messages={"required": "Choisissez un fichier.", "empty": "Le fichier est vide."},
     )
 
@@ -303,8 +304,8 @@ class ImportForm(forms.Form):
         name = upload.name.lower()
         if not (name.endswith(".csv") or name.endswith(".xlsx")):
             raise forms.ValidationError("Le fichier doit être au format CSV ou XLSX.")
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        if upload.size > max_bytes():
+            raise forms.ValidationError(file_too_large_message(upload.size))
         return upload
 
 

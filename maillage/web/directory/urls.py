@@ -23,5 +23,6 @@ urlpatterns = [
     ),
     path("annuaire/import/", views.import_view, name="directory_import"),
     path("annuaire/import/<int:pk>/", views.import_preview, name="directory_import_preview"),
+    path("annuaire/import/<int:pk>/etat/", views.import_status, name="directory_import_status"),
     path("simulateur/", views.simulator_view, name="directory_simulator"),
 ]

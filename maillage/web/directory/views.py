@@ -6,26 +6,24 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from maillage.accounts import perms
 from maillage.accounts.enums import OrganisationKind
 from maillage.accounts.models import Organisation
-from maillage.audit.models import AuditAction
-from maillage.audit.services import diff, record
-from maillage.core.models import ParameterMissing
-from maillage.directory import importers, services
-from maillage.directory.enums import ImportKind, days_mask
-from maillage.directory.models import (
-    Childminder,
-    ChildminderAvailability,
-    DirectoryImport,
-    Structure,
+from maillage.core.imports import (
+    ImportLimitError,
+    file_too_large_message,
+    max_bytes,
+    max_rows,
 )
+from maillage.core.models import ParameterMissing
+from maillage.directory import perms as directory_perms
+from maillage.directory import services
+from maillage.directory.enums import ImportKind
+from maillage.directory.models import Childminder, DirectoryImport, Structure
 from maillage.directory.pricing import PricingInputError
 from maillage.directory.search import SearchCriteria, helpers_for, search
 from maillage.directory.simulation import CareKind, simulate_cmg, simulate_psu
@@ -191,14 +189,10 @@ def structure_detail(request, pk: int):
 
 @login_not_required
 def childminder_detail(request, pk: int):
-    membership = getattr(request, "current_membership", None)
+    membership = _membership(request)
     file = services.get_childminder_for(membership, pk, actor=request.user)
     childminder = file.childminder
-    can_declare = (
-        request.user.is_authenticated
-        and perms.acting_membership_can_edit(request)
-        and perms.acting_organisation_covers_commune(request, childminder.commune)
-    )
+    can_declare = directory_perms.can_declare_availability(membership, childminder)
     return render(
         request,
         "directory/childminder.html",
@@ -216,30 +210,13 @@ def childminder_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def declare_availability(request, pk: int):
     """An agent (of an organisation covering the commune) records a declared availability."""
-    childminder = get_object_or_404(Childminder.objects.select_related("commune"), pk=pk)
-    _require_editor(request)
-    perms.require_acting_organisation_covers_commune(request, childminder.commune)
+    membership = _membership(request)
+    childminder = directory_perms.get_childminder_for_declaration(membership, pk)
     kwargs = {"agreement_places": childminder.agreement_places}
     if request.method == "POST":
         form = AvailabilityForm(request.POST, **kwargs)
         if form.is_valid():
-            data = form.cleaned_data
-            availability = ChildminderAvailability.objects.create(
-                childminder=childminder,
-                declared_on=datetime.date.today(),
-                available_from=data["available_from"],
-                places=data["places"],
-                days=days_mask(data["days"]),
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                note=data["note"],
-            )
-            record(
-                AuditAction.CREATE,
-                request=request,
-                obj=availability,
-                changes=diff({}, {k: str(v) for k, v in data.items()}),
-            )
+            services.declare_availability(membership, childminder, form.cleaned_data)
             messages.success(request, "Disponibilité enregistrée : elle est publiée.")
             return redirect("web:directory_childminder", pk=childminder.pk)
     else:
@@ -320,102 +297,96 @@ def open_data_view(request):
     )
 
 
-def _require_editor(request):
-    perms.require_professional(request)
-    if not perms.acting_membership_can_edit(request):
-        raise PermissionDenied(
-            "L'import est réservé aux agents et administrateurs d'une organisation."
-        )
-    return request.current_organisation
+def _membership(request):
+    return getattr(request, "current_membership", None)
+
+
+def _import_form_page(request, form, organisation, status=200, upload_error=""):
+    recent = DirectoryImport.objects.filter(organisation=organisation).only(
+        "pk", "filename", "kind", "status", "created_at"
+    )[:10]
+    return render(
+        request,
+        "directory/import.html",
+        {
+            "form": form,
+            "recent": recent,
+            "organisation": organisation,
+            "max_bytes": max_bytes(),
+            "max_rows": max_rows(),
+            "upload_error": upload_error,
+        },
+        status=status,
+    )
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 @require_http_methods(["GET", "POST"])
 def import_view(request):
-    organisation = _require_editor(request)
+    membership = _membership(request)
+    organisation = directory_perms.require_import(membership)
     if request.method == "POST":
+        # refused before the body is read: an oversize upload never reaches the parser
+        if _declared_length(request) > max_bytes() + 64 * 1024:
+            form = ImportForm(initial={"kind": ImportKind.STRUCTURES})
+            error = file_too_large_message(_declared_length(request))
+            return _import_form_page(request, form, organisation, status=413, upload_error=error)
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            content = upload.read()
-            kind = form.cleaned_data["kind"]
-            report = importers.check(content, upload.name, kind, organisation=organisation)
-            batch = DirectoryImport.objects.create(
-                kind=kind,
-                filename=upload.name[:255],
-                content=content,
-                organisation=organisation,
-                user=request.user,
-                report=report.as_dict(),
-            )
-            return redirect("web:directory_import_preview", pk=batch.pk)
-    else:
-        form = ImportForm(initial={"kind": ImportKind.STRUCTURES})
-    recent = DirectoryImport.objects.filter(organisation=organisation)[:10]
-    return render(
-        request,
-        "directory/import.html",
-        {"form": form, "recent": recent, "organisation": organisation},
-    )
+            try:
+                batch = services.upload_import(
+                    membership, form.cleaned_data["file"], form.cleaned_data["kind"]
+                )
+            except ImportLimitError as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("web:directory_import_preview", pk=batch.pk)
+        return _import_form_page(request, form, organisation)
+    form = ImportForm(initial={"kind": ImportKind.STRUCTURES})
+    return _import_form_page(request, form, organisation)
 
 
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk: int):
-    organisation = _require_editor(request)
-    batch = get_object_or_404(DirectoryImport, pk=pk, organisation=organisation)
-    report = importers.check(
-        bytes(batch.content), batch.filename, batch.kind, organisation=organisation
-    )
-    if request.method == "POST" and batch.status == DirectoryImport.Status.PREVIEWED:
+    """The batch page: progress while the worker checks or imports the file (htmx polling, the
+    page survives a reload), then the stored report (never recomputed) and the choices."""
+    membership = _membership(request)
+    batch = directory_perms.get_import_for(membership, pk)
+    if request.method == "POST":
         action = request.POST.get("action")
         if action == "cancel":
-            batch.status = DirectoryImport.Status.CANCELLED
-            batch.save(update_fields=["status", "updated_at"])
-            messages.info(request, "Import abandonné : rien n'a été enregistré.")
-            return redirect("web:directory_import")
-        valid_only = action == "import_valid"
-        if report.has_errors and not valid_only:
-            messages.error(
-                request,
-                "Le fichier contient des erreurs : rien n'a été importé. Corrigez le fichier ou "
-                "choisissez explicitement d'importer seulement les lignes valides.",
-            )
-        elif report.file_errors or not report.valid_rows:
-            messages.error(request, "Aucune ligne valide à importer.")
-        else:
-
-            def audit(obj, created, before):
-                after = {k: getattr(obj, k) for k in before} if before else {}
-                record(
-                    AuditAction.CREATE if created else AuditAction.UPDATE,
-                    request=request,
-                    obj=obj,
-                    changes=diff(before, after) if not created else {},
-                    message=f"Import du fichier {batch.filename}",
-                )
-
-            importers.apply(
-                report, valid_only=valid_only, organisation=organisation, on_saved=audit
-            )
-            batch.status = DirectoryImport.Status.IMPORTED
-            batch.report = report.as_dict()
-            batch.save(update_fields=["status", "report", "updated_at"])
-            record(
-                AuditAction.IMPORT,
-                request=request,
-                obj=batch,
-                message=(
-                    f"{report.created} créé(s), {report.updated} mis à jour, "
-                    f"{len(report.error_rows)} ligne(s) écartée(s)"
-                ),
-            )
-            messages.success(
-                request,
-                f"Import terminé : {report.created} fiche(s) créée(s), {report.updated} mise(s) à "
-                f"jour, {len(report.error_rows)} ligne(s) en erreur écartée(s).",
-            )
+            if services.cancel_import(membership, batch):
+                messages.info(request, "Import abandonné : rien n'a été enregistré.")
+                return redirect("web:directory_import")
+        elif action in ("import_all", "import_valid"):
+            try:
+                services.confirm_import(membership, batch, valid_only=action == "import_valid")
+            except services.ImportRefused as exc:
+                messages.error(request, str(exc))
         return redirect("web:directory_import_preview", pk=batch.pk)
-    return render(
-        request,
-        "directory/import_preview.html",
-        {"batch": batch, "report": report, "preview": report.valid_rows[:20]},
-    )
+    return render(request, "directory/import_preview.html", _batch_context(batch))
+
+
+def _batch_context(batch) -> dict:
+    report = batch.report or {}
+    return {
+        "batch": batch,
+        "report": report,
+        "job": batch.job,
+        "more_errors": max(report.get("error_count", 0) - len(report.get("errors", [])), 0),
+    }
+
+
+def import_status(request, pk: int):
+    """htmx fragment polled while the batch is in progress; once done, the page reloads."""
+    batch = directory_perms.get_import_for(_membership(request), pk)
+    response = render(request, "directory/_import_status.html", _batch_context(batch))
+    if not batch.in_progress:
+        response["HX-Refresh"] = "true"
+    return response

@@ -1,5 +1,6 @@
 from django import forms
 
+from maillage.core.imports import file_too_large_message, max_bytes
 from maillage.observatory.models import DiagnosticComment
 
 
@@ -26,7 +27,7 @@ class CommentForm(forms.ModelForm):
 class FigureImportForm(forms.Form):
     file = forms.FileField(
         label="Fichier CSV",
-        help_text="UTF-8 ou Windows-1252, séparateur virgule ou point-virgule, 2 Mo au plus. "
+        help_text="UTF-8 ou Windows-1252, séparateur virgule ou point-virgule. "
         "Colonnes : indicator, commune ou territory, period, value, method, source, source_url, "
         "note (voir la documentation de l'observatoire).",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv", "class": "form-control"}),
@@ -34,8 +35,8 @@ class FigureImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 2 * 1024 * 1024:
-            raise forms.ValidationError("Le fichier dépasse 2 Mo ; découpez-le en plusieurs.")
+        if upload.size > max_bytes():
+            raise forms.ValidationError(file_too_large_message(upload.size))
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError("Choisissez un fichier .csv.")
         return upload

@@ -1,10 +1,20 @@
 from django.urls import path
 
-from maillage.web.observatory import views
+from maillage.web.observatory import imports, views
 
 urlpatterns = [
     path("observatoire/", views.index, name="observatory_index"),
-    path("observatoire/donnees/importer/", views.figure_import, name="observatory_import"),
+    path("observatoire/donnees/importer/", imports.figure_import, name="observatory_import"),
+    path(
+        "observatoire/donnees/importer/<int:pk>/",
+        imports.figure_import_batch,
+        name="observatory_import_batch",
+    ),
+    path(
+        "observatoire/donnees/importer/<int:pk>/etat/",
+        imports.figure_import_status,
+        name="observatory_import_status",
+    ),
     path("observatoire/communes/<str:insee>/", views.commune_sheet, name="observatory_commune"),
     path("observatoire/<slug:slug>/", views.dashboard, name="observatory_dashboard"),
     path("observatoire/<slug:slug>/cartes/", views.maps, name="observatory_maps"),

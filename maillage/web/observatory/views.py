@@ -11,7 +11,6 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -23,7 +22,6 @@ from maillage.audit.services import diff, record
 from maillage.observatory import charts, diagnostic, downloads, supply
 from maillage.observatory import perms as observatory_perms
 from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection, EditionStatus
-from maillage.observatory.importers import FigureImportError, import_figures
 from maillage.observatory.indicators import MODES
 from maillage.observatory.models import DiagnosticComment, DiagnosticEdition, Figure
 from maillage.observatory.parameters import reference_history
@@ -34,7 +32,7 @@ from maillage.observatory.services import (
     territory_trend,
 )
 from maillage.territories.models import Commune, TerritoryGroup
-from maillage.web.observatory.forms import CommentForm, FigureImportForm
+from maillage.web.observatory.forms import CommentForm
 
 MODE_CHOICES = [(m, MODE_LABELS[m]) for m in MODES]
 
@@ -414,52 +412,3 @@ def edition_pdf(request, slug, number):
     filename = f"diagnostic-{slug}-{edition.number}-{datetime.date.today():%Y%m%d}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
-
-
-def figure_import(request):
-    """Upload of statistical figures by a partner, limited to the communes it covers."""
-    perms.require_professional(request)
-    organisation = request.current_organisation
-    if not perms.acting_membership_can_edit(request):
-        raise PermissionDenied("Seuls les agents et administrateurs peuvent importer des données.")
-    communes = set(organisation.communes.values_list("insee_code", flat=True))
-    territories = observatory_perms.importable_territories(request.current_membership)
-    errors, report = [], None
-    if request.method == "POST":
-        form = FigureImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                report = import_figures(
-                    upload.read(), allowed_communes=communes, allowed_territories=territories
-                )
-            except FigureImportError as exc:
-                errors = exc.errors
-            else:
-                record(
-                    AuditAction.IMPORT,
-                    request=request,
-                    message=f"Données de l'observatoire : {upload.name} ({report.created} "
-                    f"créées, {report.updated} modifiées, {report.unchanged} inchangées)",
-                )
-                messages.success(
-                    request,
-                    f"{report.lines} ligne(s) importée(s) : {report.created} créée(s), "
-                    f"{report.updated} modifiée(s), {report.unchanged} inchangée(s).",
-                )
-                return redirect("web:observatory_import")
-    else:
-        form = FigureImportForm()
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "observatory/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "organisation": organisation,
-            "communes": sorted(communes),
-            "territories": sorted(territories),
-        },
-        status=status,
-    )
