@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from maillage.core.tabular import (
+    NotTabular,
+    check_cell,
+    csv_error_message,
+    decode_csv_bytes,
+    open_workbook,
+)
 from maillage.directory.enums import (
     CoordinatesPrecision,
     ImportKind,
@@ -27,6 +34,7 @@ from maillage.directory.models import Childminder, ChildminderAvailability, Stru
 from maillage.territories.models import Commune
 
 MAX_ROWS = 50_000
+MAX_INT = 100_000  # places, ages in months: far below the database's integer limit
 
 
 class ImportFileError(ValueError):
@@ -178,29 +186,32 @@ class ImportReport:
 def read_table(content: bytes, filename: str) -> list[list[str]]:
     """Rows of cells (strings) of a CSV (UTF-8 or Windows-1252, ; or ,) or XLSX file."""
     if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
         try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds of errors on a bad file
-            raise ImportFileError(f"Le fichier XLSX est illisible ({exc}).") from exc
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in row])
-        book.close()
+            book = open_workbook(content)
+            sheet = book.worksheets[0]
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                rows.append([_cell_text(value) for value in row])
+            book.close()
+        except NotTabular as exc:
+            raise ImportFileError(str(exc)) from exc
+        except Exception as exc:  # openpyxl reads lazily: a damaged sheet fails while iterating
+            raise ImportFileError(
+                "Le classeur XLSX est illisible ou abîmé : enregistrez-le de nouveau au format "
+                "XLSX, ou exportez-le en CSV."
+            ) from exc
         return rows
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise ImportFileError("Encodage du fichier non reconnu : enregistrez-le en UTF-8.")
+    try:
+        text = decode_csv_bytes(content)
+    except NotTabular as exc:
+        raise ImportFileError(str(exc)) from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return [row for row in reader]
+    except csv.Error as exc:
+        raise ImportFileError(csv_error_message(exc, reader.line_num)) from exc
 
 
 def _cell_text(value) -> str:
@@ -227,10 +238,12 @@ def _parse(kind: str, raw: str, communes: dict):
             return None, None
         try:
             value = int(float(raw.replace(",", ".")))
-        except ValueError:
-            return None, f"« {raw} » n'est pas un nombre entier"
+        except (ValueError, OverflowError):  # OverflowError: 1e999 is infinite
+            return None, f"« {raw[:30]} » n'est pas un nombre entier"
         if value < 0:
             return None, "le nombre ne peut pas être négatif"
+        if value > MAX_INT:
+            return None, f"{raw[:30]} : nombre trop grand (au plus {MAX_INT})"
         return value, None
     if kind in ("lat", "lon"):
         if not raw:
@@ -358,6 +371,10 @@ def check(content: bytes, filename: str, kind: str, *, organisation=None) -> Imp
         raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
         for name, (required, value_kind) in columns.items():
             text = str(raw.get(name, "") or "")
+            bad_cell = check_cell(text)
+            if bad_cell:
+                row.errors.append(f"colonne « {name} » : {bad_cell}")
+                continue
             if required and not text.strip():
                 row.errors.append(f"colonne « {name} » : valeur obligatoire manquante")
                 continue

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
+from maillage.core.tabular import NotTabular, check_cell, csv_error_message, decode_csv_bytes
 from maillage.observatory.enums import COUNT_INDICATORS, Indicator, Method
 from maillage.observatory.models import Figure
 from maillage.territories.models import Commune, TerritoryGroup
@@ -62,18 +63,25 @@ class FigureImportReport:
 
 
 def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FigureImportError(["Le fichier n'est ni en UTF-8 ni en Windows-1252."])
+    try:
+        return decode_csv_bytes(raw)
+    except NotTabular as exc:
+        raise FigureImportError([str(exc)]) from exc
 
 
 def _parse_value(text: str) -> float:
     cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     cleaned = cleaned.replace(",", ".")
     return float(cleaned)
+
+
+def _rows(reader, errors: list[str]):
+    """The reader's rows; on a csv.Error, its French message in `errors`, then None."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        errors.append(csv_error_message(exc, reader.line_num))
+        yield None
 
 
 def parse_figures(text: str, *, allowed_communes=None, allowed_territories=None) -> list[dict]:
@@ -86,7 +94,10 @@ def parse_figures(text: str, *, allowed_communes=None, allowed_territories=None)
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise FigureImportError([csv_error_message(exc, reader.line_num)]) from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing or ("commune" not in header and "territory" not in header):
         needed = missing + (
@@ -108,14 +119,19 @@ def parse_figures(text: str, *, allowed_communes=None, allowed_territories=None)
     groups = dict(TerritoryGroup.objects.values_list("slug", "pk"))
     indicators = {i.value for i in Indicator}
     errors, rows, seen = [], [], {}
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(_rows(reader, errors), start=2):
+        if raw is None:
+            break  # csv.Error: reported, the rest of the file cannot be read
         if None in raw:
             errors.append(f"ligne {number} : trop de colonnes")
             continue
         line = {k: (v or "").strip() for k, v in raw.items()}
         if not any(line.values()):
             continue
-        problems = []
+        problems = [f"colonne « {k} » : {e}" for k, v in line.items() if (e := check_cell(v))]
+        if problems:
+            errors.extend(f"ligne {number} : {p}" for p in problems)
+            continue
         indicator = line.get("indicator", "")
         if indicator not in indicators:
             problems.append(
