@@ -148,8 +148,9 @@ def _derivable_small_sum(values, lines, masked, threshold) -> frozenset | None:
     _, singular, vt = np.linalg.svd(matrix)
     rank = int((singular > 1e-9 * max(1.0, singular[0])).sum())
     null = vt[rank:].T  # one row per unknown
-    if null.shape[1] == 0:
-        return frozenset([small[0]])  # every masked entry is determined exactly
+    if null.shape[1] == 0:  # every masked entry of a line is determined exactly
+        determined = [k for k in small if k in index]
+        return frozenset(determined[:1]) or None
     vectors = {k: null[index[k]] if k in index else None for k in small}
     checked = 0
 
