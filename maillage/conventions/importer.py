@@ -868,15 +868,124 @@ def import_plan(plan: dict, *, source: str, replace: bool) -> Convention:
     return convention
 
 
+MAX_YAML_CHARS = 2_000_000  # a convention is a few hundred lines
+MAX_YAML_DEPTH = 40
+MAX_YAML_NODES = 200_000
+MAX_YAML_ALIASES = 100
+MAX_YAML_INT = 10**15
+
+
+class _Refused(Exception):
+    """A YAML document the guarded loader refuses (message in French)."""
+
+
+class GuardedLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` with limits, so that a hostile file fails fast with a French message:
+    alias bombs (« billion laughs »: a few aliases repeated exponentially), nesting deeper
+    than MAX_YAML_DEPTH (the composer is recursive), too many nodes, integers beyond ±10^15
+    (Python refuses more than 4 300 digits with an English message), .inf and .nan."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _Refused(
+                    f"plus de {MAX_YAML_ALIASES} alias (*nom) : un fichier de convention n'en a "
+                    "pas besoin"
+                )
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise _Refused(f"plus de {MAX_YAML_NODES} éléments")
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(f"plus de {MAX_YAML_DEPTH} niveaux d'imbrication")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node):
+        digits = node.value.replace("_", "").lstrip("+-")
+        if len(digits) > 20:
+            raise _Refused(f"nombre de {len(digits)} chiffres, bien trop grand")
+        value = super().construct_yaml_int(node)
+        if abs(value) > MAX_YAML_INT:
+            raise _Refused(f"nombre {value} trop grand (au plus 10^15)")
+        return value
+
+    def construct_yaml_float(self, node):
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Refused(f"« {node.value} » n'est pas un nombre admis")
+        return value
+
+
+def _check_expanded_size(data) -> None:
+    """Refuse a document whose aliases, once expanded, make more than MAX_YAML_NODES elements
+    (the loader shares aliased nodes, but every later walk would visit each copy), or that
+    contains itself (an anchor used inside its own node)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(value) -> int:
+        if not isinstance(value, dict | list):
+            return 1
+        key = id(value)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Refused("un alias se contient lui-même (structure sans fin)")
+        active.add(key)
+        children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_YAML_NODES:
+                raise _Refused(
+                    f"plus de {MAX_YAML_NODES} éléments une fois les alias (*nom) développés"
+                )
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(data)
+
+
+GuardedLoader.add_constructor("tag:yaml.org,2002:int", GuardedLoader.construct_yaml_int)
+GuardedLoader.add_constructor("tag:yaml.org,2002:float", GuardedLoader.construct_yaml_float)
+
+
 def load_text(text: str, filename: str):
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else "?"
+    """The YAML document, read by the guarded safe loader; ConventionImportError (French)
+    for anything unreadable or hostile."""
+    if len(text) > MAX_YAML_CHARS:
         raise ConventionImportError(
-            [f"{filename} : YAML illisible ({where}) : {getattr(exc, 'problem', exc)}."]
-        ) from exc
+            [f"{filename} : fichier trop volumineux (plus de {MAX_YAML_CHARS:,} caractères)."
+             .replace(",", " ")]
+        )  # fmt: skip
+    try:
+        data = yaml.load(text, Loader=GuardedLoader)  # noqa: S506 - a SafeLoader subclass
+        _check_expanded_size(data)
+        return data
+    except _Refused as exc:
+        raise ConventionImportError([f"{filename} : YAML refusé : {exc}."]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else "position inconnue"
+        raise ConventionImportError(
+            [f"{filename} : YAML illisible ({where}) : syntaxe incorrecte (guillemet, crochet "
+             "ou indentation)."]
+        ) from None  # fmt: skip
+    except (yaml.YAMLError, ValueError, RecursionError):
+        raise ConventionImportError(
+            [f"{filename} : YAML illisible : ce n'est pas un fichier de convention."]
+        ) from None
 
 
 def import_text(text: str, *, filename: str, replace: bool = False) -> Convention:

@@ -32,6 +32,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from maillage.core.tabular import SAMPLE, NotTabular, check_csv_head, csv_error_message
+
 IMPORT_CHUNK = 500
 PREVIEW_SAMPLE = 20
 # Errors kept in the stored report (the count of all errors is stored too).
@@ -198,13 +200,24 @@ def detect_encoding(fileobj) -> str:
 
 
 def iter_csv(fileobj) -> Iterator[list[str]]:
-    """Rows of a CSV file (UTF-8 or Windows-1252, `;` or `,`), read as a stream."""
+    """Rows of a CSV file (UTF-8 or Windows-1252, `;` or `,`), read as a stream. A file that is
+    not CSV text (UTF-16, binary, a renamed workbook) and the `csv` module's errors become
+    French messages (ImportLimitError) before any column check."""
+    fileobj.seek(0)
+    try:
+        check_csv_head(fileobj.read(SAMPLE))
+    except NotTabular as exc:
+        raise ImportLimitError(str(exc)) from exc
     encoding = detect_encoding(fileobj)
     head = fileobj.read(64 * 1024).decode(encoding, errors="replace")
     fileobj.seek(0)
     first = head.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    yield from csv.reader(codecs.getreader(encoding)(fileobj), delimiter=delimiter)
+    reader = csv.reader(codecs.getreader(encoding)(fileobj), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportLimitError(csv_error_message(exc, reader.line_num)) from exc
 
 
 def _cell_text(value) -> str:
@@ -226,16 +239,35 @@ def iter_xlsx(fileobj) -> Iterator[list[str]]:
     import openpyxl
 
     fileobj.seek(0)
+    if not zipfile.is_zipfile(fileobj):
+        raise ImportLimitError(
+            "Le fichier XLSX est illisible : ce n'est pas un classeur Office Open XML. "
+            "Enregistrez-le au format XLSX, ou exportez-le en CSV."
+        )
+    fileobj.seek(0)
     try:
         book = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of errors on a bad file
-        raise ImportLimitError(f"Le fichier XLSX est illisible ({exc}).") from exc
+    except Exception as exc:  # openpyxl raises many kinds of errors (KeyError, ValueError…)
+        raise ImportLimitError(UNREADABLE_XLSX) from exc
     try:
         sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # openpyxl reads lazily: a damaged sheet fails here
+                raise ImportLimitError(UNREADABLE_XLSX) from exc
             yield [_cell_text(value) for value in row]
     finally:
         book.close()
+
+
+UNREADABLE_XLSX = (
+    "Le classeur XLSX est illisible ou abîmé : ouvrez-le dans un tableur, enregistrez-le de "
+    "nouveau au format XLSX, ou exportez-le en CSV."
+)
 
 
 def iter_table(fileobj, filename: str, *, limit_rows: int | None = None) -> Iterator[list[str]]:

@@ -55,7 +55,7 @@ def _parse_ban(payload: dict, min_score: float = 0.5) -> GeocodedPoint | None:
 
 
 class NoGeocoder:
-    def geocode(self, address: str, citycode: str = "") -> GeocodedPoint | None:
+    def geocode(self, address: str, citycode: str = "", ref: str = "") -> GeocodedPoint | None:
         return None
 
 
@@ -63,6 +63,7 @@ class BanGeocoder:
     def __init__(self, url: str, timeout: float = 5.0):
         self.url = url
         self.timeout = timeout
+        self.failures = 0
 
     def fetch(self, address: str, citycode: str) -> dict:
         params = {"q": address, "limit": 1}
@@ -72,13 +73,22 @@ class BanGeocoder:
         with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310
             return json.load(response)
 
-    def geocode(self, address: str, citycode: str = "") -> GeocodedPoint | None:
+    def geocode(self, address: str, citycode: str = "", ref: str = "") -> GeocodedPoint | None:
+        """The point of `address`, or None. A failure is logged with the commune code, the
+        object's reference and a running count — never the address (it may be a home)."""
         if not address.strip():
             return None
         try:
             return _parse_ban(self.fetch(address, citycode))
         except (OSError, ValueError, KeyError) as exc:
-            logger.warning("Géocodage impossible pour %r : %s", address, exc)
+            self.failures += 1
+            logger.warning(
+                "Géocodage impossible (%s, commune %s, échec n° %d de ce lot) : %s",
+                ref or "fiche sans référence",
+                citycode or "inconnue",
+                self.failures,
+                type(exc).__name__,
+            )
             return None
 
 
@@ -88,7 +98,7 @@ class RecordedGeocoder:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
-    def geocode(self, address: str, citycode: str = "") -> GeocodedPoint | None:
+    def geocode(self, address: str, citycode: str = "", ref: str = "") -> GeocodedPoint | None:
         if not address.strip():
             return None
         path = self.directory / recording_name(address, citycode)
@@ -107,6 +117,14 @@ def get_geocoder():
     return NoGeocoder()
 
 
+def reference(obj) -> str:
+    """How a log line names a located object: its kind and id, never its name or address."""
+    kind = obj._meta.verbose_name
+    if obj.pk:
+        return f"{kind} n° {obj.pk}"
+    return f"{kind} (nouvelle fiche)"
+
+
 def locate(obj, geocoder=None, *, geocode_address: bool = True) -> None:
     """Set obj.latitude/longitude/coordinates_precision (not saved).
 
@@ -122,7 +140,9 @@ def locate(obj, geocoder=None, *, geocode_address: bool = True) -> None:
     if has_own:
         return
     if geocode_address and getattr(obj, "address", ""):
-        point = (geocoder or get_geocoder()).geocode(obj.address, obj.commune.insee_code)
+        point = (geocoder or get_geocoder()).geocode(
+            obj.address, obj.commune.insee_code, ref=reference(obj)
+        )
         if point is not None:
             obj.latitude, obj.longitude = point.latitude, point.longitude
             obj.coordinates_precision = point.precision

@@ -32,6 +32,7 @@ from maillage.core.imports import (
     chunked,
     iter_table,
 )
+from maillage.core.tabular import check_cell
 from maillage.directory.enums import (
     CoordinatesPrecision,
     ImportKind,
@@ -42,6 +43,8 @@ from maillage.directory.enums import (
 from maillage.directory.geocoding import get_geocoder, locate
 from maillage.directory.models import Childminder, ChildminderAvailability, Structure
 from maillage.territories.models import Commune
+
+MAX_INT = 100_000  # places, ages in months: far below the database's integer limit
 
 
 class ImportFileError(ValueError):
@@ -200,10 +203,12 @@ def _parse(kind: str, raw: str, communes: dict):
             return None, None
         try:
             value = int(float(raw.replace(",", ".")))
-        except ValueError:
-            return None, f"« {raw} » n'est pas un nombre entier"
+        except (ValueError, OverflowError):  # OverflowError: 1e999 is infinite
+            return None, f"« {raw[:30]} » n'est pas un nombre entier"
         if value < 0:
             return None, "le nombre ne peut pas être négatif"
+        if value > MAX_INT:
+            return None, f"{raw[:30]} : nombre trop grand (au plus {MAX_INT})"
         return value, None
     if kind in ("lat", "lon"):
         if not raw:
@@ -353,6 +358,10 @@ def iter_rows(
                 raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
                 for name, (required, value_kind) in columns.items():
                     text = str(raw.get(name, "") or "")
+                    bad_cell = check_cell(text)
+                    if bad_cell:
+                        row.errors.append(f"colonne « {name} » : {bad_cell}")
+                        continue
                     if required and not text.strip():
                         row.errors.append(f"colonne « {name} » : valeur obligatoire manquante")
                         continue

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from maillage.core.imports import IMPORT_CHUNK, ImportLimitError, chunked, iter_csv
+from maillage.core.tabular import check_cell
 from maillage.observatory.enums import COUNT_INDICATORS, Indicator, Method
 from maillage.observatory.models import Figure
 from maillage.territories.models import Commune, TerritoryGroup
@@ -128,6 +129,10 @@ def iter_figures(
             line = {name: (cells[i].strip() if i < len(cells) else "") for i, name in
                     enumerate(header)}  # fmt: skip
             if not any(line.values()):
+                continue
+            bad = [f"colonne « {k} » : {e}" for k, v in line.items() if (e := check_cell(v))]
+            if bad:
+                yield number, None, bad
                 continue
             yield number, *_check_line(number, line, communes, groups, seen,
                                        allowed_communes, allowed_territories)  # fmt: skip

@@ -429,11 +429,14 @@ class CoverageReport:
     def _area_dict(self, area: AreaCoverage, raw: bool, estimated: bool) -> dict:
         """EPCI and département totals: sums over many communes, masked below the threshold."""
         threshold = 0 if raw else self.params.threshold
+        values = {("mode", mode): area.places[mode] for mode in MODES}
+        values[("total",)] = area.total_places
+        hidden = suppress(values, [[("mode", m) for m in MODES] + [("total",)]], threshold)
         return _area_summary(
             area,
             child_masked=is_masked(area.children_under_3, threshold),
-            total_masked=is_masked(area.total_places, threshold),
-            mode_masked=lambda mode: is_masked(area.places[mode], threshold),
+            total_masked=("total",) in hidden,
+            mode_masked=lambda mode: ("mode", mode) in hidden,
             estimated=estimated,
         )
 

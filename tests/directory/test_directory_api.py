@@ -30,8 +30,8 @@ def _json_schema(node, components):
     return out
 
 
-def validate(schema, path, payload, status="200"):
-    operation = schema["paths"][path]["get"]
+def validate(schema, path, payload, status="200", method="get"):
+    operation = schema["paths"][path][method]
     body = operation["responses"][status]["content"]["application/json"]["schema"]
     jsonschema.validate(payload, _json_schema(body, schema["components"]["schemas"]))
 
@@ -48,8 +48,19 @@ def test_schema_lists_the_directory_paths(schema):
         assert path in paths
     names = {p["name"] for p in paths["/api/v1/structures/"]["get"]["parameters"]}
     assert {"commune", "radius_km", "age_months", "kind", "needs_until"} <= names
-    names = {p["name"] for p in paths["/api/v1/simulators/psu/"]["get"]["parameters"]}
-    assert {"monthly_resources", "children", "aeeh_children", "hours_per_month", "date"} <= names
+    for simulator in ("psu", "cmg"):
+        operations = paths[f"/api/v1/simulators/{simulator}/"]
+        assert set(operations) == {"post"}  # personal values never in a query string
+        body = operations["post"]["requestBody"]["content"]["application/json"]["schema"]
+        component = schema["components"]["schemas"][body["$ref"].split("/")[-1]]
+        names = set(component["properties"])
+        assert {
+            "monthly_resources",
+            "children",
+            "aeeh_children",
+            "hours_per_month",
+            "date",
+        } <= names
 
 
 def test_structure_search_answers_as_documented(client, schema, located_bassin):
@@ -107,15 +118,20 @@ def test_structure_search_bad_parameters(client, located_bassin, query, field, m
     assert message in str(response.json()[field])
 
 
+def simulate(client, path, body):
+    return client.post(path, body, content_type="application/json")
+
+
 def test_psu_simulator_answers_as_documented(client, schema, db):
-    response = client.get(
+    response = simulate(
+        client,
         "/api/v1/simulators/psu/",
         {"monthly_resources": "3000", "children": 2, "hours_per_month": 160,
          "date": "2025-10-01"},
     )  # fmt: skip
     assert response.status_code == 200
     payload = response.json()
-    validate(schema, "/api/v1/simulators/psu/", payload)
+    validate(schema, "/api/v1/simulators/psu/", payload, method="post")
     assert payload["hourly_price"] == 1.55
     assert payload["monthly_price"] == 247.68
     assert payload["effort_rate"] == 0.0516
@@ -127,7 +143,8 @@ def test_psu_simulator_answers_as_documented(client, schema, db):
 
 
 def test_psu_simulator_flags_unverified_values(client, db):
-    payload = client.get(
+    payload = simulate(
+        client,
         "/api/v1/simulators/psu/",
         {"monthly_resources": "200", "children": 1, "aeeh_children": 1, "hours_per_month": 100,
          "date": "2026-02-01"},
@@ -151,7 +168,7 @@ def test_psu_simulator_flags_unverified_values(client, db):
 )
 def test_psu_simulator_bad_parameters(client, db, query, field):
     base = {"monthly_resources": "3000", "children": 2, "hours_per_month": 160}
-    response = client.get("/api/v1/simulators/psu/", {**base, **query})
+    response = simulate(client, "/api/v1/simulators/psu/", {**base, **query})
     assert response.status_code == 400
     messages = response.json()[field]
     assert messages and all(isinstance(m, str) for m in messages)
@@ -159,14 +176,46 @@ def test_psu_simulator_bad_parameters(client, db, query, field):
 
 
 def test_cmg_simulator(client, schema, db):
-    response = client.get(
+    response = simulate(
+        client,
         "/api/v1/simulators/cmg/",
         {"monthly_resources": "3000", "children": 1, "hours_per_month": 160,
          "hourly_wage": "4.50", "date": datetime.date(2025, 10, 1).isoformat()},
     )  # fmt: skip
     assert response.status_code == 200
-    validate(schema, "/api/v1/simulators/cmg/", response.json())
+    validate(schema, "/api/v1/simulators/cmg/", response.json(), method="post")
     assert response.json()["cmg"] == 552.87
+
+
+@pytest.mark.parametrize("simulator", ["psu", "cmg"])
+def test_simulators_refuse_an_income_in_the_query_string(client, db, simulator):
+    response = client.get(
+        f"/api/v1/simulators/{simulator}/",
+        {"monthly_resources": "3000", "children": 1, "hours_per_month": 160,
+         "hourly_wage": "4.50"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    message = response.json()["detail"]
+    assert "POST" in message and "ressources" in message
+    assert "3000" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("[" * 100_000 + "]" * 100_000, "application/json"),
+        ('{"monthly_resources": ' + "9" * 100_000 + "}", "application/json"),
+        ('{"monthly_resources": NaN, "children": 1, "hours_per_month": 1}', "application/json"),
+        (b"\xff\xfe{", "application/json"),
+    ],
+)
+def test_simulator_bad_json_body_gets_a_french_400(client, db, body, content_type):
+    response = client.post("/api/v1/simulators/psu/", body, content_type=content_type)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert not any(english in text for english in ("JSON parse error", "Expected", "must be"))
 
 
 def test_childminder_search_shows_public_data_only(client, schema, located_bassin):

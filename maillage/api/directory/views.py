@@ -126,69 +126,99 @@ def _simulation_response(serializer_class, params, run, on):
     return Response(payload)
 
 
-class PsuSimulator(PublicAPIMixin, APIView):
+USE_POST = (
+    "Envoyez les données du calcul par POST, dans un corps JSON : les ressources du foyer ne "
+    "doivent pas figurer dans l'adresse (elle est conservée dans les journaux et l'historique)."
+)
+
+
+class SimulatorView(PublicAPIMixin, APIView):
+    """A cost simulator: POST with a JSON body, so that the family's resources never end up in
+    a URL (server logs, browser history). No session: nothing to protect from CSRF."""
+
+    authentication_classes: list = []
+    params_class = PsuParams
+    result_class = PsuResultSerializer
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return Response({"detail": USE_POST}, status=status.HTTP_400_BAD_REQUEST)
+
+    def simulate(self, data, on):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": "Le corps de la requête doit être un objet JSON."})
+        params = self.params_class(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        on = data.get("date") or datetime.date.today()
+        return _simulation_response(self.result_class, data, lambda: self.simulate(data, on), on)
+
+
+class PsuSimulator(SimulatorView):
     @extend_schema(
         summary="Simuler le prix d'une crèche (barème PSU)",
         description=(
             "Prix horaire et mensuel selon le barème national des participations familiales "
             "en vigueur à la date choisie, avec les étapes du calcul et la source de chaque "
-            "valeur. `verified` est faux si une valeur non vérifiée a servi au calcul."
+            "valeur. `verified` est faux si une valeur non vérifiée a servi au calcul. Les "
+            "données sont envoyées par POST dans un corps JSON (jamais dans l'adresse : ce "
+            "sont des données personnelles) ; un GET répond 400."
         ),
-        parameters=[PsuParams],
+        request=PsuParams,
         responses={200: PsuResultSerializer},
         examples=[
             OpenApiExample(
                 "3 000 € par mois, 2 enfants, 160 h",
+                value={"monthly_resources": "3000", "children": 2, "hours_per_month": 160},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Résultat",
                 value={"hourly_price": 1.55, "monthly_price": 247.68, "effort_rate": 0.0516},
                 response_only=True,
-            )
+            ),
         ],
     )
-    def get(self, request):
-        params = PsuParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        on = data.get("date") or datetime.date.today()
-        return _simulation_response(
-            PsuResultSerializer,
-            data,
-            lambda: simulate_psu(
-                on=on,
-                care_kind=data["care_kind"],
-                monthly_resources=data["monthly_resources"],
-                children=data["children"],
-                aeeh_children=data["aeeh_children"],
-                hours_per_month=data["hours_per_month"],
-            ),
-            on,
+    def post(self, request):
+        return super().post(request)
+
+    def simulate(self, data, on):
+        return simulate_psu(
+            on=on,
+            care_kind=data["care_kind"],
+            monthly_resources=data["monthly_resources"],
+            children=data["children"],
+            aeeh_children=data["aeeh_children"],
+            hours_per_month=data["hours_per_month"],
         )
 
 
-class CmgSimulator(PublicAPIMixin, APIView):
+class CmgSimulator(SimulatorView):
+    params_class = CmgParams
+    result_class = CmgResultSerializer
+
     @extend_schema(
         summary="Estimer le CMG (assistant maternel)",
         description=(
             "Estimation du complément de libre choix du mode de garde (art. D. 531-18 CSS) "
-            "avec les paramètres datés ; les valeurs non vérifiées sont signalées."
+            "avec les paramètres datés ; les valeurs non vérifiées sont signalées. Les données "
+            "sont envoyées par POST dans un corps JSON ; un GET répond 400."
         ),
-        parameters=[CmgParams],
+        request=CmgParams,
         responses={200: CmgResultSerializer},
     )
-    def get(self, request):
-        params = CmgParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        on = data.get("date") or datetime.date.today()
-        return _simulation_response(
-            CmgResultSerializer,
-            data,
-            lambda: simulate_cmg(
-                on=on,
-                monthly_resources=data["monthly_resources"],
-                children=data["children"],
-                aeeh_children=data["aeeh_children"],
-                hours_per_month=data["hours_per_month"],
-                hourly_wage=data["hourly_wage"],
-            ),
-            on,
+    def post(self, request):
+        return super().post(request)
+
+    def simulate(self, data, on):
+        return simulate_cmg(
+            on=on,
+            monthly_resources=data["monthly_resources"],
+            children=data["children"],
+            aeeh_children=data["aeeh_children"],
+            hours_per_month=data["hours_per_month"],
+            hourly_wage=data["hourly_wage"],
         )

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from maillage.commission.allocation.canonical import dump_output, dumps_output
 from maillage.commission.allocation.check import check
-from maillage.commission.allocation.io import load_assignment, load_instance
+from maillage.commission.allocation.io import load_assignment, load_instance, os_reason
 from maillage.commission.allocation.solver import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, METHODS, run
 from maillage.commission.allocation.validate import InvalidInstance
 from maillage.commission.allocation.version import __version__
@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_errors(errors: list[str], stream: TextIO) -> None:
+    if len(errors) == 1:
+        stream.write(f"Instance ou fichier invalide : {errors[0]}\n")
+        return
     stream.write(f"Instance ou fichier invalide : {len(errors)} erreur(s).\n")
     for error in errors[:MAX_ERRORS_SHOWN]:
         stream.write(f"  - {error}\n")
@@ -296,7 +299,11 @@ def main(
         _print_errors(exc.errors, stderr)
         return EXIT_INVALID
     except OSError as exc:
-        stderr.write(f"Erreur d'écriture ou de lecture : {exc}\n")
+        where = f" de {exc.filename}" if exc.filename else ""
+        stderr.write(f"Erreur d'écriture ou de lecture{where} : {os_reason(exc)}.\n")
+        return EXIT_INVALID
+    except RecursionError:
+        stderr.write("Instance invalide : structure imbriquée trop profondément.\n")
         return EXIT_INVALID
     except KeyboardInterrupt:
         stderr.write("Interrompu.\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +15,84 @@ class InvalidDocument(InvalidInstance):
     """A file that cannot be read, is not JSON, or is not an assignment."""
 
 
+JSON_MESSAGES = {
+    "Expecting value": "valeur attendue",
+    "Expecting property name enclosed in double quotes": "nom de clé entre guillemets attendu",
+    "Expecting ',' delimiter": "virgule attendue",
+    "Expecting ':' delimiter": "deux-points attendus",
+    "Extra data": "texte en trop après le document",
+    "Unterminated string starting at": "chaîne de caractères non terminée",
+    "Invalid control character at": "caractère de contrôle interdit dans une chaîne",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence \\uXXXX invalide",
+}
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def os_reason(exc: OSError) -> str:
+    """A French reason for a file-system error (the system's own text may be English)."""
+    if isinstance(exc, PermissionError):
+        return "accès refusé"
+    if isinstance(exc, FileNotFoundError):
+        return "fichier ou dossier introuvable"
+    if isinstance(exc, IsADirectoryError):
+        return "c'est un dossier"
+    return f"erreur du système n° {exc.errno}" if exc.errno else "erreur du système"
+
+
+def _refuse_constant(name: str):
+    raise ValueError(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError("Infinity")
+    return value
+
+
+def loads(text: str, origin: str = "document") -> Any:
+    """Strict JSON (no NaN/Infinity) with one French error for whatever is wrong: syntax,
+    nesting deeper than the interpreter allows, integers of thousands of digits."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        reason = JSON_MESSAGES.get(exc.msg, "syntaxe incorrecte")
+        raise InvalidDocument(
+            [f"{origin} : JSON invalide, ligne {exc.lineno}, colonne {exc.colno} : {reason}."]
+        ) from None
+    except RecursionError:
+        raise InvalidDocument(
+            [f"{origin} : JSON imbriqué trop profondément (listes ou objets les uns dans les "
+             "autres) : ce n'est pas une instance."]
+        ) from None  # fmt: skip
+    except ValueError as exc:
+        if str(exc) in ("NaN", "Infinity", "-Infinity"):
+            reason = "NaN et Infinity (ou un nombre trop grand) ne sont pas des nombres admis"
+        else:  # int(): "Exceeds the limit (4300 digits) for integer string conversion"
+            reason = "un nombre compte trop de chiffres (plus de 4 300)"
+        raise InvalidDocument([f"{origin} : JSON invalide : {reason}."]) from None
+
+
 def load_json(path: str | Path) -> Any:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise InvalidDocument([f"{path} : fichier trop volumineux (plus de 200 Mo)."])
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InvalidDocument([f"{path} : fichier introuvable."]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidDocument(
-            [f"{path} : lecture impossible ({exc.__class__.__name__})."]
-        ) from None
+    except IsADirectoryError:
+        raise InvalidDocument([f"{path} : c'est un dossier, pas un fichier."]) from None
+    except OSError as exc:
+        raise InvalidDocument([f"{path} : lecture impossible ({os_reason(exc)})."]) from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InvalidDocument(
-            [f"{path} : JSON invalide, ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}."]
-        ) from None
+            [f"{path} : ce n'est pas un texte UTF-8 (octet invalide en position {exc.start}) :"
+             " enregistrez le fichier JSON en UTF-8."]
+        ) from None  # fmt: skip
+    return loads(text, str(path))
 
 
 def load_instance(path: str | Path) -> Instance:

@@ -127,7 +127,11 @@ def _ref(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True  # even of thousands of digits (math.isfinite would overflow)
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _is_score(value: Any) -> bool:

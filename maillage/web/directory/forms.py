@@ -1,6 +1,7 @@
 """Forms of the directory pages: public search, cost simulator, file import."""
 
 import datetime
+import re
 
 from django import forms
 
@@ -70,6 +71,53 @@ def resolve_commune(text: str, insee: str = "", candidates: list | None = None):
     return None, f"Plusieurs communes correspondent à « {text} » : {names}. Précisez laquelle."
 
 
+MONTH_RE = re.compile(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?")  # 2025-03, or a full date 2025-03-14
+FRENCH_RE = re.compile(r"(?:\d{1,2}/)?(\d{1,2})/(\d{4})")  # 03/2025, or 14/03/2025
+
+
+def birth_month(text: str) -> tuple[int, int] | None:
+    """(year, month) of a birth month typed as aaaa-mm or mm/aaaa; a full date is reduced to its
+    month (the day is never kept). None when unreadable."""
+    text = (text or "").strip()
+    match = MONTH_RE.fullmatch(text)
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+    else:
+        match = FRENCH_RE.fullmatch(text)
+        if not match:
+            return None
+        year, month = int(match.group(2)), int(match.group(1))
+    if not 1 <= month <= 12 or not 1900 <= year <= 2200:
+        return None
+    return year, month
+
+
+def months_since(month: tuple[int, int], on: datetime.date) -> int:
+    """Age in months on `on` of a child born during `month`, to within a month (0 before)."""
+    year, number = month
+    return max(0, (on.year - year) * 12 + on.month - number)
+
+
+def search_query_without_birth_date(query) -> str | None:
+    """The search's query string with the child's birth date reduced to its month (`naissance`
+    aaaa-mm) and the old `birth_date` parameter removed; None when it holds no full date.
+
+    The search stays a GET (shareable, back button), but a birth date is personal: the page
+    redirects to this query so that the day never stays in an address, a link or a log."""
+    full = query.get("birth_date")
+    given = query.get("naissance", "")
+    if full is None and not re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*|.*/.*/.*", given):
+        return None
+    reduced = query.copy()
+    reduced.pop("birth_date", None)
+    month = birth_month(given or full or "")
+    if month is None:
+        reduced.pop("naissance", None)
+    else:
+        reduced["naissance"] = f"{month[0]:04d}-{month[1]:02d}"
+    return reduced.urlencode()
+
+
 class SearchForm(forms.Form):
     commune = forms.CharField(
         label="Commune ou code postal",
@@ -111,12 +159,12 @@ class SearchForm(forms.Form):
             "max_value": "L'âge doit être inférieur à 18 ans (215 mois).",
         },
     )
-    birth_date = forms.DateField(
-        label="Ou date de naissance (prévue)",
+    naissance = forms.CharField(
+        label="Ou mois de naissance (prévu)",
         required=False,
-        help_text="Si l'enfant n'est pas encore né, sa date de naissance prévue.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+        max_length=10,
+        help_text="Mois et année (aaaa-mm) ; si l'enfant n'est pas encore né, le mois prévu.",
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "aaaa-mm"}),
     )
     needed_from = forms.DateField(
         label="Accueil souhaité à partir du",
@@ -183,20 +231,23 @@ class SearchForm(forms.Form):
         start, until = data.get("from_time"), data.get("until_time")
         if start and until and start >= until:
             self.add_error("until_time", "L'heure de fin doit suivre l'heure de début.")
-        if data.get("birth_date") and data.get("age_months") is not None:
-            self.add_error(
-                "birth_date", "Indiquez soit l'âge, soit la date de naissance, pas les deux."
-            )
+        if data.get("naissance"):
+            month = birth_month(data["naissance"])
+            if month is None:
+                self.add_error("naissance", "Saisissez un mois de naissance (aaaa-mm).")
+            elif data.get("age_months") is not None:
+                self.add_error(
+                    "naissance", "Indiquez soit l'âge, soit le mois de naissance, pas les deux."
+                )
+            data["birth_month"] = month
         return data
 
     def age_months_value(self, today: datetime.date) -> int | None:
-        from maillage.directory.search import age_in_months
-
         data = self.cleaned_data
         if data.get("age_months") is not None:
             return data["age_months"]
-        if data.get("birth_date"):
-            return age_in_months(data["birth_date"], data.get("needed_from") or today)
+        if data.get("birth_month"):
+            return months_since(data["birth_month"], data.get("needed_from") or today)
         return None
 
     def days_mask_value(self) -> int:

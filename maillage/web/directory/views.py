@@ -27,7 +27,13 @@ from maillage.directory.models import Childminder, DirectoryImport, Structure
 from maillage.directory.pricing import PricingInputError
 from maillage.directory.search import SearchCriteria, helpers_for, search
 from maillage.directory.simulation import CareKind, simulate_cmg, simulate_psu
-from maillage.web.directory.forms import AvailabilityForm, ImportForm, SearchForm, SimulatorForm
+from maillage.web.directory.forms import (
+    AvailabilityForm,
+    ImportForm,
+    SearchForm,
+    SimulatorForm,
+    search_query_without_birth_date,
+)
 
 FIELD_LABELS = {
     "monthly_resources": "Ressources mensuelles",
@@ -91,6 +97,9 @@ def _commune_services(commune):
 
 @login_not_required
 def search_view(request):
+    reduced = search_query_without_birth_date(request.GET)
+    if reduced is not None:  # a full birth date: keep only its month, in a new address
+        return redirect(f"{request.path}?{reduced}" if reduced else request.path)
     form = SearchForm(request.GET or None)
     context = {"form": form, "searched": False}
     if form.is_bound and form.is_valid():

@@ -30,7 +30,8 @@ class Command(MaillageCommand):
             count = len(exc.errors)
             raise CommandError(
                 f"{count} erreur{'s' if count > 1 else ''} : rien n'a été importé.\n"
-                + "\n".join(exc.errors)
+                + "\n".join(exc.errors),
+                returncode=2,  # a bad file (1 would read as a failure of the command itself)
             ) from exc
         current_version(convention)
         record(AuditAction.IMPORT, obj=convention, message=f"Import du fichier {file}")
