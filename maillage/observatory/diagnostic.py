@@ -405,6 +405,11 @@ def generate(edition: DiagnosticEdition, on: datetime.date | None = None, report
     edition.status = EditionStatus.RUNNING
     try:
         notify(0, total, STEPS[0])
+        if not edition.territory.communes.exists():
+            raise JobError(
+                f"Le territoire « {edition.territory.name} » ne compte aucune commune : "
+                "rattachez-lui ses communes avant de générer son diagnostic."
+            )
         snapshot = build_snapshot(edition.territory, on)
         notify(1, total, STEPS[1])
         edition.snapshot_hash = snapshot_hash(snapshot)
