@@ -88,5 +88,7 @@ def test_twenty_concurrent_saves_from_the_same_version_one_wins(bassin, bruno):
     assert sorted(statuses, key=str) == [302] + [409] * (count - 1), statuses
     comment.refresh_from_db()
     assert comment.version == 2 and comment.text in {f"Texte {i}." for i in range(count)}
-    updates = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_id=str(comment.pk))
+    updates = AuditEntry.objects.filter(
+        object_type="observatory.diagnosticcomment", action=AuditAction.UPDATE
+    )
     assert updates.count() == 1

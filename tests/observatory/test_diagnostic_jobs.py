@@ -2,8 +2,11 @@
 generation at a time per territory, French errors, a page that survives a reload."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,7 +51,10 @@ def test_a_click_queues_a_job_and_a_second_click_joins_it(client, demo_bassin, b
     second = client.post(GENERATE, follow=True)
     assert DiagnosticEdition.objects.count() == 1 and Job.objects.count() == 1
     assert "édition n° 1 est déjà en cours de génération" in second.content.decode()
-    assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_id=str(edition.pk)).count()
+    entries = AuditEntry.objects.filter(object_type="observatory.diagnosticedition")
+    assert list(entries.values_list("action", "object_id", "actor")) == [
+        (AuditAction.CREATE, str(edition.pk), bruno.pk)
+    ]
     # the page shows the queued edition, polled
     fragment = client.get(status_url(1)).content.decode()
     assert "hx-get" in fragment and "En attente" in fragment
@@ -152,3 +158,39 @@ def test_a_stale_generation_reads_as_interrupted_and_a_post_replaces_it(client, 
     assert edition.status == EditionStatus.FAILED and "interrompue" in edition.error
     assert job.status == JobStatus.FAILED
     assert DiagnosticEdition.objects.filter(number=2, job__status=JobStatus.QUEUED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_clicks_start_one_generation(bassin, bruno, settings):
+    """Eight partners click at once: one edition, one job. The tasks are only queued here
+    (django-tasks' dummy backend), as with a worker busy elsewhere."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    count = 8
+    barrier = threading.Barrier(count)
+    statuses: list = []
+
+    def click():
+        try:
+            client = Client(raise_request_exception=False)
+            client.force_login(bruno)
+            client.get(PAGE)
+            barrier.wait(timeout=120)
+            statuses.append(client.post(GENERATE).status_code)
+        except Exception as exc:  # reported below
+            statuses.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * count, statuses
+    assert DiagnosticEdition.objects.count() == 1 and Job.objects.count() == 1
+    edition = DiagnosticEdition.objects.get()
+    assert edition.job.status == JobStatus.QUEUED
+    entries = AuditEntry.objects.filter(object_type="observatory.diagnosticedition")
+    assert list(entries.values_list("action", "object_id")) == [
+        (AuditAction.CREATE, str(edition.pk))
+    ]
