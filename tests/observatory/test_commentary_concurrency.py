@@ -35,6 +35,7 @@ def test_the_form_carries_the_version_and_a_stale_save_is_refused_with_the_text_
     response = client.post(URL, {"axes-text": "Texte de Bruno.", "axes-version": "1"})
     assert response.status_code == 409
     html = response.content.decode()
+    assert "INVALID_TEMPLATE_VARIABLE" not in html
     assert "Texte de Bruno." in html  # what he typed
     assert "Texte de Charlie." in html  # what is stored now
     assert "modifié cette fiche pendant que vous la modifiiez" in html.replace("&#x27;", "'")

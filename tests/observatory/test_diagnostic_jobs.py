@@ -98,6 +98,7 @@ def test_live_progress_of_a_running_edition_survives_a_reload(client, demo_bassi
     client.force_login(bruno)
     for url in (status_url(1), PAGE):
         html = client.get(url).content.decode()
+        assert "INVALID_TEMPLATE_VARIABLE" not in html
         assert 'hx-trigger="every 2s"' in html
         assert "Rédaction du rapport et des cartes" in html and "50 %" in html
 

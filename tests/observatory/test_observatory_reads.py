@@ -74,6 +74,7 @@ def test_gets_of_every_observatory_page_leave_the_database_unchanged(client, dem
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, url
+        assert b"INVALID_TEMPLATE_VARIABLE" not in response.content, url
         writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
         assert writes == [], url
 
