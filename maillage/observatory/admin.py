@@ -24,19 +24,23 @@ class FigureAdmin(admin.ModelAdmin):
 class DiagnosticCommentAdmin(admin.ModelAdmin):
     list_display = ["territory", "section", "updated_by", "updated_at"]
     list_filter = ["section"]
-    readonly_fields = ["updated_by", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at", "version"]
+
+    def save_model(self, request, obj, form, change):
+        if change:  # a form opened on the web before this change must see a conflict
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(DiagnosticEdition)
 class DiagnosticEditionAdmin(admin.ModelAdmin):
-    list_display = ["territory", "number", "status", "progress", "created_by", "created_at"]
+    list_display = ["territory", "number", "status", "created_by", "created_at"]
     list_filter = ["status"]
     readonly_fields = [
         "territory",
         "number",
         "status",
-        "progress",
-        "step",
+        "job",
         "error",
         "created_by",
         "created_at",

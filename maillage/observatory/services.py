@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from maillage.observatory import supply
 from maillage.observatory.enums import MODE_INDICATORS, CoverageMode, Indicator, Method
 from maillage.observatory.indicators import (
@@ -530,24 +532,42 @@ def coverage_report(
 
 def area_totals(communes: list[Commune], params) -> dict[str, tuple[str, AreaCoverage, bool, int]]:
     """Totals of the EPCI and départements of `communes`, computed over all their communes,
-    with the number of those communes the directory covers (a partial directory under-counts)."""
-    result = {}
+    with the number of those communes the directory covers (a partial directory under-counts).
+
+    The inputs of every member commune are read at once (a fixed number of queries whatever the
+    number of EPCI and départements), then summed scope by scope."""
     epcis = {c.epci for c in communes if c.epci_id}
     deps = {c.departement for c in communes}
-    scopes = [(f"epci-{e.siren}", e.name, Commune.objects.filter(epci=e)) for e in epcis] + [
-        (f"dep-{d.code}", f"Département : {d.name}", Commune.objects.filter(departement=d))
-        for d in deps
-    ]
-    for key, label, qs in scopes:
-        members = list(qs.select_related("departement", "epci"))
-        children = children_under_3(members, params)
-        places = places_by_mode(members, params)
-        rows = [commune_coverage(i) for i in _inputs(members, children, places)]
-        estimated = any(children[c.pk].estimated for c in members) or any(
-            places[c.pk][m].estimated for c in members for m in MODES
+    if not epcis and not deps:
+        return {}
+    scope = Q(departement__in=deps) | Q(epci__in=epcis)
+    members = list(Commune.objects.filter(scope).select_related("departement", "epci"))
+    children = children_under_3(members, params)
+    places = places_by_mode(members, params)
+    covered_ids = supply.communes_with_supply([c.pk for c in members])
+    rows = {
+        c.pk: commune_coverage(i)
+        for c, i in zip(members, _inputs(members, children, places), strict=True)
+    }
+    scopes = [
+        (f"epci-{e.siren}", e.name, [c for c in members if c.epci_id == e.pk])
+        for e in sorted(epcis, key=lambda e: e.siren)
+    ] + [
+        (
+            f"dep-{d.code}",
+            f"Département : {d.name}",
+            [c for c in members if c.departement_id == d.pk],
         )
-        covered = len(supply.communes_with_supply([c.pk for c in members]))
-        result[key] = (label, aggregate(rows)["total"], estimated, covered)
+        for d in sorted(deps, key=lambda d: d.code)
+    ]
+    result = {}
+    for key, label, scope_members in scopes:
+        estimated = any(children[c.pk].estimated for c in scope_members) or any(
+            places[c.pk][m].estimated for c in scope_members for m in MODES
+        )
+        covered = sum(1 for c in scope_members if c.pk in covered_ids)
+        total = aggregate([rows[c.pk] for c in scope_members])["total"]
+        result[key] = (label, total, estimated, covered)
     return result
 
 

@@ -1,6 +1,15 @@
-"""Background tasks of the observatory: preview and import of uploaded figures."""
+"""Background tasks of the observatory: the diagnostic partagé, preview and import of figures."""
 
 from django_tasks import task
+
+
+@task()
+def generate_diagnostic_task(job_id: int) -> None:
+    """Generate the edition of the diagnostic partagé attached to the job (see
+    `diagnostic.request_edition`)."""
+    from maillage.observatory.diagnostic import run_generation_job
+
+    run_generation_job(job_id)
 
 
 @task()

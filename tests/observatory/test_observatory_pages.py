@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from maillage.accounts.enums import Role
 from maillage.audit.models import AuditAction, AuditEntry
+from maillage.core.models import JobStatus
 from maillage.observatory.enums import DiagnosticSection, EditionStatus
 from maillage.observatory.models import DiagnosticComment, DiagnosticEdition
 from tests.accounts.factories import MembershipFactory, UserFactory
@@ -133,15 +134,16 @@ def test_partner_edits_commentary_with_audit_and_keeps_text_on_error(
 
 @pytest.mark.django_db
 def test_generation_is_versioned_with_snapshot_hash(
-    client, demo_bassin, bruno, organisations, password, settings
+    client, demo_bassin, bruno, organisations, password, django_capture_on_commit_callbacks
 ):
-    settings.MAILLAGE_DIAGNOSTIC_SYNC = True
     organisations["06033"].territory_groups.add(demo_bassin["group"])  # Carros, named party
     login(client, bruno, password)
     generate = reverse("web:observatory_generate", args=["bassin-de-vie-carros"])
-    assert client.post(generate).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(generate).status_code == 302
     first = DiagnosticEdition.objects.get(number=1)
-    assert first.status == EditionStatus.DONE and first.progress == 100
+    assert first.status == EditionStatus.DONE, first.error
+    assert first.job.status == JobStatus.DONE and first.job.percent == 100
     canonical = json.dumps(
         first.snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
@@ -160,7 +162,8 @@ def test_generation_is_versioned_with_snapshot_hash(
         reverse("web:observatory_comment", args=["bassin-de-vie-carros", "offer"]),
         {"offer-text": "Nouvelle analyse de l'offre."},
     )
-    client.post(generate)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(generate)
     second = DiagnosticEdition.objects.get(number=2)
     assert second.snapshot_hash != first.snapshot_hash
     assert "Nouvelle analyse" in second.html and "Nouvelle analyse" not in first.html
@@ -184,7 +187,7 @@ def test_a_pending_edition_is_polled(client, demo_bassin, bruno, password):
     html = client.get(
         reverse("web:observatory_edition_status", args=["bassin-de-vie-carros", edition.number])
     ).content.decode()
-    assert 'hx-trigger="every 1s"' in html and 'role="status"' in html
+    assert 'hx-trigger="every 2s"' in html and 'role="status"' in html
     pdf = client.get(
         reverse("web:observatory_edition_pdf", args=["bassin-de-vie-carros", edition.number])
     )

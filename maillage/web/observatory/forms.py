@@ -5,6 +5,10 @@ from maillage.observatory.models import DiagnosticComment
 
 
 class CommentForm(forms.ModelForm):
+    """A commentary block; `version` is the one the person saw (0: no block yet)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     class Meta:
         model = DiagnosticComment
         fields = ["text"]
@@ -22,6 +26,11 @@ class CommentForm(forms.ModelForm):
                 f"Le commentaire compte {len(text)} caractères ; 10 000 au plus sont acceptés."
             )
         return text
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version if self.instance.pk else 0
 
 
 class FigureImportForm(forms.Form):

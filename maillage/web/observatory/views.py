@@ -1,9 +1,8 @@
 """Observatory pages: dashboard, commune sheet, thematic maps and the diagnostic partagé.
 
-Aggregated coverage figures are public; counts below the secrecy threshold are masked unless
-the organisation the user acts for covers the commune. The diagnostic partagé is for partners
-(professionals); editing commentary and generating an edition need an editing role in an
-organisation that covers the territory.
+Who sees and changes what is decided in `maillage.observatory.perms`; commentary is saved and
+editions are requested through the observatory's services (which write the audit trail). GET
+handlers never write.
 """
 
 import datetime
@@ -16,14 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from maillage.accounts import perms
-from maillage.audit.models import AuditAction
-from maillage.audit.services import diff, record
-from maillage.observatory import charts, diagnostic, downloads, supply
+from maillage.core.concurrency import ConcurrentEditError
+from maillage.observatory import charts, commentary, diagnostic, downloads, supply
 from maillage.observatory import perms as observatory_perms
-from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection, EditionStatus
+from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection
 from maillage.observatory.indicators import MODES
-from maillage.observatory.models import DiagnosticComment, DiagnosticEdition, Figure
+from maillage.observatory.models import DiagnosticEdition, Figure
 from maillage.observatory.parameters import reference_history
 from maillage.observatory.services import (
     MODE_LABELS,
@@ -37,16 +34,13 @@ from maillage.web.observatory.forms import CommentForm
 MODE_CHOICES = [(m, MODE_LABELS[m]) for m in MODES]
 
 
+def _membership(request):
+    return getattr(request, "current_membership", None)
+
+
 def raw_codes(request, communes) -> set[str]:
     """Codes of the communes whose small counts the user may see unmasked."""
-    organisation = getattr(request, "current_organisation", None)
-    if organisation is None:
-        return set()
-    return set(
-        organisation.communes.filter(pk__in=[c.pk for c in communes]).values_list(
-            "insee_code", flat=True
-        )
-    )
+    return observatory_perms.raw_codes(_membership(request), communes)
 
 
 def _commune_shapes(communes) -> list[dict]:
@@ -108,7 +102,7 @@ def index(request):
 
 @login_not_required
 def dashboard(request, slug):
-    group = get_object_or_404(TerritoryGroup, slug=slug)
+    group = observatory_perms.get_territory(slug)
     communes = list(group.communes.all())
     report = coverage_report(communes, title=group.name, slug=group.slug, with_areas=True)
     raw = raw_codes(request, report.communes)
@@ -181,7 +175,7 @@ def commune_sheet(request, insee):
 
 @login_not_required
 def maps(request, slug):
-    group = get_object_or_404(TerritoryGroup, slug=slug)
+    group = observatory_perms.get_territory(slug)
     communes = list(group.communes.order_by("name"))
     report = coverage_report(communes, title=group.name, slug=group.slug)
     coverage = report.as_dict(raw_codes=raw_codes(request, report.communes))
@@ -232,7 +226,7 @@ def maps(request, slug):
 @login_not_required
 def map_data(request, slug):
     """GeoJSON of the communes (coverage rate, masked) and the structures, for the map page."""
-    group = get_object_or_404(TerritoryGroup, slug=slug)
+    group = observatory_perms.get_territory(slug)
     communes = list(group.communes.all())
     report = coverage_report(communes, title=group.name, slug=group.slug)
     coverage = report.as_dict(raw_codes=raw_codes(request, report.communes))
@@ -286,69 +280,76 @@ def map_data(request, slug):
 # diagnostic partagé -------------------------------------------------------------------------
 
 
-def _can_edit(request, group) -> bool:
-    return observatory_perms.can_edit_diagnostic(
-        getattr(request, "current_membership", None), group
-    )
-
-
-def _require_edit(request, group):
-    observatory_perms.require_edit_diagnostic(getattr(request, "current_membership", None), group)
-
-
-def _diagnostic_page(request, group, forms=None, status=200):
-    perms.require_professional(request)
-    comments = {c.section: c for c in DiagnosticComment.objects.filter(territory=group)}
-    forms = forms or {}
+def _diagnostic_page(request, group, forms=None, conflicts=None, status=200):
+    membership = _membership(request)
+    can_edit = observatory_perms.can_edit_commentary(membership, group)
+    comments = commentary.comments_of(group)
+    forms, conflicts = forms or {}, conflicts or {}
     blocks = []
     for section in DiagnosticSection:
         comment = comments.get(section.value)
         form = forms.get(section.value) or CommentForm(instance=comment, prefix=section.value)
-        blocks.append({"section": section, "comment": comment, "form": form})
-    editions = DiagnosticEdition.objects.filter(territory=group).defer("html", "pdf", "snapshot")
+        blocks.append(
+            {
+                "section": section,
+                "comment": comment,
+                "form": form,
+                "conflict": section.value in conflicts,
+            }
+        )
+    editions = (
+        DiagnosticEdition.objects.filter(territory=group)
+        .select_related("job", "created_by")
+        .defer("html", "pdf", "snapshot", "job__result")
+    )
     return render(
         request,
         "observatory/diagnostic.html",
         {
             "group": group,
             "blocks": blocks,
-            "editions": editions,
-            "can_edit": _can_edit(request, group),
+            "editions": [{"edition": e, "state": diagnostic.edition_state(e)} for e in editions],
+            "can_edit": can_edit,
+            "can_generate": observatory_perms.can_start_diagnostic(membership, group),
         },
         status=status,
     )
 
 
 def diagnostic_page(request, slug):
-    group = get_object_or_404(TerritoryGroup, slug=slug)
+    group = observatory_perms.get_diagnostic_territory(_membership(request), slug)
     return _diagnostic_page(request, group)
 
 
 @require_POST
 def comment_update(request, slug, section):
-    group = get_object_or_404(TerritoryGroup, slug=slug)
-    if section not in DiagnosticSection.values:
-        return HttpResponse("Partie inconnue.", status=404)
-    perms.require_professional(request)
-    _require_edit(request, group)
-    comment = DiagnosticComment.objects.filter(territory=group, section=section).first()
-    before = {"text": comment.text if comment else ""}
+    group = observatory_perms.get_territory_for_commentary(_membership(request), slug, section)
+    comment = commentary.comments_of(group).get(section)
     form = CommentForm(request.POST, instance=comment, prefix=section)
     if not form.is_valid():
         messages.error(
             request, "Le commentaire n'a pas été enregistré : corrigez l'erreur signalée."
         )
         return _diagnostic_page(request, group, forms={section: form}, status=400)
-    comment = form.save(commit=False)
-    comment.territory, comment.section, comment.updated_by = group, section, request.user
-    created = comment.pk is None
-    comment.save()
-    record(
-        AuditAction.CREATE if created else AuditAction.UPDATE,
-        request=request,
-        obj=comment,
-        changes=diff(before, {"text": comment.text}),
-    )
+    try:
+        commentary.save_comment(
+            group,
+            section,
+            form.cleaned_data["text"],
+            form.cleaned_data["version"],
+            actor=request.user,
+            organisation=getattr(request, "current_organisation", None),
+        )
+    except ConcurrentEditError as exc:
+        # What the person typed, against the version now stored: saving again is a choice.
+        current = commentary.comments_of(group).get(section)
+        data = request.POST.copy()
+        data[f"{section}-version"] = current.version if current else commentary.NEW
+        form = CommentForm(data, instance=current, prefix=section)
+        form.add_error(None, str(exc))
+        return _diagnostic_page(
+            request, group, forms={section: form}, conflicts={section: current}, status=409
+        )
     messages.success(
         request,
         f"Commentaire « {DiagnosticSection(section).label} » enregistré ; il figurera dans la "
@@ -359,49 +360,59 @@ def comment_update(request, slug, section):
 
 @require_POST
 def generate(request, slug):
-    group = get_object_or_404(TerritoryGroup, slug=slug)
-    perms.require_professional(request)
-    _require_edit(request, group)
-    background = not getattr(settings, "MAILLAGE_DIAGNOSTIC_SYNC", False)
-    edition = diagnostic.new_edition(group, request.user)
-    record(AuditAction.CREATE, request=request, obj=edition, message="Génération du diagnostic")
-    diagnostic.launch(edition, background=background)
-    messages.info(request, f"Édition n° {edition.number} du diagnostic en cours de génération.")
+    group = observatory_perms.get_territory_for_generation(_membership(request), slug)
+    edition, created = diagnostic.request_edition(
+        group, actor=request.user, organisation=getattr(request, "current_organisation", None)
+    )
+    if created:
+        messages.info(
+            request,
+            f"Édition n° {edition.number} du diagnostic demandée : elle est générée en "
+            "arrière-plan, suivez son avancement ci-dessous.",
+        )
+    else:
+        messages.info(
+            request,
+            f"L'édition n° {edition.number} est déjà en cours de génération : suivez son "
+            "avancement ci-dessous.",
+        )
     return redirect("web:observatory_diagnostic", slug=group.slug)
 
 
-def _edition(request, slug, number) -> DiagnosticEdition:
-    perms.require_professional(request)
-    return get_object_or_404(
-        DiagnosticEdition.objects.select_related("territory"), territory__slug=slug, number=number
-    )
-
-
 def edition_status(request, slug, number):
-    edition = _edition(request, slug, number)
-    if diagnostic.is_stale(edition):
-        DiagnosticEdition.objects.filter(pk=edition.pk).update(
-            status=EditionStatus.FAILED, error="Génération interrompue (serveur redémarré ?)."
-        )
-        edition.refresh_from_db()
+    """The polled fragment: progress of the edition, then its links or its error. Never writes."""
+    edition = observatory_perms.get_edition(_membership(request), slug, number)
     return render(
         request,
         "observatory/_edition_status.html",
-        {"edition": edition, "group": edition.territory},
+        {
+            "edition": edition,
+            "group": edition.territory,
+            "state": diagnostic.edition_state(edition),
+        },
     )
 
 
 def edition_detail(request, slug, number):
-    edition = _edition(request, slug, number)
+    edition = observatory_perms.get_edition(
+        _membership(request), slug, number, defer=("pdf", "snapshot")
+    )
     return render(
         request,
         "observatory/edition.html",
-        {"edition": edition, "group": edition.territory, "body": mark_safe(edition.html)},
+        {
+            "edition": edition,
+            "group": edition.territory,
+            "state": diagnostic.edition_state(edition),
+            "body": mark_safe(edition.html),
+        },
     )
 
 
 def edition_pdf(request, slug, number):
-    edition = _edition(request, slug, number)
+    edition = observatory_perms.get_edition(
+        _membership(request), slug, number, defer=("html", "snapshot")
+    )
     content = downloads.edition_pdf(
         edition, actor=request.user, organisation=request.current_organisation
     )

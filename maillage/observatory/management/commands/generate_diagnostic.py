@@ -2,11 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from maillage.audit.models import AuditAction
-from maillage.audit.services import record
 from maillage.core.commands import MaillageCommand
 from maillage.observatory import diagnostic
-from maillage.observatory.enums import EditionStatus
+from maillage.observatory.models import DiagnosticEdition
 from maillage.territories.models import TerritoryGroup
 
 
@@ -24,26 +22,29 @@ class Command(MaillageCommand):
         group = TerritoryGroup.objects.filter(slug=territory).first()
         if group is None:
             raise CommandError(f"Territoire « {territory} » inconnu.")
-        edition = diagnostic.new_edition(group)
-        ticks = self.progress(range(100), total=100, desc=f"diagnostic n° {edition.number}")
+        total = len(diagnostic.STEPS)
+        ticks = self.progress(range(total), total=total, desc=f"diagnostic « {group.name} »")
         done = 0
 
-        def report(progress: int, step: str) -> None:
+        def report(progress: int, steps: int, step: str) -> None:
             nonlocal done
             while done < progress:  # consuming the iterator advances the progress bar
                 next(ticks, None)
                 done += 1
 
-        diagnostic.generate(edition, report=report)
-        for _ in ticks:  # close the bar
-            pass
-        edition.refresh_from_db()
-        if edition.status != EditionStatus.DONE:
-            raise CommandError(f"Échec de l'édition n° {edition.number} : {edition.error}")
-        record(AuditAction.CREATE, obj=edition, message="Génération du diagnostic (commande)")
+        edition = diagnostic.open_edition(group)
+        try:
+            diagnostic.generate(edition, report=report)
+        except Exception as exc:
+            self.stderr.write(f"{type(exc).__name__} : {exc}")
+            raise CommandError(f"Échec de l'édition n° {edition.number} : {edition.error}") from exc
+        finally:
+            for _ in ticks:  # close the bar
+                pass
+        pdf = bytes(DiagnosticEdition.objects.values_list("pdf", flat=True).get(pk=edition.pk))
         if output:
-            output.write_bytes(bytes(edition.pdf))
-        size = f"{len(edition.pdf):,}".replace(",", "\u202f")
+            output.write_bytes(pdf)
+        size = f"{len(pdf):,}".replace(",", "\u202f")
         saved = f", enregistrée dans {output}" if output else ""
         self.stdout.write(
             f"Édition n° {edition.number} du diagnostic « {group.name} » : {size} octets de PDF, "
