@@ -596,7 +596,7 @@ def _document_fragment(request, convention, fmt, document):
         {
             "convention": convention,
             "fmt": fmt,
-            "label": DocumentFormat(fmt).label,
+            "label": dict(DocumentFormat.choices).get(fmt, fmt.upper()),
             "document": document,
         },
     )
