@@ -73,7 +73,8 @@ def start_document(
                 obj=convention,
                 message=f"Convention {fmt.upper()}",
             )
-    return document
+    # Re-read: with an in-process backend (tests, demo) the task has already run on commit.
+    return GeneratedDocument.objects.select_related("job").get(pk=document.pk)
 
 
 def build_document(job_id: int) -> None:

@@ -110,17 +110,24 @@ def test_cooperation_officer_journey(
         p.text for p in report.paragraphs
     ]
 
-    # The convention with its annexes, as DOCX and PDF.
+    # The convention with its annexes, as DOCX and PDF, generated in the background: the page
+    # shows the progress and then offers the file.
     page.get_by_role("link", name="Convention", exact=True).click()
+    page.get_by_role("button", name="Générer la convention en DOCX").click()
     with page.expect_download(timeout=30_000) as download:
-        page.get_by_role("link", name="Télécharger en DOCX").click(timeout=30_000)
+        page.get_by_role("link", name="Télécharger la convention en DOCX").click(timeout=30_000)
     doc = Document(download.value.path())
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "Annexe — Plan d'actions" in headings
     assert any(h.startswith("Action 1.2.1 :") for h in headings)
+    assert_accessible(page)
     # WeasyPrint lays out ~30 pages: allow for a loaded machine.
+    page.get_by_role("button", name="Générer la convention en PDF").click()
     with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("link", name="Télécharger en PDF").click(timeout=60_000)
+        page.get_by_role("link", name="Télécharger la convention en PDF").click(timeout=60_000)
+    # A reload keeps the generated documents on offer.
+    page.reload()
+    expect(page.get_by_role("link", name="Télécharger la convention en PDF")).to_be_visible()
     pdf = pypdfium2.PdfDocument(Path(download.value.path()).read_bytes())
     text = " ".join(" ".join(p.get_textpage().get_text_range().split()) for p in pdf)
     pdf.close()
