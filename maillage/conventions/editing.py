@@ -282,21 +282,6 @@ def save_conclusions(
     return report
 
 
-def export_report(report: EvaluationReport, fmt: str, *, actor=None, organisation=None) -> bytes:
-    """The report as DOCX or PDF; the export is recorded in the audit trail."""
-    from maillage.conventions import documents
-
-    content = documents.report_docx(report) if fmt == "docx" else documents.report_pdf(report)
-    record(
-        AuditAction.EXPORT,
-        actor=actor,
-        organisation=organisation,
-        obj=report,
-        message=f"Rapport {fmt.upper()}",
-    )
-    return content
-
-
 # -- funding ------------------------------------------------------------------------------------
 @transaction.atomic
 def update_bonus(

@@ -103,8 +103,9 @@ def test_cooperation_officer_journey(
     page.get_by_role("button", name="Enregistrer les conclusions").click()
     expect(page.get_by_text("Conclusions enregistrées.")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("button", name="Générer le rapport en DOCX").click()
     with page.expect_download(timeout=30_000) as download:
-        page.get_by_role("link", name="Télécharger en DOCX").click(timeout=30_000)
+        page.get_by_role("link", name="Télécharger le rapport en DOCX").click(timeout=30_000)
     report = Document(download.value.path())
     assert "Le RAM itinérant avance : trois communes ont adhéré." in [
         p.text for p in report.paragraphs

@@ -120,3 +120,37 @@ class TestDocumentJobs:
         assert Job.objects.count() == 1
         client.force_login(alice)
         assert client.post(url("web:convention_download", convention, fmt="odt")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_report_is_generated_in_the_background_too(
+    client, convention, bruno, django_capture_on_commit_callbacks
+):
+    from maillage.conventions.editing import create_report, save_conclusions
+
+    report = create_report(convention, kind="annual", year=2023, actor=bruno)
+    save_conclusions(report, conclusions="Deux actions lancées, une à relancer.", actor=bruno)
+    client.force_login(bruno)
+    page = client.get(url("web:convention_report", convention, pk=report.pk)).content.decode()
+    assert "Générer le rapport en PDF" in page and "Générer le rapport en DOCX" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("web:convention_report_download", convention, pk=report.pk, fmt="pdf"),
+            HTTP_HX_REQUEST="true",
+        )
+    document = GeneratedDocument.objects.get(report=report)
+    status_url = url("web:convention_document_status", convention, pk=document.pk)
+    assert f'hx-get="{status_url}"' in response.content.decode()
+    fragment = client.get(status_url).content.decode()
+    file_url = url("web:convention_document_file", convention, pk=document.pk)
+    assert f'href="{file_url}"' in fragment and "Télécharger le rapport en PDF" in fragment
+    response = client.get(file_url)
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="bilan-annuel-2023-ctg-du-bassin-de-carros.pdf"'
+    )
+    assert "une à relancer" in pdf_text(b"".join(response.streaming_content))
+    assert AuditEntry.objects.for_object(report).filter(action=AuditAction.EXPORT).count() == 1
+    # The convention's own documents are not the report's.
+    page = client.get(url("web:convention_detail", convention)).content.decode()
+    assert file_url not in page and "Générer la convention en PDF" in page

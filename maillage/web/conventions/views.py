@@ -15,7 +15,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.conventions import documents, editing, exports, perms, schedule, services
@@ -46,7 +45,6 @@ from maillage.web.conventions.forms import (
     TransitionForm,
 )
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONFLICT = 409
 
 
@@ -101,7 +99,6 @@ def convention_detail(request, slug):
         if convention.competence_items.exists()
         else []
     )
-    latest = exports.latest_documents(convention)
     return render(
         request,
         "conventions/detail.html",
@@ -123,7 +120,7 @@ def convention_detail(request, slug):
                 convention=convention, initial={"on": timezone.localdate()}
             ),
             actions_count=Action.objects.of(convention).count(),
-            generated=[(fmt, label, latest[fmt]) for fmt, label in DocumentFormat.choices],
+            documents=_documents(convention),
         ),
     )
 
@@ -552,53 +549,85 @@ def report_detail(request, slug, pk):
     return render(
         request,
         "conventions/report.html",
-        _base(request, convention, report=report, data=report.data, form=form),
+        _base(
+            request,
+            convention,
+            report=report,
+            data=report.data,
+            form=form,
+            documents=_documents(convention, report),
+        ),
         status=status,
     )
 
 
+@require_http_methods(["GET", "POST"])
 def report_download(request, slug, pk, fmt):
+    """Like `convention_download`, for an evaluation report."""
     convention, report = perms.get_report(request.current_membership, slug, pk)
-    if fmt not in ("docx", "pdf"):
-        raise Http404("Format inconnu : docx ou pdf.")
-    content = editing.export_report(report, fmt, **_who(request))
-    name = slugify(str(report))
-    return _download(content, f"{name}.{fmt}", DOCX if fmt == "docx" else "application/pdf")
+    return _document_request(request, convention, fmt, report)
 
 
-# -- the convention as a document (background task) ----------------------------------------------
+# -- documents generated in the background ---------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def convention_download(request, slug, fmt):
     """POST: starts generating the document (or returns the one being generated) and shows its
     progress; GET: the latest generated file, or the page where it can be asked for."""
     convention = perms.get_convention(request.current_membership, slug)
+    return _document_request(request, convention, fmt, None)
+
+
+def _document_request(request, convention, fmt, report):
     if fmt not in DocumentFormat.values:
         raise Http404("Format inconnu : docx ou pdf.")
+    page = (
+        reverse("web:convention_report", kwargs={"slug": convention.slug, "pk": report.pk})
+        if report is not None
+        else reverse("web:convention_detail", kwargs={"slug": convention.slug})
+    ) + "#documents"
     if request.method == "POST":
-        document = exports.start_document(convention, fmt, **_who(request))
+        document = exports.start_document(convention, fmt, report=report, **_who(request))
         if request.htmx:
-            return _document_fragment(request, convention, fmt, document)
-        return redirect(reverse("web:convention_detail", kwargs={"slug": slug}) + "#documents")
-    document = exports.ready_document(convention, fmt)
+            return _document_fragment(request, convention, fmt, document, report)
+        return redirect(page)
+    document = exports.ready_document(convention, fmt, report)
     if document is None:
         messages.info(
             request,
             f"Le document {fmt.upper()} n'a pas encore été généré : demandez-le ci-dessous.",
         )
-        return redirect(reverse("web:convention_detail", kwargs={"slug": slug}) + "#documents")
+        return redirect(page)
     return _file_response(document)
 
 
-def _document_fragment(request, convention, fmt, document):
+def _documents(convention, report=None) -> list[dict]:
+    """What the « Documents » block of a page shows, one entry a format."""
+    latest = exports.latest_documents(convention, report)
+    return [_document_context(convention, fmt, latest[fmt], report) for fmt in DocumentFormat]
+
+
+def _document_context(convention, fmt, document, report) -> dict:
+    if report is not None:
+        start_url = reverse(
+            "web:convention_report_download",
+            kwargs={"slug": convention.slug, "pk": report.pk, "fmt": fmt},
+        )
+    else:
+        start_url = reverse("web:convention_download", kwargs={"slug": convention.slug, "fmt": fmt})
+    return {
+        "fmt": fmt,
+        "label": dict(DocumentFormat.choices).get(fmt, fmt.upper()),
+        "what": "le rapport" if report is not None else "la convention",
+        "start_url": start_url,
+        "document": document,
+    }
+
+
+def _document_fragment(request, convention, fmt, document, report):
     return render(
         request,
         "conventions/_document.html",
-        {
-            "convention": convention,
-            "fmt": fmt,
-            "label": dict(DocumentFormat.choices).get(fmt, fmt.upper()),
-            "document": document,
-        },
+        {"convention": convention, **_document_context(convention, fmt, document, report)},
     )
 
 
@@ -606,7 +635,7 @@ def _document_fragment(request, convention, fmt, document):
 def document_status(request, slug, pk):
     """The small fragment the page polls while the document is being generated."""
     convention, document = perms.get_document(request.current_membership, slug, pk)
-    return _document_fragment(request, convention, document.fmt, document)
+    return _document_fragment(request, convention, document.fmt, document, document.report)
 
 
 @require_GET
