@@ -489,7 +489,9 @@ def evaluation(request, slug):
                 MeasurementForm(prefix=f"i{i.pk}", initial={"on": today}),
                 perms.can_record_measurement(membership, i),
             )
-            for i in indicators.prefetch_related(Prefetch("measurements", to_attr="history"))
+            for i in indicators.select_related("action__perspective__axis").prefetch_related(
+                Prefetch("measurements", to_attr="history")
+            )
         ]
 
     questions = [
