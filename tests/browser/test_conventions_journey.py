@@ -181,3 +181,30 @@ def test_caf_records_an_avenant_and_the_bonus_territoire(
     page.get_by_role("button", name="Appliquer").click()
     expect(page.get_by_text("Convention : Arrivée à échéance.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_stale_inline_progress_comes_back_with_the_conflict_message(
+    browser_page, live_url, login, assert_accessible, demo_convention, caf_admin, password
+):
+    """Someone saves the action's progress while the page is open: the inline (htmx) form gets
+    the 409 answer swapped in — French message, typed value kept — and saves on a second try."""
+    from maillage.conventions.editing import save_progress
+    from maillage.conventions.models import Action
+
+    page = browser_page
+    login(page, caf_admin.email, password)
+    page.goto(live_url(f"/conventions/{SLUG}/actions/1.2.1/"))
+    save_progress(
+        Action.objects.of(demo_convention).get(code="1.2.1"), status="ongoing", progress=20
+    )
+    progress = page.locator("#avancement")
+    progress.get_by_label("Avancement (%)").fill("70")
+    progress.get_by_role("button", name="Enregistrer l'avancement").click()
+    expect(page.locator("#avancement")).to_contain_text(
+        "Quelqu'un d'autre a modifié cette fiche pendant que vous la modifiiez."
+    )
+    expect(page.locator("#avancement").get_by_label("Avancement (%)")).to_have_value("70")
+    assert_accessible(page)
+    page.locator("#avancement").get_by_role("button", name="Enregistrer l'avancement").click()
+    expect(page.locator("#avancement")).to_contain_text("Avancement enregistré.")
+    expect(page.locator("#avancement-action")).to_have_text("70 %")
