@@ -1,37 +1,21 @@
-"""Documents of a convention (DOCX, PDF), each download recorded in the audit trail."""
+"""Documents of a convention (DOCX, PDF), generated in the background (`exports`); each
+download of a generated file is recorded in the audit trail, by the domain."""
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
-from maillage.conventions import documents
-
-FORMATS = ("docx", "pdf")
 
 
-def _record(obj, fmt: str, content: bytes, label: str, actor, organisation) -> None:
+def open_generated_document(document, *, actor, organisation):
+    """The open file of a generated document; records one EXPORT entry for the download."""
+    obj = document.report if document.report_id else document.convention
+    label = "Rapport" if document.report_id else "Convention"
+    size = document.file.size
     record(
         AuditAction.EXPORT,
-        actor=actor,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
         organisation=organisation,
         obj=obj,
-        changes={"format": fmt, "bytes": len(content)},
-        message=f"{label} {fmt.upper()}",
+        changes={"format": document.fmt, "bytes": size},
+        message=f"{label} {document.fmt.upper()}",
     )
-
-
-def convention_document(convention, fmt: str, *, actor, organisation) -> bytes:
-    if fmt not in FORMATS:
-        raise ValueError(fmt)
-    if fmt == "docx":
-        content = documents.convention_docx(convention)
-    else:
-        content = documents.convention_pdf(convention)
-    _record(convention, fmt, content, "Convention", actor, organisation)
-    return content
-
-
-def report_document(report, fmt: str, *, actor, organisation) -> bytes:
-    if fmt not in FORMATS:
-        raise ValueError(fmt)
-    content = documents.report_docx(report) if fmt == "docx" else documents.report_pdf(report)
-    _record(report, fmt, content, "Rapport", actor, organisation)
-    return content
+    return document.file.open("rb")

@@ -2,8 +2,12 @@
 parties, clauses, competences, objectives, the action plan, indicators, governance, evaluation,
 funding, amendments and versions.
 
-The status of a convention follows one declarative table (`CONVENTION_TRANSITIONS`); the methods
-`sign`, `activate`, `end` and `terminate` enforce it and write a `ConventionTransitionLog`.
+The status of a convention follows one declarative table (`ConventionWorkflow` in
+`maillage/conventions/workflows.py`); the only way to change it is
+`maillage.conventions.workflows.change_status`, which also writes the `ConventionTransitionLog`
+shown on the convention's page. Shared records edited through forms (the convention, fiches
+actions, indicators, reports, the bonus territoire) are `VersionedModel`s saved by
+compare-and-set (`maillage/core/concurrency.py`).
 """
 
 import datetime
@@ -12,8 +16,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 
 from maillage.conventions import schedule
 from maillage.conventions.enums import (
@@ -31,19 +36,9 @@ from maillage.conventions.enums import (
     RenewalRule,
     ReportKind,
 )
+from maillage.conventions.workflows import convention_workflow
+from maillage.core.concurrency import VersionedModel
 from maillage.core.models import TimeStampedModel
-
-# name: (allowed sources, target, label)
-CONVENTION_TRANSITIONS = {
-    "sign": ({ConventionStatus.DRAFT}, ConventionStatus.SIGNED, "Signer"),
-    "activate": ({ConventionStatus.SIGNED}, ConventionStatus.ACTIVE, "Mettre en vigueur"),
-    "end": ({ConventionStatus.ACTIVE}, ConventionStatus.ENDED, "Constater l'échéance"),
-    "terminate": (
-        {ConventionStatus.SIGNED, ConventionStatus.ACTIVE},
-        ConventionStatus.TERMINATED,
-        "Résilier",
-    ),
-}
 
 REFERENCE_RE = re.compile(r"\bcf\.?\s*(?:action\s*)?(\d+(?:\.\d+){1,3})", re.IGNORECASE)
 
@@ -58,10 +53,6 @@ def parse_references(text: str) -> list[str]:
     return codes
 
 
-class InvalidTransition(ValidationError):
-    pass
-
-
 class ConventionQuerySet(models.QuerySet):
     def visible_to(self, organisation):
         if organisation is None:
@@ -69,7 +60,7 @@ class ConventionQuerySet(models.QuerySet):
         return self.filter(parties__organisation=organisation).distinct()
 
 
-class Convention(TimeStampedModel):
+class Convention(VersionedModel, TimeStampedModel):
     slug = models.SlugField("identifiant", max_length=120, unique=True)
     kind = models.CharField("nature", max_length=20, choices=ConventionKind.choices)
     title = models.CharField("intitulé", max_length=300)
@@ -133,50 +124,9 @@ class Convention(TimeStampedModel):
     def data_exchange_clause(self):
         return self.clauses.filter(kind=ClauseKind.DATA_EXCHANGE).first()
 
-    # -- state machine ---------------------------------------------------------------------
+    # -- state machine (changed only through workflows.change_status) --------------------
     def available_transitions(self) -> list[tuple[str, str]]:
-        return [
-            (name, label)
-            for name, (sources, _target, label) in CONVENTION_TRANSITIONS.items()
-            if self.status in sources
-        ]
-
-    def _transition(self, name: str, *, by=None, on=None, reason: str = ""):
-        sources, target, _label = CONVENTION_TRANSITIONS[name]
-        if self.status not in sources:
-            raise InvalidTransition(
-                f"Impossible de passer de l'état « {self.get_status_display()} » à "
-                f"« {ConventionStatus(target).label} »."
-            )
-        with transaction.atomic():
-            previous = self.status
-            self.status = target
-            self.save(update_fields=["status", "signed_on", "updated_at"])
-            ConventionTransitionLog.objects.create(
-                convention=self,
-                transition=name,
-                from_status=previous,
-                to_status=target,
-                user=by,
-                on=on or datetime.date.today(),
-                reason=reason,
-            )
-
-    def sign(self, *, by=None, on=None):
-        if self.status == ConventionStatus.DRAFT:
-            self.signed_on = on or datetime.date.today()
-        self._transition("sign", by=by, on=on)
-
-    def activate(self, *, by=None, on=None):
-        self._transition("activate", by=by, on=on)
-
-    def end(self, *, by=None, on=None):
-        self._transition("end", by=by, on=on)
-
-    def terminate(self, *, by=None, on=None, reason: str = ""):
-        if not reason.strip():
-            raise InvalidTransition("Indiquez le motif de la résiliation.")
-        self._transition("terminate", by=by, on=on, reason=reason)
+        return [(t.name, t.label) for t in convention_workflow.available(self)]
 
     # -- calendar --------------------------------------------------------------------------
     def calendar_rules(self) -> list[schedule.BodyRule]:
@@ -379,7 +329,7 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(Q(communes=commune) | Q(communes__isnull=True)).distinct()
 
 
-class Action(TimeStampedModel):
+class Action(VersionedModel, TimeStampedModel):
     """A fiche action, with every field of the CTG template."""
 
     perspective = models.ForeignKey(Perspective, on_delete=models.CASCADE, related_name="actions")
@@ -474,7 +424,7 @@ class Action(TimeStampedModel):
         return [c for c in codes if c not in known]
 
     def set_progress(self, *, status: str, progress: int) -> None:
-        """Updates status and progress together; "réalisée" means 100 %."""
+        """Sets status and progress together ("réalisée" means 100 %); the caller saves."""
         if status not in ActionStatus.values:
             raise ValidationError({"status": "État inconnu."})
         if not 0 <= progress <= 100:
@@ -482,10 +432,9 @@ class Action(TimeStampedModel):
         if status == ActionStatus.DONE:
             progress = 100
         self.status, self.progress = status, progress
-        self.save(update_fields=["status", "progress", "updated_at"])
 
 
-class Indicator(models.Model):
+class Indicator(VersionedModel):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="indicators")
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators"
@@ -699,7 +648,7 @@ class Decision(models.Model):
         return self.text[:80]
 
 
-class EvaluationReport(TimeStampedModel):
+class EvaluationReport(VersionedModel, TimeStampedModel):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField("nature", max_length=20, choices=ReportKind.choices)
     year = models.PositiveSmallIntegerField("année", null=True, blank=True)
@@ -768,7 +717,7 @@ class MeansEntry(models.Model):
         return f"{self.organisation} {self.year} : {self.label}"
 
 
-class TerritoryBonus(models.Model):
+class TerritoryBonus(VersionedModel):
     """The bonus territoire: the N-1 CEJ amount kept by the Caf and shared among structures."""
 
     convention = models.OneToOneField(Convention, on_delete=models.CASCADE, related_name="bonus")
@@ -901,3 +850,64 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.convention} — {self.key}"
+
+
+class DocumentFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "DOCX"
+
+
+class GeneratedDocument(models.Model):
+    """The convention with its annexes, or one of its evaluation reports (`report`), as PDF or
+    DOCX, generated by a background task (see exports.py and tasks.py).
+
+    The page starts the job (POST), polls its progress and offers the file once it is done; the
+    file stays available until a newer one of the same document and format is generated.
+    """
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="generated_documents"
+    )
+    report = models.ForeignKey(
+        EvaluationReport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="generated_documents",
+        verbose_name="rapport d'évaluation",
+        help_text="Vide : la convention et ses annexes.",
+    )
+    fmt = models.CharField("format", max_length=10, choices=DocumentFormat.choices)
+    job = models.OneToOneField(
+        "core.Job", on_delete=models.CASCADE, related_name="convention_document"
+    )
+    file = models.FileField("fichier", upload_to="conventions/documents/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demandé par",
+    )
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "document généré"
+        verbose_name_plural = "documents générés"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.convention} ({self.get_fmt_display()})"
+
+    @property
+    def filename(self) -> str:
+        if self.report_id:
+            return f"{slugify(str(self.report))}.{self.fmt}"
+        return f"{self.convention.slug}.{self.fmt}"
+
+    @property
+    def content_type(self) -> str:
+        if self.fmt == DocumentFormat.DOCX:
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return "application/pdf"

@@ -24,6 +24,7 @@ from maillage.conventions.models import (
     EvaluationReport,
     Meeting,
 )
+from maillage.core.concurrency import save_if_unchanged
 
 CENT = Decimal("0.01")
 
@@ -196,9 +197,13 @@ def record_amendment(
     duration_years: int | None = None,
     clauses: list[dict] | None = None,
     by=None,
+    seen_version: int | None = None,
 ) -> Amendment:
     """Records an avenant. `clauses`: [{number, title, text}] — a clause with an existing number is
-    replaced, a new number is added. Changes already made to the annexes are captured too."""
+    replaced, a new number is added. Changes already made to the annexes are captured too.
+
+    The convention is saved by compare-and-set against `seen_version` (the version the form was
+    shown; None: as loaded): `ConcurrentEditError` when another avenant or edit came first."""
     before = current_version(convention)
     if duration_years is not None:
         convention.duration_years = duration_years
@@ -206,7 +211,7 @@ def record_amendment(
             convention.full_clean(validate_unique=False)
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
-        convention.save()
+    save_if_unchanged(convention, seen_version, ["duration_years"])
     for change in clauses or []:
         number = change.get("number", "").strip()
         if not change.get("text", "").strip():

@@ -9,3 +9,11 @@ def send_convention_reminders() -> None:
     from maillage.conventions.reminders import send_due_reminders
 
     send_due_reminders()
+
+
+@task()
+def build_convention_document(job_id: int) -> None:
+    """The convention and its annexes as PDF or DOCX (see exports.py)."""
+    from maillage.conventions.exports import build_document
+
+    build_document(job_id)

@@ -103,24 +103,32 @@ def test_cooperation_officer_journey(
     page.get_by_role("button", name="Enregistrer les conclusions").click()
     expect(page.get_by_text("Conclusions enregistrées.")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("button", name="Générer le rapport en DOCX").click()
     with page.expect_download(timeout=30_000) as download:
-        page.get_by_role("link", name="Télécharger en DOCX").click(timeout=30_000)
+        page.get_by_role("link", name="Télécharger le rapport en DOCX").click(timeout=30_000)
     report = Document(download.value.path())
     assert "Le RAM itinérant avance : trois communes ont adhéré." in [
         p.text for p in report.paragraphs
     ]
 
-    # The convention with its annexes, as DOCX and PDF.
+    # The convention with its annexes, as DOCX and PDF, generated in the background: the page
+    # shows the progress and then offers the file.
     page.get_by_role("link", name="Convention", exact=True).click()
+    page.get_by_role("button", name="Générer la convention en DOCX").click()
     with page.expect_download(timeout=30_000) as download:
-        page.get_by_role("link", name="Télécharger en DOCX").click(timeout=30_000)
+        page.get_by_role("link", name="Télécharger la convention en DOCX").click(timeout=30_000)
     doc = Document(download.value.path())
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "Annexe — Plan d'actions" in headings
     assert any(h.startswith("Action 1.2.1 :") for h in headings)
+    assert_accessible(page)
     # WeasyPrint lays out ~30 pages: allow for a loaded machine.
+    page.get_by_role("button", name="Générer la convention en PDF").click()
     with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("link", name="Télécharger en PDF").click(timeout=60_000)
+        page.get_by_role("link", name="Télécharger la convention en PDF").click(timeout=60_000)
+    # A reload keeps the generated documents on offer.
+    page.reload()
+    expect(page.get_by_role("link", name="Télécharger la convention en PDF")).to_be_visible()
     pdf = pypdfium2.PdfDocument(Path(download.value.path()).read_bytes())
     text = " ".join(" ".join(p.get_textpage().get_text_range().split()) for p in pdf)
     pdf.close()
@@ -173,3 +181,30 @@ def test_caf_records_an_avenant_and_the_bonus_territoire(
     page.get_by_role("button", name="Appliquer").click()
     expect(page.get_by_text("Convention : Arrivée à échéance.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_stale_inline_progress_comes_back_with_the_conflict_message(
+    browser_page, live_url, login, assert_accessible, demo_convention, caf_admin, password
+):
+    """Someone saves the action's progress while the page is open: the inline (htmx) form gets
+    the 409 answer swapped in — French message, typed value kept — and saves on a second try."""
+    from maillage.conventions.editing import save_progress
+    from maillage.conventions.models import Action
+
+    page = browser_page
+    login(page, caf_admin.email, password)
+    page.goto(live_url(f"/conventions/{SLUG}/actions/1.2.1/"))
+    save_progress(
+        Action.objects.of(demo_convention).get(code="1.2.1"), status="ongoing", progress=20
+    )
+    progress = page.locator("#avancement")
+    progress.get_by_label("Avancement (%)").fill("70")
+    progress.get_by_role("button", name="Enregistrer l'avancement").click()
+    expect(page.locator("#avancement")).to_contain_text(
+        "Quelqu'un d'autre a modifié cette fiche pendant que vous la modifiiez."
+    )
+    expect(page.locator("#avancement").get_by_label("Avancement (%)")).to_have_value("70")
+    assert_accessible(page)
+    page.locator("#avancement").get_by_role("button", name="Enregistrer l'avancement").click()
+    expect(page.locator("#avancement")).to_contain_text("Avancement enregistré.")
+    expect(page.locator("#avancement-action")).to_have_text("70 %")

@@ -7,6 +7,7 @@ import pytest
 from docx import Document
 
 from maillage.conventions import documents
+from maillage.conventions.editing import save_progress
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.services import generate_report
 
@@ -74,7 +75,7 @@ class TestConventionDocuments:
 @pytest.mark.django_db
 def test_annual_report_documents(convention, alice):
     action = convention.axes.get().perspectives.get(code="1.2").actions.get()
-    action.set_progress(status="done", progress=100)
+    save_progress(action, status="done", progress=100)
     indicator = action.indicators.get()
     indicator.target = 6
     indicator.save()

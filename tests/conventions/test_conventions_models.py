@@ -7,9 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from maillage.audit.models import AuditAction, AuditEntry
+from maillage.audit.workflow import history
+from maillage.conventions.editing import InvalidTransition, change_status, save_progress
 from maillage.conventions.enums import ActionStatus, BonusRule, ConventionStatus
-from maillage.conventions.models import CONVENTION_TRANSITIONS, InvalidTransition, parse_references
+from maillage.conventions.models import Convention, parse_references
 from maillage.conventions.services import share_bonus
+from maillage.conventions.workflows import convention_workflow
 from tests.conventions.factories import ActionFactory, ConventionFactory, PerspectiveFactory
 
 D = datetime.date
@@ -19,9 +23,9 @@ D = datetime.date
 class TestTransitions:
     def test_the_whole_life_of_a_convention_is_logged(self, alice):
         convention = ConventionFactory()
-        convention.sign(by=alice, on=D(2021, 11, 25))
-        convention.activate(by=alice, on=D(2022, 1, 1))
-        convention.end(on=D(2024, 12, 31))
+        change_status(convention, "sign", actor=alice, on=D(2021, 11, 25))
+        change_status(convention, "activate", actor=alice, on=D(2022, 1, 1))
+        change_status(convention, "end", on=D(2024, 12, 31))
         convention.refresh_from_db()
         assert convention.status == ConventionStatus.ENDED
         assert convention.signed_on == D(2021, 11, 25)
@@ -31,9 +35,19 @@ class TestTransitions:
             ("signed", "active", D(2022, 1, 1), alice.pk),
             ("active", "ended", D(2024, 12, 31), None),
         ]
+        # The workflow writes its own trail too: one TransitionLog and one audit entry a move.
+        assert [(t.source, t.target) for t in history(convention)] == [
+            ("draft", "signed"),
+            ("signed", "active"),
+            ("active", "ended"),
+        ]
+        assert (
+            AuditEntry.objects.for_object(convention).filter(action=AuditAction.TRANSITION).count()
+            == 3
+        )
 
     @pytest.mark.parametrize(
-        "status, method",
+        "status, name",
         [
             (ConventionStatus.DRAFT, "activate"),
             (ConventionStatus.DRAFT, "end"),
@@ -42,31 +56,47 @@ class TestTransitions:
             (ConventionStatus.TERMINATED, "sign"),
         ],
     )
-    def test_moves_outside_the_table_are_refused(self, status, method):
+    def test_moves_outside_the_table_are_refused(self, status, name):
         convention = ConventionFactory(status=status)
-        with pytest.raises(InvalidTransition, match="Impossible de passer de l'état"):
-            getattr(convention, method)()
+        with pytest.raises(InvalidTransition, match="l'état actuel est"):
+            change_status(convention, name)
         convention.refresh_from_db()
         assert convention.status == status
-        assert not convention.transitions.exists()
+        assert not convention.transitions.exists() and not history(convention).exists()
 
     def test_termination_needs_a_reason_and_is_allowed_from_signed_or_active(self):
         convention = ConventionFactory(active=True)
         with pytest.raises(InvalidTransition, match="motif"):
-            convention.terminate(reason=" ")
-        convention.terminate(
-            reason="Non-respect des obligations, mise en demeure restée sans effet"
+            change_status(convention, "terminate", reason=" ")
+        change_status(
+            convention,
+            "terminate",
+            reason="Non-respect des obligations, mise en demeure restée sans effet",
         )
         assert convention.status == ConventionStatus.TERMINATED
         assert convention.transitions.get().reason.startswith("Non-respect")
         with pytest.raises(InvalidTransition):
-            ConventionFactory(status=ConventionStatus.DRAFT).terminate(reason="Motif")
+            change_status(
+                ConventionFactory(status=ConventionStatus.DRAFT), "terminate", reason="Motif"
+            )
 
-    def test_available_transitions_come_from_the_table(self):
+    def test_a_stale_copy_cannot_move_the_status_twice(self, alice):
+        """Two people apply the same move from pages loaded at the same state: one wins, the
+        other gets the French conflict message and nothing is logged twice."""
+        convention = ConventionFactory(active=True)
+        stale = Convention.objects.get(pk=convention.pk)
+        change_status(convention, "end", actor=alice)
+        with pytest.raises(InvalidTransition, match="juste avant vous"):
+            change_status(stale, "terminate", reason="Motif")
+        convention.refresh_from_db()
+        assert convention.status == ConventionStatus.ENDED
+        assert convention.transitions.count() == 1 and history(convention).count() == 1
+
+    def test_available_transitions_come_from_the_workflow(self):
         convention = ConventionFactory(status=ConventionStatus.ACTIVE)
         names = [name for name, _label in convention.available_transitions()]
         assert names == ["end", "terminate"]
-        assert all(convention.status in CONVENTION_TRANSITIONS[name][0] for name in names)
+        assert all(convention_workflow.can(convention, name) for name in names)
 
 
 @pytest.mark.django_db
@@ -95,13 +125,13 @@ class TestPeriod:
 class TestActions:
     def test_progress_and_status_together_done_means_100(self):
         action = ActionFactory(ongoing=True)
-        action.set_progress(status=ActionStatus.DONE, progress=60)
+        save_progress(action, status=ActionStatus.DONE, progress=60)
         action.refresh_from_db()
         assert (action.status, action.progress) == (ActionStatus.DONE, 100)
         with pytest.raises(ValidationError):
-            action.set_progress(status=ActionStatus.ONGOING, progress=101)
+            save_progress(action, status=ActionStatus.ONGOING, progress=101)
         with pytest.raises(ValidationError):
-            action.set_progress(status="finie", progress=10)
+            save_progress(action, status="finie", progress=10)
 
     def test_the_database_refuses_progress_above_100(self):
         action = ActionFactory()

@@ -143,7 +143,9 @@ class TestPlanAndCalendar:
 
 @pytest.mark.django_db
 class TestEvaluationAndAmendments:
-    def test_annual_report_generation_and_editable_conclusions(self, client, convention, bruno):
+    def test_annual_report_generation_and_editable_conclusions(
+        self, client, convention, bruno, django_capture_on_commit_callbacks
+    ):
         client.force_login(bruno)
         response = client.post(
             url("web:convention_evaluation", convention), {"kind": "annual", "year": "2023"}
@@ -153,9 +155,12 @@ class TestEvaluationAndAmendments:
         client.post(response["Location"], {"conclusions": "Deux actions lancées."})
         report.refresh_from_db()
         assert report.conclusions == "Deux actions lancées." and report.year == 2023
-        docx = client.get(
-            url("web:convention_report_download", convention, pk=report.pk, fmt="docx")
-        )
+        # The DOCX is generated in the background (here: on commit), then downloaded.
+        download = url("web:convention_report_download", convention, pk=report.pk, fmt="docx")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(download)
+        assert response["Location"].endswith("#documents")
+        docx = client.get(download)
         assert (
             docx["Content-Disposition"]
             == 'attachment; filename="bilan-annuel-2023-ctg-du-bassin-de-carros.docx"'

@@ -3,7 +3,6 @@ members of its parties (session authentication, like the pages)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -49,11 +48,5 @@ class ConventionPlanView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, slug):
-        convention = Convention.objects.filter(slug=slug).select_related("territory").first()
-        if convention is None:
-            raise NotFound("Convention introuvable.")
-        if not perms.can_view_convention(getattr(request, "current_membership", None), convention):
-            raise PermissionDenied(
-                "Cette convention n'est consultable que par les membres des organisations parties."
-            )
+        convention = perms.get_convention(getattr(request, "current_membership", None), slug)
         return Response(plan_report(convention))

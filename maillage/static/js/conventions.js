@@ -4,3 +4,12 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// A form refused because someone else saved first (HTTP 409) comes back with what was typed and
+// the French message: htmx swaps it in like any other answer instead of dropping it.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr && event.detail.xhr.status === 409) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -20,6 +20,19 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
+class VersionMixin(forms.Form):
+    """The version of the record the form was shown (compare-and-set on save)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def with_version(self, version: int) -> None:
+        """After a conflict: keep what was typed, carry the version now stored, so that the
+        next save (after checking) is compared with it."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        self.data = data
+
+
 class PlanFilterForm(BootstrapMixin, forms.Form):
     axe = forms.ChoiceField(label="Axe", required=False)
     etat = forms.ChoiceField(
@@ -42,7 +55,7 @@ class PlanFilterForm(BootstrapMixin, forms.Form):
         ]
 
 
-class ActionProgressForm(BootstrapMixin, forms.Form):
+class ActionProgressForm(BootstrapMixin, VersionMixin, forms.Form):
     status = forms.ChoiceField(label="État", choices=ActionStatus.choices)
     progress = forms.IntegerField(
         label="Avancement (%)",
@@ -120,7 +133,7 @@ class ReportForm(BootstrapMixin, forms.Form):
         return data
 
 
-class ConclusionsForm(BootstrapMixin, forms.Form):
+class ConclusionsForm(BootstrapMixin, VersionMixin, forms.Form):
     conclusions = forms.CharField(
         label="Conclusions", required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
@@ -160,7 +173,7 @@ class MeetingForm(BootstrapMixin, forms.Form):
         ]
 
 
-class AmendmentForm(BootstrapMixin, forms.Form):
+class AmendmentForm(BootstrapMixin, VersionMixin, forms.Form):
     title = forms.CharField(label="Objet de l'avenant", max_length=300)
     signed_on = forms.DateField(label="Signé le", widget=DATE_WIDGET, required=False)
     duration_years = forms.IntegerField(
@@ -193,7 +206,7 @@ class AmendmentForm(BootstrapMixin, forms.Form):
         return data
 
 
-class BonusForm(BootstrapMixin, forms.Form):
+class BonusForm(BootstrapMixin, VersionMixin, forms.Form):
     reference_amount = forms.DecimalField(
         label="Montant CEJ N-1 (€)",
         min_value=0,
@@ -229,7 +242,7 @@ class LinesField(forms.CharField):
 LINES_HELP = "Un élément par ligne. « cf 1.2.2 » crée un lien vers la fiche 1.2.2."
 
 
-class ActionEditForm(BootstrapMixin, forms.Form):
+class ActionEditForm(BootstrapMixin, VersionMixin, forms.Form):
     title = forms.CharField(label="Intitulé", max_length=400)
     deadline = forms.DateField(
         label="Échéance",
@@ -255,7 +268,7 @@ class ActionEditForm(BootstrapMixin, forms.Form):
     expected_results = LinesField(label="Résultats attendus", required=False, help_text=LINES_HELP)
 
 
-class IndicatorDefinitionForm(BootstrapMixin, forms.Form):
+class IndicatorDefinitionForm(BootstrapMixin, VersionMixin, forms.Form):
     label = forms.CharField(label="Libellé", max_length=400)
     unit = forms.CharField(label="Unité", max_length=60, required=False)
     baseline = forms.DecimalField(
@@ -280,6 +293,7 @@ class IndicatorDefinitionForm(BootstrapMixin, forms.Form):
 class NewIndicatorForm(IndicatorDefinitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        del self.fields["version"]
         for field in self.fields.values():
             field.required = False
         self.fields["label"].label = "Nouvel indicateur (libellé)"

@@ -40,4 +40,6 @@ urlpatterns = [
         name="convention_amendment_diff",
     ),
     path(P + "convention.<str:fmt>", views.convention_download, name="convention_download"),
+    path(P + "documents/<int:pk>/", views.document_status, name="convention_document_status"),
+    path(P + "documents/<int:pk>/fichier/", views.document_file, name="convention_document_file"),
 ]

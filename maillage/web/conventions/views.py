@@ -1,36 +1,33 @@
 """Conventions: overview, action plan and fiches, indicators, governance and calendar, evaluation,
-funding, amendments and generated documents. Access rules: maillage/conventions/perms.py."""
+funding, amendments and generated documents.
+
+Each view parses its input, fetches the object and checks access in one call
+(maillage/conventions/perms.py), calls one domain service (maillage/conventions/editing.py,
+exports.py) and renders. Edit forms carry the version they were shown: when someone else saved
+first the form comes back with what was typed and the French conflict message (HTTP 409)."""
 
 import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.audit.models import AuditAction
-from maillage.audit.services import diff, record, snapshot
-from maillage.conventions import documents, downloads, perms, schedule, services
+from maillage.conventions import documents, downloads, editing, exports, perms, schedule, services
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import (
     Action,
     Convention,
-    CooperationPost,
-    Decision,
-    EvaluationReport,
-    Indicator,
-    InvalidTransition,
-    MeansEntry,
+    DocumentFormat,
     Meeting,
     TerritoryBonus,
     parse_references,
 )
+from maillage.core.concurrency import ConcurrentEditError
 from maillage.web.conventions.forms import (
     ActionEditForm,
     ActionProgressForm,
@@ -48,20 +45,13 @@ from maillage.web.conventions.forms import (
     TransitionForm,
 )
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONFLICT = 409
 
 
-# -- access helpers ----------------------------------------------------------------------------
-def _convention(request, slug) -> Convention:
-    convention = get_object_or_404(Convention.objects.select_related("territory"), slug=slug)
-    perms.require_view_convention(request.current_membership, convention)
-    return convention
-
-
-def _action(convention, code) -> Action:
-    return get_object_or_404(
-        Action.objects.of(convention).select_related("lead", "perspective__axis"), code=code
-    )
+# -- helpers -------------------------------------------------------------------------------------
+def _who(request) -> dict:
+    """The author of a change, for the domain services' audit entries."""
+    return {"actor": request.user, "organisation": request.current_organisation}
 
 
 def _reference_date(request, convention) -> datetime.date:
@@ -98,7 +88,7 @@ def convention_list(request):
 
 
 def convention_detail(request, slug):
-    convention = _convention(request, slug)
+    convention = perms.get_convention(request.current_membership, slug)
     on = _reference_date(request, convention)
     events = convention.calendar()
     bodies = list(convention.bodies.select_related("relative_to"))
@@ -130,36 +120,31 @@ def convention_detail(request, slug):
                 convention=convention, initial={"on": timezone.localdate()}
             ),
             actions_count=Action.objects.of(convention).count(),
+            documents=_documents(convention),
         ),
     )
 
 
 @require_POST
 def convention_transition(request, slug):
-    convention = _convention(request, slug)
-    perms.require(
-        perms.can_edit_convention(request.current_membership, convention),
+    convention = perms.get_convention_for_edit(
+        request.current_membership,
+        slug,
         "Seuls les administrateurs et agents de la Caf partie changent l'état de la convention.",
     )
     form = TransitionForm(request.POST, convention=convention)
     if form.is_valid():
-        before = snapshot(convention, ["status", "signed_on"])
-        name = form.cleaned_data["transition"]
-        kwargs = {"by": request.user, "on": form.cleaned_data["on"]}
         try:
-            if name == "terminate":
-                convention.terminate(reason=form.cleaned_data["reason"], **kwargs)
-            else:
-                getattr(convention, name)(**kwargs)
-        except InvalidTransition as exc:
+            editing.change_status(
+                convention,
+                form.cleaned_data["transition"],
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                **_who(request),
+            )
+        except editing.InvalidTransition as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            record(
-                AuditAction.TRANSITION,
-                request=request,
-                obj=convention,
-                changes=diff(before, snapshot(convention, ["status", "signed_on"])),
-            )
             messages.success(request, f"Convention : {convention.get_status_display()}.")
     else:
         messages.error(request, "Changement d'état impossible : vérifiez la date et le motif.")
@@ -168,12 +153,12 @@ def convention_transition(request, slug):
 
 # -- action plan --------------------------------------------------------------------------------
 def action_plan(request, slug):
-    convention = _convention(request, slug)
+    convention = perms.get_convention(request.current_membership, slug)
     form = PlanFilterForm(request.GET or None, convention=convention)
     actions = (
         Action.objects.of(convention)
         .select_related("lead", "perspective__axis")
-        .prefetch_related("indicators", "references", "referenced_by")
+        .prefetch_related("references", "referenced_by")
         .order_by("perspective__axis__order", "perspective__order", "order")
     )
     if form.is_valid():
@@ -198,9 +183,7 @@ def action_plan(request, slug):
     )
 
 
-def action_detail(request, slug, code):
-    convention = _convention(request, slug)
-    action = _action(convention, code)
+def _action_page(request, convention, action, *, progress_form=None, status=200):
     membership = request.current_membership
     can_edit = perms.can_edit_action(membership, action)
     indicators = action.indicators.prefetch_related(Prefetch("measurements", to_attr="history"))
@@ -212,8 +195,13 @@ def action_detail(request, slug, code):
             convention,
             action=action,
             can_edit=can_edit,
-            progress_form=ActionProgressForm(
-                initial={"status": action.status, "progress": action.progress}
+            progress_form=progress_form
+            or ActionProgressForm(
+                initial={
+                    "status": action.status,
+                    "progress": action.progress,
+                    "version": action.version,
+                }
             ),
             indicators=[
                 (i, MeasurementForm(prefix=f"i{i.pk}", initial={"on": timezone.localdate()}))
@@ -229,31 +217,51 @@ def action_detail(request, slug, code):
                 if c != action.code and not Action.objects.of(convention).filter(code=c).exists()
             ],
         ),
+        status=status,
     )
+
+
+def action_detail(request, slug, code):
+    convention, action = perms.get_action(request.current_membership, slug, code)
+    return _action_page(request, convention, action)
 
 
 @require_POST
 def action_progress(request, slug, code):
     """Updates an action's status and progress; inline with htmx, or a plain POST."""
-    convention = _convention(request, slug)
-    action = _action(convention, code)
-    perms.require(
-        perms.can_edit_action(request.current_membership, action),
+    convention, action = perms.get_action_for_edit(
+        request.current_membership,
+        slug,
+        code,
         "Seul le pilote de l'action (ou la Caf) peut modifier son avancement.",
     )
     form = ActionProgressForm(request.POST)
     saved = False
+    status = 200
     if form.is_valid():
-        before = snapshot(action, ["status", "progress"])
-        action.set_progress(**form.cleaned_data)
-        record(
-            AuditAction.UPDATE,
-            request=request,
-            obj=action,
-            changes=diff(before, snapshot(action, ["status", "progress"])),
-        )
-        saved = True
-        form = ActionProgressForm(initial={"status": action.status, "progress": action.progress})
+        data = form.cleaned_data
+        try:
+            editing.save_progress(
+                action,
+                status=data["status"],
+                progress=data["progress"],
+                seen_version=data["version"],
+                **_who(request),
+            )
+        except ConcurrentEditError as exc:
+            action.refresh_from_db()
+            form.add_error(None, str(exc))
+            form.with_version(action.version)
+            status = CONFLICT
+        else:
+            saved = True
+            form = ActionProgressForm(
+                initial={
+                    "status": action.status,
+                    "progress": action.progress,
+                    "version": action.version,
+                }
+            )
     if request.htmx:
         return render(
             request,
@@ -265,12 +273,15 @@ def action_progress(request, slug, code):
                 "can_edit": True,
                 "saved": saved,
             },
+            status=status,
         )
     if saved:
         messages.success(
             request, f"Action {action.code} : {action.get_status_display()}, {action.progress} %."
         )
         return redirect("web:convention_action", slug=slug, code=code)
+    if status == CONFLICT:
+        return _action_page(request, convention, action, progress_form=form, status=CONFLICT)
     messages.error(
         request,
         "L'avancement n'a pas été enregistré : "
@@ -281,29 +292,13 @@ def action_progress(request, slug, code):
 
 @require_POST
 def measurement_add(request, slug, pk):
-    convention = _convention(request, slug)
-    indicator = get_object_or_404(
-        Indicator.objects.select_related("action"), pk=pk, convention=convention
-    )
-    perms.require(
-        perms.can_record_measurement(request.current_membership, indicator),
-        "Seul le pilote de l'action (ou la Caf) peut saisir une mesure de cet indicateur.",
+    convention, indicator = perms.get_indicator_for_measurement(
+        request.current_membership, slug, pk
     )
     form = MeasurementForm(request.POST, prefix=f"i{indicator.pk}")
     saved = None
     if form.is_valid():
-        saved = indicator.record(by=request.user, **form.cleaned_data)
-        saved.refresh_from_db()
-        record(
-            AuditAction.CREATE,
-            request=request,
-            obj=saved,
-            changes={
-                "indicateur": [None, indicator.label],
-                "valeur": [None, str(saved.value)],
-                "date": [None, saved.on.isoformat()],
-            },
-        )
+        saved = editing.add_measurement(indicator, **form.cleaned_data, **_who(request))
         form = MeasurementForm(prefix=f"i{indicator.pk}", initial={"on": timezone.localdate()})
     indicator.history = list(indicator.measurements.select_related("entered_by"))
     context = {
@@ -329,69 +324,71 @@ def measurement_add(request, slug, pk):
 
 def action_edit(request, slug, code):
     """The fiche action's texts and its indicators' definitions, for the lead (or the Caf)."""
-    convention = _convention(request, slug)
-    action = _action(convention, code)
-    perms.require(
-        perms.can_edit_action(request.current_membership, action),
-        "Seul le pilote de l'action (ou la Caf) peut modifier la fiche.",
-    )
-    names = list(ActionEditForm.base_fields)
+    convention, action = perms.get_action_for_edit(request.current_membership, slug, code)
     indicators = list(action.indicators.all())
-    definition_fields = ["label", "unit", "baseline", "target", "source"]
     data = request.POST if request.method == "POST" else None
-    form = ActionEditForm(data, initial={name: getattr(action, name) for name in names})
+    form = ActionEditForm(
+        data,
+        initial={
+            **{name: getattr(action, name) for name in editing.ACTION_TEXT_FIELDS},
+            "version": action.version,
+        },
+    )
     definitions = [
         (
             indicator,
             IndicatorDefinitionForm(
                 data,
                 prefix=f"ind{indicator.pk}",
-                initial={name: getattr(indicator, name) for name in definition_fields},
+                initial={
+                    **{n: getattr(indicator, n) for n in editing.INDICATOR_DEFINITION_FIELDS},
+                    "version": indicator.version,
+                },
             ),
         )
         for indicator in indicators
     ]
     new_indicator = NewIndicatorForm(data, prefix="nouvel")
+    status = 400 if data is not None else 200
     if data is not None and all(
         f.is_valid() for f in [form, new_indicator, *(d for _i, d in definitions)]
     ):
-        with transaction.atomic():
-            before = snapshot(action, names)
-            for name in names:
-                setattr(action, name, form.cleaned_data[name])
-            action.save()
-            unknown = action.refresh_references()
-            record(
-                AuditAction.UPDATE,
-                request=request,
-                obj=action,
-                changes=diff(before, snapshot(action, names)),
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            unknown = editing.save_fiche(
+                action,
+                values=values,
+                seen_version=form.cleaned_data["version"],
+                indicators=[
+                    (
+                        indicator,
+                        definition.cleaned_data["version"],
+                        {
+                            n: definition.cleaned_data[n]
+                            for n in editing.INDICATOR_DEFINITION_FIELDS
+                        },
+                    )
+                    for indicator, definition in definitions
+                ],
+                new_indicator=new_indicator.cleaned_data,
+                **_who(request),
             )
+        except ConcurrentEditError as exc:
+            # Nothing was written: the form comes back as typed, with the versions now stored.
+            action.refresh_from_db()
+            form.add_error(None, str(exc))
+            form.with_version(action.version)
             for indicator, definition in definitions:
-                before = snapshot(indicator, definition_fields)
-                for name in definition_fields:
-                    setattr(indicator, name, definition.cleaned_data[name])
-                indicator.save()
-                changes = diff(before, snapshot(indicator, definition_fields))
-                if changes:
-                    record(AuditAction.UPDATE, request=request, obj=indicator, changes=changes)
-            if new_indicator.cleaned_data.get("label"):
-                created = Indicator.objects.create(
-                    convention=convention,
-                    action=action,
-                    order=len(indicators),
-                    **{k: v for k, v in new_indicator.cleaned_data.items() if v not in (None, "")},
+                indicator.refresh_from_db()
+                definition.with_version(indicator.version)
+            status = CONFLICT
+        else:
+            messages.success(request, f"Fiche action {action.code} enregistrée.")
+            if unknown:
+                messages.warning(
+                    request, f"Renvois sans fiche correspondante : {', '.join(unknown)}."
                 )
-                record(
-                    AuditAction.CREATE,
-                    request=request,
-                    obj=created,
-                    changes={"libellé": [None, created.label]},
-                )
-        messages.success(request, f"Fiche action {action.code} enregistrée.")
-        if unknown:
-            messages.warning(request, f"Renvois sans fiche correspondante : {', '.join(unknown)}.")
-        return redirect("web:convention_action", slug=slug, code=code)
+            return redirect("web:convention_action", slug=slug, code=code)
     return render(
         request,
         "conventions/action_edit.html",
@@ -403,23 +400,27 @@ def action_edit(request, slug, code):
             definitions=definitions,
             new_indicator=new_indicator,
         ),
-        status=400 if data is not None else 200,
+        status=status,
     )
 
 
 # -- governance ---------------------------------------------------------------------------------
 def governance(request, slug):
-    convention = _convention(request, slug)
+    membership = request.current_membership
+    if request.method == "POST":
+        convention = perms.get_convention_for_secretariat(
+            membership,
+            slug,
+            "Seuls les administrateurs et agents des parties signataires enregistrent les réunions.",
+        )
+    else:
+        convention = perms.get_convention(membership, slug)
     on = _reference_date(request, convention)
     form = MeetingForm(convention=convention, initial={"date": on})
     if request.method == "POST":
-        perms.require(
-            perms.can_run_secretariat(request.current_membership, convention),
-            "Seuls les administrateurs et agents des parties signataires enregistrent les réunions.",
-        )
         form = MeetingForm(request.POST, convention=convention)
         if form.is_valid():
-            meeting = _save_meeting(request, convention, form.cleaned_data)
+            meeting = editing.record_meeting(convention, **form.cleaned_data, **_who(request))
             messages.success(request, f"Réunion enregistrée : {meeting}.")
             return redirect("web:convention_governance", slug=slug)
     events = convention.calendar()
@@ -445,31 +446,8 @@ def governance(request, slug):
     )
 
 
-@transaction.atomic
-def _save_meeting(request, convention, data) -> Meeting:
-    body = convention.bodies.get(code=data["body"])
-    meeting = Meeting.objects.create(
-        body=body,
-        date=data["date"],
-        agenda=data["agenda"],
-        attendance_note=data["attendance_note"],
-        minutes=data["minutes"],
-    )
-    meeting.attendees.set([int(pk) for pk in data["attendees"]])
-    for line in filter(None, (x.strip() for x in data["decisions"].splitlines())):
-        decision = Decision.objects.create(meeting=meeting, text=line)
-        decision.actions.set(Action.objects.of(convention).filter(code__in=parse_references(line)))
-    record(
-        AuditAction.CREATE,
-        request=request,
-        obj=meeting,
-        changes={"instance": [None, body.code], "date": [None, meeting.date.isoformat()]},
-    )
-    return meeting
-
-
 def calendar_ics(request, slug):
-    convention = _convention(request, slug)
+    convention = perms.get_convention(request.current_membership, slug)
     content = schedule.to_ics(
         convention.calendar(),
         calendar_name=f"Instances — {convention.title}",
@@ -483,24 +461,26 @@ def calendar_ics(request, slug):
 
 # -- evaluation ---------------------------------------------------------------------------------
 def evaluation(request, slug):
-    convention = _convention(request, slug)
+    membership = request.current_membership
+    if request.method == "POST":
+        convention = perms.get_convention_for_secretariat(
+            membership,
+            slug,
+            "Seuls les administrateurs et agents des parties signataires génèrent les rapports.",
+        )
+    else:
+        convention = perms.get_convention(membership, slug)
     today = timezone.localdate()
     default_year = min(max(today.year - 1, convention.years[0]), convention.years[-1])
     form = ReportForm(convention=convention, initial={"kind": "annual", "year": default_year})
     if request.method == "POST":
-        perms.require(
-            perms.can_run_secretariat(request.current_membership, convention),
-            "Seuls les administrateurs et agents des parties signataires génèrent les rapports.",
-        )
         form = ReportForm(request.POST, convention=convention)
         if form.is_valid():
             kind = form.cleaned_data["kind"]
             year = form.cleaned_data["year"] if kind == ReportKind.ANNUAL else None
-            report = services.generate_report(convention, kind=kind, year=year, by=request.user)
-            record(AuditAction.CREATE, request=request, obj=report, message="Rapport généré")
+            report = editing.create_report(convention, kind=kind, year=year, **_who(request))
             messages.success(request, f"{report} : généré à partir des données du jour.")
             return redirect("web:convention_report", slug=slug, pk=report.pk)
-    membership = request.current_membership
 
     def with_forms(indicators):
         return [
@@ -509,7 +489,9 @@ def evaluation(request, slug):
                 MeasurementForm(prefix=f"i{i.pk}", initial={"on": today}),
                 perms.can_record_measurement(membership, i),
             )
-            for i in indicators.prefetch_related(Prefetch("measurements", to_attr="history"))
+            for i in indicators.select_related("action__perspective__axis").prefetch_related(
+                Prefetch("measurements", to_attr="history")
+            )
         ]
 
     questions = [
@@ -535,89 +517,190 @@ def evaluation(request, slug):
 
 
 def report_detail(request, slug, pk):
-    convention = _convention(request, slug)
-    report = get_object_or_404(EvaluationReport, pk=pk, convention=convention)
-    form = ConclusionsForm(initial={"conclusions": report.conclusions})
+    membership = request.current_membership
     if request.method == "POST":
-        perms.require(
-            perms.can_run_secretariat(request.current_membership, convention),
+        convention, report = perms.get_report_for_secretariat(
+            membership,
+            slug,
+            pk,
             "Seuls les administrateurs et agents des parties signataires rédigent les conclusions.",
         )
+    else:
+        convention, report = perms.get_report(membership, slug, pk)
+    form = ConclusionsForm(initial={"conclusions": report.conclusions, "version": report.version})
+    status = 200
+    if request.method == "POST":
         form = ConclusionsForm(request.POST)
+        status = 400
         if form.is_valid():
-            before = snapshot(report, ["conclusions"])
-            report.conclusions = form.cleaned_data["conclusions"]
-            report.save(update_fields=["conclusions", "updated_at"])
-            record(
-                AuditAction.UPDATE,
-                request=request,
-                obj=report,
-                changes=diff(before, snapshot(report, ["conclusions"])),
-            )
-            messages.success(request, "Conclusions enregistrées.")
-            return redirect("web:convention_report", slug=slug, pk=pk)
+            try:
+                editing.save_conclusions(
+                    report,
+                    conclusions=form.cleaned_data["conclusions"],
+                    seen_version=form.cleaned_data["version"],
+                    **_who(request),
+                )
+            except ConcurrentEditError as exc:
+                report.refresh_from_db()
+                form.add_error(None, str(exc))
+                form.with_version(report.version)
+                status = CONFLICT
+            else:
+                messages.success(request, "Conclusions enregistrées.")
+                return redirect("web:convention_report", slug=slug, pk=pk)
     return render(
         request,
         "conventions/report.html",
-        _base(request, convention, report=report, data=report.data, form=form),
+        _base(
+            request,
+            convention,
+            report=report,
+            data=report.data,
+            form=form,
+            documents=_documents(convention, report),
+        ),
+        status=status,
     )
 
 
+@require_http_methods(["GET", "POST"])
 def report_download(request, slug, pk, fmt):
-    convention = _convention(request, slug)
-    report = get_object_or_404(EvaluationReport, pk=pk, convention=convention)
-    if fmt not in ("docx", "pdf"):
-        raise Http404("Format inconnu : docx ou pdf.")
-    name = slugify(str(report))
-    content = downloads.report_document(
-        report, fmt, actor=request.user, organisation=request.current_organisation
-    )
-    return _download(content, f"{name}.{fmt}", DOCX if fmt == "docx" else "application/pdf")
+    """Like `convention_download`, for an evaluation report."""
+    convention, report = perms.get_report(request.current_membership, slug, pk)
+    return _document_request(request, convention, fmt, report)
 
 
+# -- documents generated in the background ---------------------------------------------------------
+@require_http_methods(["GET", "POST"])
 def convention_download(request, slug, fmt):
-    convention = _convention(request, slug)
-    if fmt not in ("docx", "pdf"):
+    """POST: starts generating the document (or returns the one being generated) and shows its
+    progress; GET: the latest generated file, or the page where it can be asked for."""
+    convention = perms.get_convention(request.current_membership, slug)
+    return _document_request(request, convention, fmt, None)
+
+
+def _document_request(request, convention, fmt, report):
+    if fmt not in DocumentFormat.values:
         raise Http404("Format inconnu : docx ou pdf.")
-    content = downloads.convention_document(
-        convention, fmt, actor=request.user, organisation=request.current_organisation
+    page = (
+        reverse("web:convention_report", kwargs={"slug": convention.slug, "pk": report.pk})
+        if report is not None
+        else reverse("web:convention_detail", kwargs={"slug": convention.slug})
+    ) + "#documents"
+    if request.method == "POST":
+        document = exports.start_document(convention, fmt, report=report, **_who(request))
+        if request.htmx:
+            return _document_fragment(request, convention, fmt, document, report)
+        return redirect(page)
+    document = exports.ready_document(convention, fmt, report)
+    if document is None:
+        messages.info(
+            request,
+            f"Le document {fmt.upper()} n'a pas encore été généré : demandez-le ci-dessous.",
+        )
+        return redirect(page)
+    return _file_response(request, document)
+
+
+def _documents(convention, report=None) -> list[dict]:
+    """What the « Documents » block of a page shows, one entry a format."""
+    latest = exports.latest_documents(convention, report)
+    return [_document_context(convention, fmt, latest[fmt], report) for fmt in DocumentFormat]
+
+
+def _document_context(convention, fmt, document, report) -> dict:
+    if report is not None:
+        start_url = reverse(
+            "web:convention_report_download",
+            kwargs={"slug": convention.slug, "pk": report.pk, "fmt": fmt},
+        )
+    else:
+        start_url = reverse("web:convention_download", kwargs={"slug": convention.slug, "fmt": fmt})
+    return {
+        "fmt": fmt,
+        "label": dict(DocumentFormat.choices).get(fmt, fmt.upper()),
+        "what": "le rapport" if report is not None else "la convention",
+        "start_url": start_url,
+        "document": document,
+    }
+
+
+def _document_fragment(request, convention, fmt, document, report):
+    return render(
+        request,
+        "conventions/_document.html",
+        {"convention": convention, **_document_context(convention, fmt, document, report)},
     )
-    return _download(
-        content, f"{convention.slug}.{fmt}", DOCX if fmt == "docx" else "application/pdf"
+
+
+@require_GET
+def document_status(request, slug, pk):
+    """The small fragment the page polls while the document is being generated."""
+    convention, document = perms.get_document(request.current_membership, slug, pk)
+    return _document_fragment(request, convention, document.fmt, document, document.report)
+
+
+@require_GET
+def document_file(request, slug, pk):
+    convention, document = perms.get_document(request.current_membership, slug, pk)
+    if not document.file:
+        raise Http404("Ce document n'est pas (encore) disponible.")
+    return _file_response(request, document)
+
+
+def _file_response(request, document):
+    return FileResponse(
+        downloads.open_generated_document(
+            document, actor=request.user, organisation=request.current_organisation
+        ),
+        as_attachment=True,
+        filename=document.filename,
+        content_type=document.content_type,
     )
 
 
 # -- funding ------------------------------------------------------------------------------------
 def funding(request, slug, means_form=None, cooperation_form=None):
-    convention = _convention(request, slug)
-    organisations = _means_organisations(request.current_membership, convention)
+    membership = request.current_membership
+    is_bonus_post = request.method == "POST" and means_form is None and cooperation_form is None
+    if is_bonus_post:
+        convention = perms.get_convention_for_edit(
+            membership,
+            slug,
+            "Seuls les administrateurs et agents de la Caf partie modifient le bonus territoire.",
+        )
+    else:
+        convention = perms.get_convention(membership, slug)
+    organisations = perms.means_organisations(membership, convention)
     bonus = TerritoryBonus.objects.filter(convention=convention).first()
     form = BonusForm(
         initial={
             "reference_amount": bonus.reference_amount if bonus else None,
             "rule": bonus.rule if bonus else None,
+            "version": bonus.version if bonus else None,
         }
     )
     error = ""
-    if request.method == "POST" and means_form is None and cooperation_form is None:
-        perms.require(
-            perms.can_edit_convention(request.current_membership, convention),
-            "Seuls les administrateurs et agents de la Caf partie modifient le bonus territoire.",
-        )
+    status = None
+    if is_bonus_post:
         form = BonusForm(request.POST)
         if form.is_valid() and bonus is not None:
-            before = snapshot(bonus, ["reference_amount", "rule"])
-            bonus.reference_amount = form.cleaned_data["reference_amount"]
-            bonus.rule = form.cleaned_data["rule"]
-            bonus.save()
-            record(
-                AuditAction.UPDATE,
-                request=request,
-                obj=bonus,
-                changes=diff(before, snapshot(bonus, ["reference_amount", "rule"])),
-            )
-            messages.success(request, "Bonus territoire mis à jour.")
-            return redirect("web:convention_funding", slug=slug)
+            try:
+                editing.update_bonus(
+                    bonus,
+                    reference_amount=form.cleaned_data["reference_amount"],
+                    rule=form.cleaned_data["rule"],
+                    seen_version=form.cleaned_data["version"],
+                    **_who(request),
+                )
+            except ConcurrentEditError as exc:
+                bonus.refresh_from_db()
+                form.add_error(None, str(exc))
+                form.with_version(bonus.version)
+                status = CONFLICT
+            else:
+                messages.success(request, "Bonus territoire mis à jour.")
+                return redirect("web:convention_funding", slug=slug)
         if bonus is None:
             error = "Cette convention ne prévoit pas de bonus territoire."
     try:
@@ -633,6 +716,15 @@ def funding(request, slug, means_form=None, cooperation_form=None):
     totals = {}
     for m in means:
         totals[m.organisation.name] = totals.get(m.organisation.name, 0) + m.amount
+    if status is None:
+        status = (
+            400
+            if form.errors
+            or error
+            or (means_form and means_form.errors)
+            or (cooperation_form and cooperation_form.errors)
+            else 200
+        )
     return render(
         request,
         "conventions/funding.html",
@@ -660,46 +752,18 @@ def funding(request, slug, means_form=None, cooperation_form=None):
                 else None
             ),
         ),
-        status=400
-        if form.errors
-        or error
-        or (means_form and means_form.errors)
-        or (cooperation_form and cooperation_form.errors)
-        else 200,
+        status=status,
     )
-
-
-def _means_organisations(membership, convention):
-    """The partners whose means the acting member may record: all parties for the Caf, else
-    their own organisation when it is a party."""
-    parties = [p.organisation for p in convention.parties.select_related("organisation")]
-    if perms.can_edit_convention(membership, convention):
-        return parties
-    if membership is not None and membership.role in perms.EDITOR_ROLES:
-        return [o for o in parties if o.pk == membership.organisation_id]
-    return []
 
 
 @require_POST
 def means_add(request, slug):
-    convention = _convention(request, slug)
-    organisations = _means_organisations(request.current_membership, convention)
-    perms.require(
-        bool(organisations),
-        "Seuls les administrateurs et agents des parties saisissent leurs moyens.",
-    )
+    convention, organisations = perms.get_means_organisations(request.current_membership, slug)
     form = MeansForm(request.POST, convention=convention, organisations=organisations)
     if form.is_valid():
         data = dict(form.cleaned_data)
-        data["organisation_id"] = int(data.pop("organisation"))
-        entry = MeansEntry(convention=convention, **data)
-        perms.require(perms.can_edit_means(request.current_membership, entry))
-        entry.save()
-        record(
-            AuditAction.CREATE,
-            request=request,
-            obj=entry,
-            changes={k: [None, str(v)] for k, v in form.cleaned_data.items()},
+        entry = editing.add_means(
+            convention, organisation_id=int(data.pop("organisation")), **data, **_who(request)
         )
         messages.success(request, f"Moyen enregistré : {entry}.")
         return redirect("web:convention_funding", slug=slug)
@@ -709,22 +773,16 @@ def means_add(request, slug):
 @require_POST
 def cooperation_add(request, slug):
     """A chargé de coopération line: the Caf for any party, a party for its own staff."""
-    convention = _convention(request, slug)
-    organisations = _means_organisations(request.current_membership, convention)
-    perms.require(
-        bool(organisations),
+    convention, organisations = perms.get_means_organisations(
+        request.current_membership,
+        slug,
         "Seuls les administrateurs et agents des parties saisissent les postes de coopération.",
     )
     form = CooperationForm(request.POST, convention=convention, organisations=organisations)
     if form.is_valid():
         data = dict(form.cleaned_data)
-        data["organisation_id"] = int(data.pop("organisation"))
-        post = CooperationPost.objects.create(convention=convention, **data)
-        record(
-            AuditAction.CREATE,
-            request=request,
-            obj=post,
-            changes={k: [None, str(v)] for k, v in form.cleaned_data.items()},
+        post = editing.add_cooperation_post(
+            convention, organisation_id=int(data.pop("organisation")), **data, **_who(request)
         )
         messages.success(request, f"Poste de chargé de coopération enregistré : {post}.")
         return redirect("web:convention_funding", slug=slug)
@@ -733,14 +791,20 @@ def cooperation_add(request, slug):
 
 # -- amendments ---------------------------------------------------------------------------------
 def amendments(request, slug):
-    convention = _convention(request, slug)
-    form = AmendmentForm()
+    membership = request.current_membership
     if request.method == "POST":
-        perms.require(
-            perms.can_edit_convention(request.current_membership, convention),
+        convention = perms.get_convention_for_edit(
+            membership,
+            slug,
             "Seuls les administrateurs et agents de la Caf partie enregistrent un avenant.",
         )
+    else:
+        convention = perms.get_convention(membership, slug)
+    form = AmendmentForm(initial={"version": convention.version})
+    status = 200
+    if request.method == "POST":
         form = AmendmentForm(request.POST)
+        status = 400
         if form.is_valid():
             data = form.cleaned_data
             clauses = []
@@ -753,23 +817,24 @@ def amendments(request, slug):
                     }
                 )
             try:
-                amendment = services.record_amendment(
+                amendment = editing.record_amendment(
                     convention,
                     title=data["title"],
                     signed_on=data["signed_on"],
                     duration_years=data["duration_years"],
                     clauses=clauses,
-                    by=request.user,
+                    seen_version=data["version"],
+                    **_who(request),
                 )
+            except ConcurrentEditError as exc:
+                convention.refresh_from_db()
+                form.add_error(None, str(exc))
+                form.with_version(convention.version)
+                status = CONFLICT
             except ValidationError as exc:
+                convention.refresh_from_db()
                 form.add_error(None, " ".join(exc.messages))
             else:
-                record(
-                    AuditAction.CREATE,
-                    request=request,
-                    obj=amendment,
-                    changes={"version": [amendment.before.number, amendment.after.number]},
-                )
                 messages.success(request, f"{amendment} enregistré.")
                 return redirect("web:convention_amendments", slug=slug)
     items = [
@@ -780,12 +845,12 @@ def amendments(request, slug):
         request,
         "conventions/amendments.html",
         _base(request, convention, items=items, form=form, versions=convention.versions.all()),
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
 def amendment_diff(request, slug, number, fmt):
-    convention = _convention(request, slug)
+    convention = perms.get_convention(request.current_membership, slug)
     amendment = get_object_or_404(convention.amendments, number=number)
     if fmt != "txt":
         raise Http404("Format inconnu : txt.")

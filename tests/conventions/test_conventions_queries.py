@@ -1,0 +1,72 @@
+"""The action plan page asks the database a fixed number of times, however many actions the
+convention has (it used to ask about three times more per action: the convention of each action
+and the acting organisation's party were fetched again for every row)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.conventions.factories import ActionFactory, IndicatorFactory, PerspectiveFactory
+
+# Session, user, membership; the convention and the acting organisation's party (once); the
+# filter form's choices (axes, parties, communes); the actions with their leads, perspectives and
+# axes, and their references both ways (prefetched); the axes and perspectives of the footer.
+PLAN_QUERIES = 13
+
+
+def grow_plan(convention, organisations, total: int) -> None:
+    """Actions in a perspective 1.3 until the convention has `total` (it has 2), led in turn by
+    the Caf and the communes, each with an indicator and citing the previous one."""
+    axis = convention.axes.get()
+    axis.perspectives.filter(code="1.3").delete()
+    perspective = PerspectiveFactory(axis=axis, code="1.3", title="Actions ajoutées")
+    leads = [organisations[k] for k in ["caf", "06033", "06064", "06025"]]
+    previous = None
+    for n in range(total - 2):
+        action = ActionFactory(
+            perspective=perspective, code=f"1.3.{n + 1}", lead=leads[n % len(leads)], order=n
+        )
+        IndicatorFactory(convention=convention, action=action)
+        if previous is not None:
+            action.references.add(previous)
+        previous = action
+
+
+def plan_queries(client, convention) -> tuple[int, str]:
+    # The first page after login saves the organisation acted for in the session: not counted.
+    client.get(reverse("web:convention_plan", kwargs={"slug": convention.slug}))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("web:convention_plan", kwargs={"slug": convention.slug}))
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["alice", "bruno", "charlie"])
+def test_the_plan_page_does_not_ask_more_for_more_actions(
+    client, convention, organisations, persona, request
+):
+    client.force_login(request.getfixturevalue(persona))
+    grow_plan(convention, organisations, 11)
+    count_11, page = plan_queries(client, convention)
+    assert "11 actions." in page
+    grow_plan(convention, organisations, 31)
+    count_31, page = plan_queries(client, convention)
+    assert "31 actions." in page and "cf 1.3.28" in page
+    assert count_11 == count_31 <= PLAN_QUERIES
+
+
+@pytest.mark.django_db
+def test_the_plan_page_query_budget(
+    client, convention, organisations, bruno, django_assert_max_num_queries
+):
+    grow_plan(convention, organisations, 31)
+    client.force_login(bruno)
+    client.get(reverse("web:convention_plan", kwargs={"slug": convention.slug}))
+    with django_assert_max_num_queries(PLAN_QUERIES):
+        page = client.get(reverse("web:convention_plan", kwargs={"slug": convention.slug}))
+    # Bruno (Carros) may update the actions Carros leads, and only those.
+    content = page.content.decode()
+    carros_actions = 1 + len([n for n in range(29) if n % 4 == 1])  # 1.2.1 and every 4th
+    assert content.count('#avancement">Mettre à jour</a>') == carros_actions
