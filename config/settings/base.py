@@ -44,6 +44,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = env_str("MAILLAGE_SECRET_KEY")
+# True only in config.settings.dev: `load_demo` (published passwords) refuses to run elsewhere.
+MAILLAGE_DEMO_SETTINGS = False
 DEBUG = env_bool("MAILLAGE_DEBUG", False)
 ALLOWED_HOSTS = env_list("MAILLAGE_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("MAILLAGE_CSRF_TRUSTED_ORIGINS")
@@ -172,6 +174,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "maillage.web.core.errors.csrf_failure"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -7,6 +7,7 @@ os.environ.setdefault("MAILLAGE_SECRET_KEY", "dev-only-secret-key-not-for-produc
 from config.settings.test import *  # noqa: E402,F403
 
 DEBUG = True
+MAILLAGE_DEMO_SETTINGS = True
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
