@@ -3,8 +3,10 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "maillage.core",
     "maillage.territories",
     "maillage.audit",
@@ -79,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "maillage.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,13 +173,33 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MAILLAGE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 
-SESSION_COOKIE_SECURE = env_bool("MAILLAGE_SECURE_COOKIES", True)
+# --- HTTPS, reverse proxies, security headers (docs/environment.md, docs/personal-data.md) ---
+# MAILLAGE_HTTPS=true (production): HTTP is redirected to HTTPS, HSTS for one year, secure cookies.
+MAILLAGE_HTTPS = env_bool("MAILLAGE_HTTPS", True)
+# Number of reverse proxies in front of Maillage (0: none, X-Forwarded-* headers are ignored).
+MAILLAGE_TRUSTED_PROXIES = env_int("MAILLAGE_TRUSTED_PROXIES", 0)
+if MAILLAGE_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("MAILLAGE_TRUSTED_PROXIES : nombre positif ou nul attendu.")
+SECURE_SSL_REDIRECT = MAILLAGE_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]  # the load balancer's health check may use plain HTTP
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if MAILLAGE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = MAILLAGE_HTTPS
+# Preloading is a commitment of the whole domain (hstspreload.org): the domain owner decides.
+SECURE_HSTS_PRELOAD = env_bool("MAILLAGE_HSTS_PRELOAD", False)
+if MAILLAGE_TRUSTED_PROXIES > 0:
+    # The proxy terminates TLS and says so; it must overwrite this header from clients.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("MAILLAGE_SECURE_COOKIES", MAILLAGE_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_FAILURE_VIEW = "maillage.web.core.errors.csrf_failure"
+# Browser features the site never uses (maillage.core.middleware.PermissionsPolicyMiddleware).
+MAILLAGE_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -182,17 +207,25 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "maillage.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
         "public": env_str("MAILLAGE_PUBLIC_API_RATE", "120/minute"),
     },
+    # Client address of the rate limits: X-Forwarded-For is trusted only for the number of
+    # reverse proxies declared (0: ignored, the address of the connection counts).
+    "NUM_PROXIES": MAILLAGE_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Maillage",
     "DESCRIPTION": "API JSON de Maillage : communes, offre d'accueil, observatoire, conventions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI comes from the pinned npm package swagger-ui-dist (scripts/vendor_assets.py),
+    # never from a CDN; no call to the public validator either.
+    "SWAGGER_UI_DIST": f"{STATIC_URL}vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": f"{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # One cache shared by every web process (rate limits, lockouts): the database cache by default
@@ -235,6 +268,38 @@ MAILLAGE_MAP_TILES_ATTRIBUTION = env_str("MAILLAGE_MAP_TILES_ATTRIBUTION", "")
 # Geocoder adapter: "ban" (national address API) in production, "none" disables geocoding.
 MAILLAGE_GEOCODER = env_str("MAILLAGE_GEOCODER", "ban")
 MAILLAGE_GEOCODER_URL = env_str("MAILLAGE_GEOCODER_URL", "https://api-adresse.data.gouv.fr/search/")
+
+
+def tiles_origin(url: str) -> list[str]:
+    """The origin of the map tiles for the Content-Security-Policy ({s} subdomains: *)."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"MAILLAGE_MAP_TILES_URL={url!r} : adresse http(s)://… attendue."
+        )
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# Content-Security-Policy (django-csp): scripts and styles come from our own static files only;
+# an inline <script> needs the request's nonce (`nonce="{{ request.csp_nonce }}"`). Inline
+# `style="…"` attributes (progress bars, legend swatches, Leaflet) are allowed: they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *tiles_origin(MAILLAGE_MAP_TILES_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
