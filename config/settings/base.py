@@ -2,6 +2,7 @@
 (documented in docs/environment.md); a bad value stops the start with a clear message."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,7 +54,7 @@ ALLOWED_HOSTS = env_list("MAILLAGE_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("MAILLAGE_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "maillage.web.apps.MaillageAdminConfig",  # django.contrib.admin, our site (2FA)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +67,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "maillage.core",
     "maillage.territories",
     "maillage.audit",
@@ -90,11 +95,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "maillage.accounts.middleware.CurrentOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "maillage.accounts.middleware.IdleTimeoutMiddleware",
+    "maillage.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out login into the lockout page (maillage.web.core.views.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,9 +163,47 @@ LOGOUT_REDIRECT_URL = "web:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "maillage.accounts.security.ProfessionalMinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login protection (docs/personal-data.md, section Sécurité) ---
+# django-axes: an (account, address) pair is locked after 10 failures for 15 minutes. The
+# attempts are rows of the database (shared by every process, visible and removable in the
+# administration), forgotten when the cool-off ends or at the next successful login.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("MAILLAGE_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MAILLAGE_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail already
+AXES_USERNAME_CALLABLE = "maillage.accounts.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "maillage.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "maillage.web.core.security.lockout"
+AXES_VERBOSE = False
+# Per address: slowed down (delay doubling from 1 s, at most 60 s) after 10 failures, never locked.
+MAILLAGE_LOGIN_IP_FREE_FAILURES = env_int("MAILLAGE_LOGIN_IP_FREE_FAILURES", 10)
+MAILLAGE_LOGIN_IP_BASE_DELAY = env_int("MAILLAGE_LOGIN_IP_BASE_DELAY", 1)
+MAILLAGE_LOGIN_IP_MAX_DELAY = env_int("MAILLAGE_LOGIN_IP_MAX_DELAY", 60)
+MAILLAGE_LOGIN_IP_WINDOW = 15 * 60
+# Who a locked-out person should call (shown on the lockout page).
+MAILLAGE_SUPPORT_CONTACT = env_str(
+    "MAILLAGE_SUPPORT_CONTACT",
+    "l'administrateur ou l'administratrice Maillage de votre organisation",
+)
+# Professionals are logged out after this many minutes without a request.
+MAILLAGE_IDLE_TIMEOUT_MINUTES = env_int("MAILLAGE_IDLE_TIMEOUT_MINUTES", 30)
+# Second factor (TOTP + recovery codes) required for the administration and the Caf admins.
+MAILLAGE_REQUIRE_2FA = env_bool("MAILLAGE_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = env_str("MAILLAGE_OTP_ISSUER", "Maillage")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -310,5 +358,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every failed login at INFO; the audit trail records them already.
+        "axes": {"level": "WARNING"},
     },
 }

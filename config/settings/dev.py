@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("MAILLAGE_SECRET_KEY", "dev-only-secret-key-not-for-production")
 
+# The demo logs in through the pages only: the real django-axes backend.
+from config.settings.base import AUTHENTICATION_BACKENDS  # noqa: E402,F401,I001
 from config.settings.test import *  # noqa: E402,F403
 
 DEBUG = True
@@ -22,3 +24,5 @@ STORAGES = {
 }
 TEMPLATES[0]["OPTIONS"].pop("string_if_invalid", None)  # noqa: F405
 MAILLAGE_GEOCODER = os.environ.get("MAILLAGE_GEOCODER", "none")
+# The demo's published accounts log in without a second factor (README).
+MAILLAGE_REQUIRE_2FA = os.environ.get("MAILLAGE_REQUIRE_2FA", "false").lower() in ("1", "true")

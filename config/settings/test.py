@@ -34,3 +34,10 @@ MAILLAGE_MAP_TILES_URL = ""
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE(%s)"  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute"}  # noqa: F405
 MIDDLEWARE = list(MIDDLEWARE)
+# The second factor is off unless a test turns it on (settings.MAILLAGE_REQUIRE_2FA = True).
+MAILLAGE_REQUIRE_2FA = False
+# The test client's login() has no request, which django-axes refuses (pages still go through it).
+AUTHENTICATION_BACKENDS = [
+    "maillage.accounts.backends.AxesBackendAllowingTestClient",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -42,8 +42,10 @@ def record(
     changes: dict | None = None,
     message: str = "",
     request=None,
+    actor_label: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. With `request`, actor and organisation come from it."""
+    """Append one entry. With `request`, actor and organisation come from it. `actor_label`
+    names an actor without account (default "système")."""
     if request is not None:
         if (
             actor is None
@@ -56,7 +58,7 @@ def record(
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
-        actor_label=(actor.email if actor is not None else "système")[:255],
+        actor_label=(actor.email if actor is not None else actor_label or "système")[:255],
         organisation=organisation,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
