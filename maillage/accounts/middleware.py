@@ -1,10 +1,23 @@
-"""Sets `request.current_organisation` and `request.current_membership`.
+"""Account middlewares.
 
-A professional may belong to several organisations; the one they act for is kept in the session
-(switched on "Mon espace"). Without a choice, the first membership is used.
+- CurrentOrganisationMiddleware sets `request.current_organisation` and
+  `request.current_membership`: a professional may belong to several organisations; the one they
+  act for is kept in the session (switched on "Mon espace"). Without a choice, the first
+  membership is used.
+- IdleTimeoutMiddleware logs idle professionals out.
+- TwoFactorMiddleware keeps a person who owes a second-factor code on the verification page.
 """
 
 import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from maillage.accounts.security import is_professional
 
 SESSION_KEY = "current_organisation_id"
 
@@ -42,12 +55,6 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.contrib import messages
-        from django.contrib.auth import logout
-
-        from maillage.accounts.security import is_professional
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and is_professional(user):
             now = time.time()
@@ -77,12 +84,7 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.http import HttpResponseRedirect, JsonResponse
-        from django.urls import reverse
-        from django.utils.http import urlencode
-
-        from maillage.accounts import two_factor
+        from maillage.accounts import two_factor  # django-otp models: import once apps are ready
 
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not hasattr(user, "is_verified"):

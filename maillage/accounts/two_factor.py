@@ -115,3 +115,9 @@ def verify(user, token: str, ip: str = ""):
             message="Code de vérification incorrect",
         )
     return device
+
+
+def forget_devices(user) -> None:
+    """Remove every second-factor device of `user` (lost phone; the demo's published accounts)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

@@ -234,3 +234,16 @@ def test_admin_login_goes_through_the_site_login(client, db):
     response = client.get("/admin/login/?next=/admin/accounts/user/")
     assert response.status_code == 302
     assert response.url == f"{reverse('web:login')}?next=%2Fadmin%2Faccounts%2Fuser%2F"
+
+
+def test_the_demo_brings_its_published_accounts_back_without_second_factor(bassin):
+    import io
+
+    from maillage.accounts import demo
+    from maillage.accounts.models import User
+
+    demo.load(io.StringIO())
+    admin = User.objects.get(email="admin@maillage.example")
+    TOTPDevice.objects.create(user=admin, name="téléphone d'un visiteur", confirmed=True)
+    demo.load(io.StringIO())
+    assert not TOTPDevice.objects.filter(user=admin).exists()
