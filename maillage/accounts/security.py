@@ -5,6 +5,7 @@ what axes does not do: a per-address slow-down that never locks (a town hall sha
 the audit of failures, and the 12-character rule for professionals.
 """
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -18,16 +19,21 @@ from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
     """The client's address: X-Forwarded-For is trusted for MAILLAGE_TRUSTED_PROXIES proxies only
-    (the same rule as the API's NUM_PROXIES), otherwise the address of the connection."""
+    (the same rule as the API's NUM_PROXIES), otherwise the address of the connection. None when
+    there is no valid address (e.g. a request built by a test or a command)."""
     proxies = getattr(settings, "MAILLAGE_TRUSTED_PROXIES", 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    candidate = request.META.get("REMOTE_ADDR", "")
     if proxies > 0 and forwarded:
         addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
         if addresses:
-            return addresses[-min(proxies, len(addresses))]
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+            candidate = addresses[-min(proxies, len(addresses))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
 
 
 def login_username(request, credentials) -> str | None:
@@ -86,7 +92,7 @@ def check_login_allowed(request) -> None:
     """Raise a French ValidationError when the client's address must wait before trying again."""
     if request is None:
         return
-    wait = slowdown.wait_seconds(client_ip(request))
+    wait = slowdown.wait_seconds(client_ip(request) or "inconnue")
     if wait:
         raise ValidationError(
             f"Trop de tentatives de connexion depuis votre réseau : patientez {wait} seconde"
@@ -101,7 +107,7 @@ def record_failed_login(request, credentials) -> None:
     someone else's address."""
     from maillage.accounts.models import User
 
-    ip = client_ip(request) if request is not None else "inconnue"
+    ip = (client_ip(request) if request is not None else None) or "inconnue"
     slowdown.failed(ip)
     username = login_username(request, credentials)
     user = User.objects.filter(email__iexact=username).first() if username else None

@@ -247,3 +247,14 @@ def test_the_demo_brings_its_published_accounts_back_without_second_factor(bassi
     TOTPDevice.objects.create(user=admin, name="téléphone d'un visiteur", confirmed=True)
     demo.load(io.StringIO())
     assert not TOTPDevice.objects.filter(user=admin).exists()
+
+
+def test_the_address_behind_a_proxy_is_the_one_it_appends(client, bruno, settings, no_slowdown):
+    settings.MAILLAGE_TRUSTED_PROXIES = 1
+    _login(client, bruno.email, "mauvais", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")
+    # A forged or broken header gives no address rather than an error page.
+    response = _login(client, bruno.email, "mauvais", HTTP_X_FORWARDED_FOR="n'importe quoi")
+    assert response.status_code == 200
+    first, second = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).order_by("id")
+    assert first.changes == {"ip": "203.0.113.5"}
+    assert second.changes == {"ip": "inconnue"}

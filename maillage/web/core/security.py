@@ -48,7 +48,9 @@ def two_factor_verify(request):
         return redirect("web:two_factor_setup")
     form = OtpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = two_factor.verify(request.user, form.cleaned_data["code"], client_ip(request))
+        device = two_factor.verify(
+            request.user, form.cleaned_data["code"], client_ip(request) or ""
+        )
         if device is not None:
             otp_login(request, device)
             if device.__class__.__name__ == "StaticDevice":
