@@ -103,7 +103,7 @@ MIDDLEWARE = [
     "maillage.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last: turns a locked-out login into the lockout page (maillage.web.core.views.lockout).
+    # Last: turns a locked-out login into the lockout page (maillage.web.core.security.lockout).
     "axes.middleware.AxesMiddleware",
 ]
 

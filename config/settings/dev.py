@@ -4,9 +4,11 @@ import os
 
 os.environ.setdefault("MAILLAGE_SECRET_KEY", "dev-only-secret-key-not-for-production")
 
-# The demo logs in through the pages only: the real django-axes backend.
-from config.settings.base import AUTHENTICATION_BACKENDS  # noqa: E402,F401,I001
+from config.settings import base  # noqa: E402
 from config.settings.test import *  # noqa: E402,F403
+
+# The demo logs in through the pages only: the real django-axes backend, not the test one.
+AUTHENTICATION_BACKENDS = base.AUTHENTICATION_BACKENDS
 
 DEBUG = True
 MAILLAGE_DEMO_SETTINGS = True

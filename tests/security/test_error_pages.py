@@ -94,11 +94,15 @@ def test_load_demo_refuses_settings_that_are_not_the_demo_ones(db):
 
 
 def test_only_the_demo_settings_are_marked_as_demo_settings():
-    code = "from django.conf import settings; print(settings.MAILLAGE_DEMO_SETTINGS)"
+    code = (
+        "from django.conf import settings; "
+        "print(settings.MAILLAGE_DEMO_SETTINGS, settings.AUTHENTICATION_BACKENDS[0])"
+    )
+    axes = "axes.backends.AxesStandaloneBackend"
     for module, expected in [
-        ("config.settings.dev", "True"),
-        ("config.settings.production", "False"),
-        ("config.settings.test", "False"),
+        ("config.settings.dev", f"True {axes}"),
+        ("config.settings.production", f"False {axes}"),
+        ("config.settings.test", "False maillage.accounts.backends.AxesBackendAllowingTestClient"),
     ]:
         result = subprocess.run(
             [sys.executable, "-c", f"import django; django.setup(); {code}"],
