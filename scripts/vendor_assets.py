@@ -33,6 +33,16 @@ FILES = {
         ("leaflet.markercluster/MIT-LICENCE.txt", "LICENSE"),
     ],
     "axe-core": [("axe-core/axe.min.js", "axe.min.js"), ("axe-core/LICENSE", "LICENSE")],
+    # The API documentation page (/api/v1/docs/), served from here instead of a CDN.
+    "swagger-ui": [
+        ("swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-bundle.js"),
+        ("swagger-ui-dist/swagger-ui-standalone-preset.js", "swagger-ui-standalone-preset.js"),
+        ("swagger-ui-dist/swagger-ui.css", "swagger-ui.css"),
+        ("swagger-ui-dist/swagger-ui.css.map", "swagger-ui.css.map"),
+        ("swagger-ui-dist/favicon-32x32.png", "favicon-32x32.png"),
+        ("swagger-ui-dist/LICENSE", "LICENSE"),
+        ("swagger-ui-dist/NOTICE", "NOTICE"),
+    ],
 }
 
 

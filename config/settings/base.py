@@ -2,9 +2,12 @@
 (documented in docs/environment.md); a bad value stops the start with a clear message."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -44,12 +47,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = env_str("MAILLAGE_SECRET_KEY")
+# True only in config.settings.dev: `load_demo` (published passwords) refuses to run elsewhere.
+MAILLAGE_DEMO_SETTINGS = False
 DEBUG = env_bool("MAILLAGE_DEBUG", False)
 ALLOWED_HOSTS = env_list("MAILLAGE_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("MAILLAGE_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "maillage.web.apps.MaillageAdminConfig",  # django.contrib.admin, our site (2FA)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +66,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "maillage.core",
     "maillage.territories",
     "maillage.audit",
@@ -77,17 +87,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "maillage.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "maillage.accounts.middleware.CurrentOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "maillage.accounts.middleware.IdleTimeoutMiddleware",
+    "maillage.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out login into the lockout page (maillage.web.core.security.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,9 +163,47 @@ LOGOUT_REDIRECT_URL = "web:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "maillage.accounts.security.ProfessionalMinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login protection (docs/personal-data.md, section Sécurité) ---
+# django-axes: an (account, address) pair is locked after 10 failures for 15 minutes. The
+# attempts are rows of the database (shared by every process, visible and removable in the
+# administration), forgotten when the cool-off ends or at the next successful login.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("MAILLAGE_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MAILLAGE_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail already
+AXES_USERNAME_CALLABLE = "maillage.accounts.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "maillage.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "maillage.web.core.security.lockout"
+AXES_VERBOSE = False
+# Per address: slowed down (delay doubling from 1 s, at most 60 s) after 10 failures, never locked.
+MAILLAGE_LOGIN_IP_FREE_FAILURES = env_int("MAILLAGE_LOGIN_IP_FREE_FAILURES", 10)
+MAILLAGE_LOGIN_IP_BASE_DELAY = env_int("MAILLAGE_LOGIN_IP_BASE_DELAY", 1)
+MAILLAGE_LOGIN_IP_MAX_DELAY = env_int("MAILLAGE_LOGIN_IP_MAX_DELAY", 60)
+MAILLAGE_LOGIN_IP_WINDOW = 15 * 60
+# Who a locked-out person should call (shown on the lockout page).
+MAILLAGE_SUPPORT_CONTACT = env_str(
+    "MAILLAGE_SUPPORT_CONTACT",
+    "l'administrateur ou l'administratrice Maillage de votre organisation",
+)
+# Professionals are logged out after this many minutes without a request.
+MAILLAGE_IDLE_TIMEOUT_MINUTES = env_int("MAILLAGE_IDLE_TIMEOUT_MINUTES", 30)
+# Second factor (TOTP + recovery codes) required for the administration and the Caf admins.
+MAILLAGE_REQUIRE_2FA = env_bool("MAILLAGE_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = env_str("MAILLAGE_OTP_ISSUER", "Maillage")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -166,12 +221,33 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MAILLAGE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 
-SESSION_COOKIE_SECURE = env_bool("MAILLAGE_SECURE_COOKIES", True)
+# --- HTTPS, reverse proxies, security headers (docs/environment.md, docs/personal-data.md) ---
+# MAILLAGE_HTTPS=true (production): HTTP is redirected to HTTPS, HSTS for one year, secure cookies.
+MAILLAGE_HTTPS = env_bool("MAILLAGE_HTTPS", True)
+# Number of reverse proxies in front of Maillage (0: none, X-Forwarded-* headers are ignored).
+MAILLAGE_TRUSTED_PROXIES = env_int("MAILLAGE_TRUSTED_PROXIES", 0)
+if MAILLAGE_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("MAILLAGE_TRUSTED_PROXIES : nombre positif ou nul attendu.")
+SECURE_SSL_REDIRECT = MAILLAGE_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]  # the load balancer's health check may use plain HTTP
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if MAILLAGE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = MAILLAGE_HTTPS
+# Preloading is a commitment of the whole domain (hstspreload.org): the domain owner decides.
+SECURE_HSTS_PRELOAD = env_bool("MAILLAGE_HSTS_PRELOAD", False)
+if MAILLAGE_TRUSTED_PROXIES > 0:
+    # The proxy terminates TLS and says so; it must overwrite this header from clients.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("MAILLAGE_SECURE_COOKIES", MAILLAGE_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "maillage.web.core.errors.csrf_failure"
+# Browser features the site never uses (maillage.core.middleware.PermissionsPolicyMiddleware).
+MAILLAGE_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -184,17 +260,25 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "maillage.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {
         "public": env_str("MAILLAGE_PUBLIC_API_RATE", "120/minute"),
     },
+    # Client address of the rate limits: X-Forwarded-For is trusted only for the number of
+    # reverse proxies declared (0: ignored, the address of the connection counts).
+    "NUM_PROXIES": MAILLAGE_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Maillage",
     "DESCRIPTION": "API JSON de Maillage : communes, offre d'accueil, observatoire, conventions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI comes from the pinned npm package swagger-ui-dist (scripts/vendor_assets.py),
+    # never from a CDN; no call to the public validator either.
+    "SWAGGER_UI_DIST": f"{STATIC_URL}vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": f"{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # One cache shared by every web process (rate limits, lockouts): the database cache by default
@@ -243,6 +327,38 @@ MAILLAGE_IMPORT_MAX_ROWS = env_int("MAILLAGE_IMPORT_MAX_ROWS", 100_000)
 MAILLAGE_GEOCODER = env_str("MAILLAGE_GEOCODER", "ban")
 MAILLAGE_GEOCODER_URL = env_str("MAILLAGE_GEOCODER_URL", "https://api-adresse.data.gouv.fr/search/")
 
+
+def tiles_origin(url: str) -> list[str]:
+    """The origin of the map tiles for the Content-Security-Policy ({s} subdomains: *)."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(
+            f"MAILLAGE_MAP_TILES_URL={url!r} : adresse http(s)://… attendue."
+        )
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# Content-Security-Policy (django-csp): scripts and styles come from our own static files only;
+# an inline <script> needs the request's nonce (`nonce="{{ request.csp_nonce }}"`). Inline
+# `style="…"` attributes (progress bars, legend swatches, Leaflet) are allowed: they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *tiles_origin(MAILLAGE_MAP_TILES_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -252,5 +368,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every failed login at INFO; the audit trail records them already.
+        "axes": {"level": "WARNING"},
     },
 }

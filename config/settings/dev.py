@@ -4,9 +4,14 @@ import os
 
 os.environ.setdefault("MAILLAGE_SECRET_KEY", "dev-only-secret-key-not-for-production")
 
+from config.settings import base  # noqa: E402
 from config.settings.test import *  # noqa: E402,F403
 
+# The demo logs in through the pages only: the real django-axes backend, not the test one.
+AUTHENTICATION_BACKENDS = base.AUTHENTICATION_BACKENDS
+
 DEBUG = True
+MAILLAGE_DEMO_SETTINGS = True
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -21,3 +26,5 @@ STORAGES = {
 }
 TEMPLATES[0]["OPTIONS"].pop("string_if_invalid", None)  # noqa: F405
 MAILLAGE_GEOCODER = os.environ.get("MAILLAGE_GEOCODER", "none")
+# The demo's published accounts log in without a second factor (README).
+MAILLAGE_REQUIRE_2FA = os.environ.get("MAILLAGE_REQUIRE_2FA", "false").lower() in ("1", "true")

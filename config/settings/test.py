@@ -9,6 +9,11 @@ from config.settings.base import MIDDLEWARE  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Plain HTTP (test client, live server, demo on 127.0.0.1): no redirect to HTTPS, no HSTS.
+MAILLAGE_HTTPS = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # Tasks run synchronously in tests; the one test of the real worker sets the database backend.
@@ -47,3 +52,10 @@ class InvalidTemplateVariable(str):
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"public": "10000/minute"}  # noqa: F405
 MIDDLEWARE = list(MIDDLEWARE)
+# The second factor is off unless a test turns it on (settings.MAILLAGE_REQUIRE_2FA = True).
+MAILLAGE_REQUIRE_2FA = False
+# The test client's login() has no request, which django-axes refuses (pages still go through it).
+AUTHENTICATION_BACKENDS = [
+    "maillage.accounts.backends.AxesBackendAllowingTestClient",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -3,6 +3,7 @@
 The credentials are for the demo only (listed in the README); never load this in production.
 """
 
+from maillage.accounts import two_factor
 from maillage.accounts.enums import OrganisationKind, Role, UserKind
 from maillage.accounts.models import Membership, Organisation, User
 from maillage.territories.demo import BASSIN_CARROS_COMMUNES
@@ -97,6 +98,8 @@ def load(out, progress=None) -> None:
         user.first_name, user.last_name, user.kind = first, last, kind
         user.is_staff = user.is_superuser = staff
         user.save()
+        # A visitor may have turned on the second factor of a published account: undo it.
+        two_factor.forget_devices(user)
         for slug, role in memberships:
             Membership.objects.update_or_create(
                 user=user, organisation=Organisation.objects.get(slug=slug), defaults={"role": role}

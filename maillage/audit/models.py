@@ -12,6 +12,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Export"
     LOGIN = "login", "Connexion"
     LOGOUT = "logout", "Déconnexion"
+    LOGIN_FAILED = "login_failed", "Échec de connexion"
     SWITCH = "switch_organisation", "Changement d'organisation"
     TRANSITION = "transition", "Changement d'état"
     IMPORT = "import", "Import"

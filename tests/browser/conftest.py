@@ -76,14 +76,28 @@ def live_url(live_server):
     return url
 
 
+def _watch_csp(page) -> list[str]:
+    """Console errors of the Content-Security-Policy: every browser test fails on one."""
+    violations: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def browser_page(_browser, live_server):
     """A fresh page (phone-sized with `mobile_page`), French locale, no network but localhost."""
     context = _browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    violations = _watch_csp(page)
     yield page
     context.close()
+    assert violations == [], "Violations de la Content-Security-Policy"
 
 
 @pytest.fixture
@@ -93,8 +107,10 @@ def mobile_page(_browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    violations = _watch_csp(page)
     yield page
     context.close()
+    assert violations == [], "Violations de la Content-Security-Policy"
 
 
 @pytest.fixture
@@ -112,7 +128,8 @@ def login(live_url):
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     if not AXE.exists():
         pytest.fail(f"axe-core absent ({AXE}) : lancez `make setup`.")
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol: an injected <script> would break the page's CSP.
+    page.evaluate(AXE.read_text() + "\n;undefined")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v.get("impact") in impacts]
 
