@@ -42,6 +42,18 @@ def is_sensitive(model_or_obj) -> bool:
     return bool(getattr(model_or_obj, "AUDIT_SENSITIVE", False))
 
 
+# Actions whose `changes` carry the record's field values.
+VALUE_ACTIONS = {
+    AuditAction.CREATE,
+    AuditAction.UPDATE,
+    AuditAction.DELETE,
+    AuditAction.VIEW,
+    AuditAction.EXPORT,
+    AuditAction.IMPORT,
+    AuditAction.TRANSITION,
+}
+
+
 def field_names_only(changes: dict) -> dict:
     """{"fields": [names]} — what the trail keeps of a change to a sensitive record."""
     if set(changes) == {"fields"} and isinstance(changes["fields"], (list, tuple)):
@@ -93,7 +105,9 @@ def record(
     else:
         label = actor_label or (ANONYMOUS_LABEL if anonymous else SYSTEM_LABEL)
     changes = changes or {}
-    if obj is not None and changes and is_sensitive(obj):
+    if obj is not None and changes and is_sensitive(obj) and action in VALUE_ACTIONS:
+        # the values of a sensitive record's fields never reach the trail; the security data of
+        # an event (the address of a failed login) is not a field of the record
         changes = field_names_only(changes)
     return AuditEntry.objects.create(
         action=action,

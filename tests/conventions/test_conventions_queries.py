@@ -12,7 +12,7 @@ from tests.conventions.factories import ActionFactory, IndicatorFactory, Perspec
 # Session, user, membership; the convention and the acting organisation's party (once); the
 # filter form's choices (axes, parties, communes); the actions with their leads, perspectives and
 # axes, and their references both ways (prefetched); the axes and perspectives of the footer.
-PLAN_QUERIES = 13
+PLAN_QUERIES = 14  # incl. one for the second-factor check of a logged-in person
 
 
 def grow_plan(convention, organisations, total: int) -> None:
