@@ -48,3 +48,28 @@ def switch_organisation(request, organisation_id: int) -> Membership:
 
 def is_caf(organisation) -> bool:
     return organisation is not None and organisation.kind == OrganisationKind.CAF
+
+
+def can_read_processing_register(user, membership) -> bool:
+    """The register of processing activities: staff, administrators of the Caf, and the DPO
+    role when the deployment has one."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if membership is None:
+        return False
+    dpo = getattr(Role, "DPO", None)
+    if dpo is not None and membership.role == dpo:
+        return True
+    return membership.role == Role.ADMIN and is_caf(membership.organisation)
+
+
+def require_processing_register_reader(request) -> Membership | None:
+    membership = getattr(request, "current_membership", None)
+    if not can_read_processing_register(request.user, membership):
+        raise PermissionDenied(
+            "Le registre des traitements est réservé aux administrateurs de la Caf et au délégué "
+            "à la protection des données."
+        )
+    return membership

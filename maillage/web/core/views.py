@@ -11,7 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from maillage.accounts import perms
+from maillage.accounts import perms, rights
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.audit.services import record
 from maillage.core import heartbeat
@@ -56,7 +56,21 @@ def logout_view(request):
 
 def my_space(request):
     memberships = request.user.active_memberships().order_by("organisation__name")
-    return render(request, "web/my_space.html", {"memberships": memberships})
+    can_read_register = perms.can_read_processing_register(request.user, request.current_membership)
+    return render(
+        request,
+        "web/my_space.html",
+        {"memberships": memberships, "can_read_register": can_read_register},
+    )
+
+
+@require_POST
+def my_data(request):
+    """The person's own data as a JSON file (POST: the download is an audited action)."""
+    data = rights.export_user_data(request.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-maillage.json"'
+    return response
 
 
 @require_POST
