@@ -6,6 +6,7 @@ import datetime
 from django.db import models
 from django.db.models import F, Q
 
+from maillage.core.concurrency import VersionedModel
 from maillage.core.models import TimeStampedModel
 from maillage.directory.enums import (
     EAJE_KINDS,
@@ -239,7 +240,7 @@ class ChildminderQuerySet(LocatedQuerySet):
         ).distinct()
 
 
-class Childminder(TimeStampedModel):
+class Childminder(VersionedModel, TimeStampedModel):
     """An assistant(e) maternel(le) agréé(e) by the PMI. Contact details are public only with
     their consent; without it, only the first name, the initial and the commune are shown."""
 
