@@ -13,6 +13,7 @@ from maillage.accounts.enums import Role
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.core.processing import all_processings
 from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.audit.conftest import ensure_retention_parameters
 
 OPERATOR = {
     "MAILLAGE_OPERATOR_NAME": "Caf des Alpes-Maritimes",
@@ -44,6 +45,7 @@ def test_pages_are_public_and_say_when_a_setting_is_missing(client, db, name):
 
 
 def test_pages_show_the_operator_of_the_deployment(client, db, settings):
+    ensure_retention_parameters()
     for key, value in OPERATOR.items():
         setattr(settings, key, value)
     notice = client.get(reverse("web:legal_notice")).content.decode()
