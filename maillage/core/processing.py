@@ -72,5 +72,5 @@ def _with_app(processing: Processing, app_label: str) -> Processing:
 COMMON_SECURITY = (
     "Accès nominatif par compte et mot de passe ; droits par organisation et par rôle",
     "Journal d'audit des créations, modifications, consultations et exports (ajout seul)",
-    "Chiffrement des échanges (HTTPS) ; hébergement en France",
+    "Chiffrement des échanges (HTTPS) ; hébergeur indiqué dans les mentions légales",
 )
