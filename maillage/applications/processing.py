@@ -37,8 +37,8 @@ PROCESSINGS = [
             "Gestionnaires des structures proposées (après décision)",
         ),
         retention=(
-            "Durée du paramètre retention-applications-months après la clôture de la demande, "
-            "réglable par territoire ; purge quotidienne."
+            "Durée du paramètre retention-applications-months après la clôture de la demande "
+            "(paramètre daté, fixé par chaque déploiement) ; purge quotidienne."
         ),
         security=COMMON_SECURITY,
         retention_parameters=("retention-applications-months",),

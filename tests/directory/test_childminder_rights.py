@@ -154,3 +154,25 @@ def test_opening_her_record_is_recorded_as_a_read(client, nadia, bruno):
     assert reads.count() == 2
     assert all("phone" in e.changes["fields"] for e in reads)
     assert all("06 11 22 33 44" not in json.dumps(e.changes) for e in reads)
+
+
+def test_withdrawing_consent_moves_her_public_location_to_the_commune(client, nadia, bruno):
+    nadia.commune.latitude, nadia.commune.longitude = 43.78, 7.18
+    nadia.commune.save()
+    nadia.latitude, nadia.longitude, nadia.coordinates_precision = 43.7801, 7.1802, "address"
+    nadia.save()
+    client.force_login(bruno)
+    fields = _fields(nadia)
+    del fields["contact_consent"]
+    client.post(reverse("web:directory_childminder_edit", args=[nadia.pk]), fields)
+    nadia.refresh_from_db()
+    assert not nadia.contact_consent
+    assert (nadia.latitude, nadia.longitude, nadia.coordinates_precision) == (
+        43.78,
+        7.18,
+        "commune",
+    )
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE)
+    assert entry.changes == {
+        "fields": ["contact_consent", "coordinates_precision", "latitude", "longitude"]
+    }

@@ -48,8 +48,8 @@ ROWS = [
         "retention-applications-months", D(2025, 1, 1),
         "Durée de conservation des demandes du guichet unique après leur clôture", 24, "mois",
         MINIMISATION, GDPR_URL, False,
-        "Déclarée pour le guichet unique : chaque territoire peut la modifier (nouvelle ligne "
-        "datée). Le purgeur des demandes l'utilisera.",
+        "Déclarée pour le guichet unique : le déploiement la modifie par une nouvelle ligne "
+        "datée. Le purgeur des demandes l'utilisera.",
     ),
 ]
 
