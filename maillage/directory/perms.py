@@ -7,15 +7,19 @@ from maillage.accounts.enums import Role
 from maillage.directory.models import Childminder
 
 
-def can_manage_childminder(membership, childminder: Childminder) -> bool:
-    """Agents and administrators of an organisation covering the childminder's commune keep her
-    record (rectification, export, erasure)."""
+def can_manage_childminders_of(membership, commune) -> bool:
+    """Agents and administrators of an organisation covering the commune keep the records of its
+    childminders (rectification, export, erasure)."""
     return (
         membership is not None
         and membership.role in (Role.ADMIN, Role.AGENT)
         and membership.organisation.is_active
-        and membership.organisation.covers(childminder.commune)
+        and membership.organisation.covers(commune)
     )
+
+
+def can_manage_childminder(membership, childminder: Childminder) -> bool:
+    return can_manage_childminders_of(membership, childminder.commune)
 
 
 def get_childminder_for_agent(request, pk: int) -> Childminder:

@@ -176,3 +176,18 @@ def test_withdrawing_consent_moves_her_public_location_to_the_commune(client, na
     assert entry.changes == {
         "fields": ["contact_consent", "coordinates_precision", "latitude", "longitude"]
     }
+
+
+def test_commune_workspace_lists_her_record_for_agents_only(client, nadia, bruno, organisations):
+    from maillage.accounts.enums import Role
+    from tests.accounts.factories import MembershipFactory, UserFactory
+
+    url = reverse("web:commune_workspace", args=["06033"])
+    data_url = reverse("web:directory_childminder_data", args=[nadia.pk])
+    client.force_login(bruno)
+    assert data_url in client.get(url).content.decode()
+    elected = UserFactory(email="elu-carros@maillage.example")
+    MembershipFactory(user=elected, organisation=organisations["06033"], role=Role.ELECTED)
+    client.force_login(elected)
+    html = client.get(url).content.decode()
+    assert "Espace de travail" in html and data_url not in html

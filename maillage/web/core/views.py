@@ -15,6 +15,8 @@ from maillage.accounts import perms, rights
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.audit.services import record
 from maillage.core import heartbeat
+from maillage.directory import perms as directory_perms
+from maillage.directory.models import Childminder
 from maillage.territories.models import Commune, TerritoryGroup
 from maillage.territories.sppe import duties_for_commune, thresholds_at
 from maillage.web.core.forms import EmailAuthenticationForm
@@ -137,6 +139,11 @@ def commune_workspace(request, insee):
         return render(request, "web/forbidden.html", {"commune": commune}, status=403)
     organisations = commune.organisations.order_by("name").prefetch_related("memberships__user")
     audit = AuditEntry.objects.filter(organisation__in=organisations)[:20]
+    childminders = None
+    if directory_perms.can_manage_childminders_of(request.current_membership, commune):
+        childminders = Childminder.objects.filter(commune=commune).order_by(
+            "last_name", "first_name"
+        )
     return render(
         request,
         "web/commune_workspace.html",
@@ -145,5 +152,6 @@ def commune_workspace(request, insee):
             "organisation": organisation,
             "organisations": organisations,
             "audit": audit,
+            "childminders": childminders,
         },
     )
