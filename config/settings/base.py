@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "maillage.accounts.context_processors.current_organisation",
+                "maillage.web.context_processors.site",
             ],
         },
     }
@@ -358,6 +359,26 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Who runs this deployment: shown on the "Mentions légales", "Données personnelles" and
+# "Accessibilité" pages and in the register of processing activities (docs/personal-data.md).
+MAILLAGE_OPERATOR_NAME = env_str("MAILLAGE_OPERATOR_NAME", "")
+MAILLAGE_OPERATOR_ADDRESS = env_str("MAILLAGE_OPERATOR_ADDRESS", "")
+MAILLAGE_OPERATOR_CONTACT = env_str("MAILLAGE_OPERATOR_CONTACT", "")
+MAILLAGE_PUBLICATION_DIRECTOR = env_str("MAILLAGE_PUBLICATION_DIRECTOR", "")
+MAILLAGE_HOST_NAME = env_str("MAILLAGE_HOST_NAME", "")
+MAILLAGE_HOST_ADDRESS = env_str("MAILLAGE_HOST_ADDRESS", "")
+MAILLAGE_DPO_CONTACT = env_str("MAILLAGE_DPO_CONTACT", "")
+ACCESSIBILITY_STATUSES = ("non conforme", "partiellement conforme", "totalement conforme")
+MAILLAGE_ACCESSIBILITY_STATUS = env_str("MAILLAGE_ACCESSIBILITY_STATUS", "non conforme")
+if MAILLAGE_ACCESSIBILITY_STATUS not in ACCESSIBILITY_STATUSES:
+    raise ImproperlyConfigured(
+        f"MAILLAGE_ACCESSIBILITY_STATUS={MAILLAGE_ACCESSIBILITY_STATUS!r} : valeurs possibles "
+        + ", ".join(f"« {s} »" for s in ACCESSIBILITY_STATUSES)
+        + "."
+    )
+MAILLAGE_ACCESSIBILITY_AUDIT = env_str("MAILLAGE_ACCESSIBILITY_AUDIT", "")
+MAILLAGE_ACCESSIBILITY_CONTACT = env_str("MAILLAGE_ACCESSIBILITY_CONTACT", "")
 
 LOGGING = {
     "version": 1,

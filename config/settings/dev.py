@@ -28,3 +28,7 @@ TEMPLATES[0]["OPTIONS"].pop("string_if_invalid", None)  # noqa: F405
 MAILLAGE_GEOCODER = os.environ.get("MAILLAGE_GEOCODER", "none")
 # The demo's published accounts log in without a second factor (README).
 MAILLAGE_REQUIRE_2FA = os.environ.get("MAILLAGE_REQUIRE_2FA", "false").lower() in ("1", "true")
+
+# The demo's legal pages name a fictitious operator (each deployment sets its own).
+MAILLAGE_OPERATOR_NAME = os.environ.get("MAILLAGE_OPERATOR_NAME", "Caf de démonstration")
+MAILLAGE_DPO_CONTACT = os.environ.get("MAILLAGE_DPO_CONTACT", "dpo@maillage.localhost")

@@ -83,3 +83,28 @@ def territory_groups_written_by(organisation):
         partly_outside = TerritoryGroup.objects.filter(communes__in=uncovered).values("pk")
         allowed |= ~models.Q(pk__in=partly_outside)
     return TerritoryGroup.objects.filter(allowed).distinct()
+
+
+def can_read_processing_register(user, membership) -> bool:
+    """The register of processing activities: staff, administrators of the Caf, and the DPO
+    role when the deployment has one."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if membership is None:
+        return False
+    dpo = getattr(Role, "DPO", None)
+    if dpo is not None and membership.role == dpo:
+        return True
+    return membership.role == Role.ADMIN and is_caf(membership.organisation)
+
+
+def require_processing_register_reader(request) -> Membership | None:
+    membership = getattr(request, "current_membership", None)
+    if not can_read_processing_register(request.user, membership):
+        raise PermissionDenied(
+            "Le registre des traitements est réservé aux administrateurs de la Caf et au délégué "
+            "à la protection des données."
+        )
+    return membership

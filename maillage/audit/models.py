@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     SWITCH = "switch_organisation", "Changement d'organisation"
     TRANSITION = "transition", "Changement d'état"
     IMPORT = "import", "Import"
+    PURGE = "purge", "Purge (durée de conservation)"
+    ERASE = "erase", "Effacement de données personnelles"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -32,9 +32,9 @@ SCHEDULE: list[Periodic] = [
         at="07:00",
     ),
     Periodic(
-        "prune-task-results",
-        "maillage.core.tasks.prune_task_results",
-        "Suppression des résultats de tâches terminées depuis plus de 30 jours",
+        "purge-personal-data",
+        "maillage.audit.tasks.purge_personal_data",
+        "Purge des données conservées au-delà de leur durée (paramètres retention-*)",
         at="03:30",
     ),
 ]

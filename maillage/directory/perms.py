@@ -2,12 +2,14 @@
 
 - Reading the directory: everyone (public pages).
 - File imports: admins and agents of an organisation; a batch is seen only by its organisation.
-- Declaring a childminder's availability: admins and agents of an organisation covering the
+- Declaring a childminder's availability, and the rights of the data subject (export,
+  rectification, erasure of her record): admins and agents of an organisation covering the
   childminder's commune.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from maillage.accounts.enums import Role
 from maillage.directory.models import Childminder, DirectoryImport
@@ -71,3 +73,29 @@ def can_see_childminder_contacts(membership, childminder) -> bool:
         and membership.role in (Role.ADMIN, Role.AGENT)
         and membership.organisation.covers(childminder.commune)
     )
+
+
+def can_manage_childminders_of(membership, commune) -> bool:
+    """Agents and administrators of an organisation covering the commune keep the records of its
+    childminders (rectification, export, erasure)."""
+    return (
+        membership is not None
+        and membership.role in (Role.ADMIN, Role.AGENT)
+        and membership.organisation.is_active
+        and membership.organisation.covers(commune)
+    )
+
+
+def can_manage_childminder(membership, childminder: Childminder) -> bool:
+    return can_manage_childminders_of(membership, childminder.commune)
+
+
+def get_childminder_for_agent(request, pk: int) -> Childminder:
+    """The childminder `pk` if the organisation the user acts for may manage her record."""
+    childminder = get_object_or_404(Childminder.objects.select_related("commune", "mam"), pk=pk)
+    if not can_manage_childminder(getattr(request, "current_membership", None), childminder):
+        raise PermissionDenied(
+            "Cette fiche est gérée par les agents des organisations qui couvrent la commune de "
+            "l'assistant maternel."
+        )
+    return childminder

@@ -12,6 +12,7 @@ urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("mon-espace/", views.my_space, name="my_space"),
+    path("mon-espace/mes-donnees/", views.my_data, name="my_data"),
     path("mon-espace/organisation/", views.switch_organisation_view, name="switch_organisation"),
     path("mon-espace/journal/", views.audit_trail, name="audit_trail"),
     path("connexion/verification/", security.two_factor_verify, name="two_factor_verify"),
@@ -30,4 +31,5 @@ urlpatterns = [
     path("", include("maillage.web.commission.urls")),
     path("", include("maillage.web.observatory.urls")),
     path("", include("maillage.web.conventions.urls")),
+    path("", include("maillage.web.legal.urls")),
 ]

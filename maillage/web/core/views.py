@@ -11,12 +11,14 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from maillage.accounts import perms
+from maillage.accounts import perms, rights
 from maillage.accounts.models import Organisation
 from maillage.audit import trail
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.audit.services import record
 from maillage.core import heartbeat
+from maillage.directory import perms as directory_perms
+from maillage.directory.models import Childminder
 from maillage.territories.models import Commune, TerritoryGroup
 from maillage.territories.sppe import duties_for_commune, thresholds_at
 from maillage.web.core.forms import AuditTrailFilterForm, EmailAuthenticationForm
@@ -58,7 +60,21 @@ def logout_view(request):
 
 def my_space(request):
     memberships = request.user.active_memberships().order_by("organisation__name")
-    return render(request, "web/my_space.html", {"memberships": memberships})
+    can_read_register = perms.can_read_processing_register(request.user, request.current_membership)
+    return render(
+        request,
+        "web/my_space.html",
+        {"memberships": memberships, "can_read_register": can_read_register},
+    )
+
+
+@require_POST
+def my_data(request):
+    """The person's own data as a JSON file (POST: the download is an audited action)."""
+    data = rights.export_user_data(request.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-maillage.json"'
+    return response
 
 
 @require_POST
@@ -128,6 +144,11 @@ def commune_workspace(request, insee):
     audit = AuditEntry.objects.visible_to(request.current_membership).filter(
         organisation=organisation
     )[:20]
+    childminders = None
+    if directory_perms.can_manage_childminders_of(request.current_membership, commune):
+        childminders = Childminder.objects.filter(commune=commune).order_by(
+            "last_name", "first_name"
+        )
     return render(
         request,
         "web/commune_workspace.html",
@@ -136,6 +157,7 @@ def commune_workspace(request, insee):
             "organisation": organisation,
             "organisations": organisations,
             "audit": audit,
+            "childminders": childminders,
         },
     )
 

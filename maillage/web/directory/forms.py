@@ -417,3 +417,74 @@ class AvailabilityForm(forms.Form):
         if start and end and start >= end:
             self.add_error("ends_at", "L'heure de fin doit suivre l'heure de début.")
         return data
+
+
+class ChildminderRectifyForm(forms.ModelForm):
+    """Rectification of a childminder's record by an agent (right to rectification)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        from maillage.directory.models import Childminder
+
+        model = Childminder
+        fields = [
+            "first_name",
+            "last_name",
+            "address",
+            "phone",
+            "email",
+            "contact_consent",
+            "agreement_number",
+            "agreement_places",
+            "agreement_age_min_months",
+            "agreement_age_max_months",
+            "early_hours",
+            "late_hours",
+            "night",
+            "weekend",
+            "inclusion_adapted",
+            "is_active",
+        ]
+        error_messages = {
+            "email": {"invalid": "Saisissez une adresse électronique valide."},
+            "agreement_places": {"invalid": "Saisissez un nombre entier de places."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif name != "version":
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("agreement_age_min_months"), data.get("agreement_age_max_months")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "agreement_age_max_months", "L'âge maximal doit être supérieur à l'âge minimal."
+            )
+        return data
+
+
+ERASURE_REASONS = [
+    ("fin d'activité", "Fin d'activité ou d'agrément, à la demande de la personne"),
+    ("opposition", "Opposition de la personne à figurer dans l'annuaire (RGPD art. 21)"),
+    ("effacement", "Demande d'effacement (RGPD art. 17)"),
+]
+
+
+class ChildminderEraseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label="Motif",
+        choices=ERASURE_REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez le motif de l'effacement."},
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme l'effacement : il est définitif.",
+        error_messages={"required": "Cochez la case pour confirmer l'effacement."},
+    )

@@ -15,6 +15,26 @@ urlpatterns = [
         views.declare_availability,
         name="directory_declare_availability",
     ),
+    path(
+        "annuaire/assistants-maternels/<int:pk>/donnees/",
+        views.childminder_data,
+        name="directory_childminder_data",
+    ),
+    path(
+        "annuaire/assistants-maternels/<int:pk>/donnees/export/",
+        views.childminder_export,
+        name="directory_childminder_export",
+    ),
+    path(
+        "annuaire/assistants-maternels/<int:pk>/modifier/",
+        views.childminder_edit,
+        name="directory_childminder_edit",
+    ),
+    path(
+        "annuaire/assistants-maternels/<int:pk>/effacer/",
+        views.childminder_erase,
+        name="directory_childminder_erase",
+    ),
     path("annuaire/donnees-ouvertes/", views.open_data_view, name="directory_open_data"),
     path(
         "annuaire/export/<slug:dataset>.<str:fmt>",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from maillage.accounts.enums import OrganisationKind
 from maillage.accounts.models import Organisation
+from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.imports import (
     ImportLimitError,
     file_too_large_message,
@@ -21,7 +22,7 @@ from maillage.core.imports import (
 )
 from maillage.core.models import ParameterMissing
 from maillage.directory import perms as directory_perms
-from maillage.directory import services
+from maillage.directory import rights, services
 from maillage.directory.enums import ImportKind
 from maillage.directory.models import Childminder, DirectoryImport, Structure
 from maillage.directory.pricing import PricingInputError
@@ -29,6 +30,8 @@ from maillage.directory.search import SearchCriteria, helpers_for, search
 from maillage.directory.simulation import CareKind, simulate_cmg, simulate_psu
 from maillage.web.directory.forms import (
     AvailabilityForm,
+    ChildminderEraseForm,
+    ChildminderRectifyForm,
     ImportForm,
     SearchForm,
     SimulatorForm,
@@ -399,3 +402,116 @@ def import_status(request, pk: int):
     if not batch.in_progress:
         response["HX-Refresh"] = "true"
     return response
+
+
+# Rights of the data subject (agents of an organisation covering the childminder's commune).
+
+
+def childminder_data(request, pk: int):
+    """The agent's page about one childminder's personal data: export, rectify, erase."""
+    childminder = directory_perms.get_childminder_for_agent(request, pk)
+    return render(
+        request,
+        "directory/childminder_data.html",
+        {
+            "childminder": childminder,
+            "availabilities": rights.open_childminder_record(
+                childminder,
+                actor=request.user,
+                organisation=request.current_organisation,
+                purpose="Consultation des données personnelles de la fiche",
+            ),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def childminder_export(request, pk: int):
+    childminder = directory_perms.get_childminder_for_agent(request, pk)
+    fmt = request.POST.get("format", "json")
+    if fmt not in rights.EXPORT_FORMATS:
+        raise Http404("Format d'export inconnu.")
+    content, content_type = rights.export_childminder(
+        childminder, fmt, actor=request.user, organisation=request.current_organisation
+    )
+    response = HttpResponse(content, content_type=content_type)
+    name = f"donnees-assistant-maternel-{childminder.pk}-{datetime.date.today():%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def childminder_edit(request, pk: int):
+    childminder = directory_perms.get_childminder_for_agent(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = ChildminderRectifyForm(request.POST, instance=Childminder.objects.get(pk=pk))
+        if form.is_valid():
+            try:
+                changed = rights.rectify_childminder(
+                    childminder,
+                    {name: form.cleaned_data[name] for name in rights.PERSONAL_FIELDS},
+                    form.cleaned_data["version"],
+                    actor=request.user,
+                    organisation=request.current_organisation,
+                )
+            except ConcurrentEditError as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(
+                    request,
+                    "Fiche rectifiée." if changed else "Aucune modification : rien à enregistrer.",
+                )
+                return redirect("web:directory_childminder_data", pk=childminder.pk)
+    else:
+        rights.open_childminder_record(
+            childminder,
+            actor=request.user,
+            organisation=request.current_organisation,
+            purpose="Ouverture du formulaire de rectification",
+        )
+        form = ChildminderRectifyForm(
+            instance=childminder, initial={"version": childminder.version}
+        )
+    return render(
+        request,
+        "directory/childminder_edit.html",
+        {"childminder": childminder, "form": form},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def childminder_erase(request, pk: int):
+    childminder = directory_perms.get_childminder_for_agent(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = ChildminderEraseForm(request.POST)
+        if form.is_valid():
+            try:
+                rights.erase_childminder(
+                    childminder,
+                    form.cleaned_data["version"],
+                    actor=request.user,
+                    organisation=request.current_organisation,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ConcurrentEditError as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(
+                    request,
+                    "Fiche effacée : l'identité et les coordonnées ont été supprimées ; seules "
+                    "les données utiles aux statistiques sont conservées.",
+                )
+                return redirect("web:directory_childminder_data", pk=childminder.pk)
+    else:
+        form = ChildminderEraseForm(initial={"version": childminder.version})
+    return render(
+        request,
+        "directory/childminder_erase.html",
+        {"childminder": childminder, "form": form},
+        status=status,
+    )
