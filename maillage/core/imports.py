@@ -369,3 +369,57 @@ class ImportBatch(models.Model):
         """The stored file, opened for binary reading (the caller closes it)."""
         self.file.open("rb")
         return self.file
+
+
+# -- retention ---------------------------------------------------------------------------------
+# An uploaded file is kept between its preview and its confirmation, with a report naming the rows
+# in error (names, addresses). Once imported, the records carry the data and the audit trail says
+# which file did it: the file goes after `retention-import-files-days`. A file abandoned, refused
+# or never confirmed goes after `retention-cancelled-imports-days`. Files leave the storage too.
+
+NOT_IMPORTED = [
+    ImportStatus.UPLOADED,
+    ImportStatus.PREVIEWED,
+    ImportStatus.CANCELLED,
+    ImportStatus.FAILED,
+]
+
+
+def _purge_batches(queryset) -> int:
+    count = 0
+    for batch in queryset.only("pk", "file"):
+        if batch.file:
+            batch.file.delete(save=False)
+        batch.delete()
+        count += 1
+    return count
+
+
+def import_batch_purgers(model, *, kind: str, label: str) -> list:
+    """The two retention purgers of an import-batch model (see maillage.core.retention)."""
+    from maillage.core.retention import Purger
+
+    def imported(limit):
+        return model.objects.filter(status=ImportStatus.IMPORTED, updated_at__lt=limit)
+
+    def not_imported(limit):
+        return model.objects.filter(status__in=NOT_IMPORTED, updated_at__lt=limit)
+
+    return [
+        Purger(
+            kind=f"{kind}-files",
+            label=f"Fichiers importés ({label})",
+            parameter="retention-import-files-days",
+            unit="days",
+            count=lambda limit: imported(limit).count(),
+            purge=lambda limit: _purge_batches(imported(limit)),
+        ),
+        Purger(
+            kind=f"{kind}-cancelled",
+            label=f"Imports abandonnés, refusés ou jamais confirmés ({label})",
+            parameter="retention-cancelled-imports-days",
+            unit="days",
+            count=lambda limit: not_imported(limit).count(),
+            purge=lambda limit: _purge_batches(not_imported(limit)),
+        ),
+    ]

@@ -5,6 +5,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -13,6 +14,7 @@ from maillage.audit.guard import guard_lifted
 from maillage.audit.models import AuditAction, AuditEntry
 from maillage.audit.services import record
 from maillage.core import retention
+from maillage.core.imports import ImportStatus
 from maillage.core.models import Job, JobStatus, Parameter
 from maillage.core.schedule import SCHEDULE
 from maillage.directory.models import DirectoryImport
@@ -35,10 +37,10 @@ def _backdate_entry(entry, days_before):
 
 
 def _import(organisation, status, days_before, name):
-    batch = DirectoryImport.objects.create(
-        kind="structures", filename=name, content=b"nom;adresse", organisation=organisation,
-        status=status,
-    )  # fmt: skip
+    batch = DirectoryImport(kind="structures", filename=name, organisation=organisation,
+                            status=status)  # fmt: skip
+    batch.file.save(name, ContentFile(b"nom;adresse"), save=False)
+    batch.save()
     DirectoryImport.objects.filter(pk=batch.pk).update(updated_at=_at(days_before))
     return batch
 
@@ -50,10 +52,10 @@ def records(alice, organisations):
     _backdate_entry(old_entry, 400)
     kept_entry = record(AuditAction.VIEW, actor=alice, message="il y a 2 mois")
     _backdate_entry(kept_entry, 60)
-    imported_old = _import(carros, DirectoryImport.Status.IMPORTED, 45, "ancien.csv")
-    imported_new = _import(carros, DirectoryImport.Status.IMPORTED, 10, "recent.csv")
-    cancelled_old = _import(carros, DirectoryImport.Status.CANCELLED, 8, "abandon.csv")
-    previewed_new = _import(carros, DirectoryImport.Status.PREVIEWED, 2, "en-cours.csv")
+    imported_old = _import(carros, ImportStatus.IMPORTED, 45, "ancien.csv")
+    imported_new = _import(carros, ImportStatus.IMPORTED, 10, "recent.csv")
+    cancelled_old = _import(carros, ImportStatus.CANCELLED, 8, "abandon.csv")
+    previewed_new = _import(carros, ImportStatus.PREVIEWED, 2, "en-cours.csv")
     job_old = Job.objects.create(
         kind="k", label="ancienne", status=JobStatus.DONE, finished_at=_at(31)
     )
@@ -85,11 +87,11 @@ def test_dry_run_counts_per_kind_and_changes_nothing(records):
         in output
     )
     assert (
-        "Fichiers importés dans l'annuaire (au-delà de 30 jours, avant le 16/05/2026) : 1 à purger"
+        "Fichiers importés (annuaire) (au-delà de 30 jours, avant le 16/05/2026) : 1 à purger"
         in output
     )
     assert (
-        "abandonnés ou jamais confirmés (au-delà de 7 jours, avant le 08/06/2026) : 1 à purger"
+        "jamais confirmés (annuaire) (au-delà de 7 jours, avant le 08/06/2026) : 1 à purger"
         in output
     )
     assert (
@@ -106,14 +108,16 @@ def test_apply_purges_each_kind_and_records_one_audit_entry(records):
     assert payload["applied"] is True
     assert counts == {
         "audit-entries": 1,
-        "cancelled-imports": 1,
-        "import-files": 1,
+        "directory-import-cancelled": 1,
+        "directory-import-files": 1,
+        "figure-import-cancelled": 0,
+        "figure-import-files": 0,
         "task-results": 1,
     }
-    assert set(DirectoryImport.objects.values_list("filename", flat=True)) == {
-        "recent.csv",
-        "en-cours.csv",
-    }
+    kept = DirectoryImport.objects.all()
+    assert {batch.filename for batch in kept} == {"recent.csv", "en-cours.csv"}
+    assert all(batch.file.storage.exists(batch.file.name) for batch in kept)
+    assert not records["imported_old"].file.storage.exists(records["imported_old"].file.name)
     assert list(Job.objects.values_list("label", flat=True)) == ["en cours"]
     messages = set(AuditEntry.objects.values_list("message", flat=True))
     assert "il y a 13 mois" not in messages and "il y a 2 mois" in messages
@@ -134,9 +138,9 @@ def test_periods_come_from_dated_parameters(records):
 def test_a_missing_parameter_is_reported_and_the_others_still_run(records):
     Parameter.objects.filter(key="retention-import-files-days").delete()
     output = _run("--apply", "--date", TODAY.isoformat())
-    assert "Fichiers importés dans l'annuaire : ignoré. Aucune valeur du paramètre" in output
+    assert "Fichiers importés (annuaire) : ignoré. Aucune valeur du paramètre" in output
     assert (
-        "abandonnés ou jamais confirmés (au-delà de 7 jours, avant le 08/06/2026) : 1 purgé(s)"
+        "jamais confirmés (annuaire) (au-delà de 7 jours, avant le 08/06/2026) : 1 purgé(s)"
         in output
     )
     assert DirectoryImport.objects.filter(filename="ancien.csv").exists()
@@ -163,7 +167,14 @@ def test_the_scheduler_runs_the_purge_daily(records, django_capture_on_commit_ca
 
 def test_each_domain_declares_its_purgers():
     kinds = {p.kind for p in retention.purgers()}
-    assert {"audit-entries", "import-files", "cancelled-imports", "task-results"} <= kinds
+    assert {
+        "audit-entries",
+        "directory-import-files",
+        "directory-import-cancelled",
+        "figure-import-files",
+        "figure-import-cancelled",
+        "task-results",
+    } <= kinds
 
 
 def test_subtract_months_clamps_to_the_end_of_the_month():
