@@ -32,6 +32,12 @@ SCHEDULE: list[Periodic] = [
         at="07:00",
     ),
     Periodic(
+        "application-deadlines",
+        "maillage.applications.tasks.run_application_deadlines",
+        "Guichet unique : échéances des demandes (naissance, intérêt) et rappels J-15 et J-3",
+        at="06:30",
+    ),
+    Periodic(
         "prune-task-results",
         "maillage.core.tasks.prune_task_results",
         "Suppression des résultats de tâches terminées depuis plus de 30 jours",
