@@ -15,6 +15,7 @@ PUBLIC = {
     "api:structure-list", "api:structure-detail", "api:childminder-list",
     "api:simulator-psu", "api:simulator-cmg", "api:observatory-coverage",
     "api:conventions", "api:convention-plan",
+    "api:guichet-applications", "api:guichet-application",
 }  # fmt: skip
 
 

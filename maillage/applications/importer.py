@@ -113,10 +113,12 @@ def _yes_no(row: Row, column: str, default: bool | None = None) -> bool | None:
     return default
 
 
-def _structure(identifier: str, structures_by_id: dict, structures_by_ext: dict):
+def _structure(identifier: str, structures_by_id, structures_by_ext):
     identifier = identifier.strip()
-    if identifier.isdigit() and int(identifier) in structures_by_id:
-        return structures_by_id[int(identifier)]
+    if identifier.isdigit():
+        found = structures_by_id.get(int(identifier))
+        if found is not None:
+            return found
     return structures_by_ext.get(identifier)
 
 
@@ -262,6 +264,41 @@ def _parse_row(row: Row, ctx: dict) -> None:
             row.error("fratrie_accueillie", f"Structure « {sibling} » inconnue.")
 
 
+class _Lookup:
+    """A dict-like lookup that queries the database one key at a time (single records)."""
+
+    def __init__(self, fetch):
+        self.fetch = fetch
+
+    def get(self, key):
+        return self.fetch(key)
+
+
+def _context(territory, *, preload: bool) -> dict:
+    rules = services.rules_for(territory)
+    participating = list(rules.participating_structures.all())
+    ctx = {
+        "today": timezone.localdate(),
+        "rules": rules,
+        "participating_by_id": {s.pk: s for s in participating},
+        "participating_by_ext": {s.external_id: s for s in participating if s.external_id},
+    }
+    if preload:
+        structures = list(Structure.objects.only("pk", "external_id", "name"))
+        ctx["communes"] = {
+            c.insee_code: c for c in Commune.objects.only("pk", "insee_code", "name")
+        }
+        ctx["all_by_id"] = {s.pk: s for s in structures}
+        ctx["all_by_ext"] = {s.external_id: s for s in structures if s.external_id}
+    else:
+        ctx["communes"] = _Lookup(lambda code: Commune.objects.filter(insee_code=code).first())
+        ctx["all_by_id"] = _Lookup(lambda pk: Structure.objects.filter(pk=pk).first())
+        ctx["all_by_ext"] = _Lookup(
+            lambda ext: Structure.objects.filter(external_id=ext).first() if ext else None
+        )
+    return ctx
+
+
 def _household_signature(row: Row) -> dict:
     v = row.values
     return {
@@ -313,18 +350,7 @@ def check(content: bytes, filename: str, territory) -> ImportResult:
             }
         )
         return result
-    rules = services.rules_for(territory)
-    participating = list(rules.participating_structures.all())
-    all_structures = list(Structure.objects.only("pk", "external_id", "name"))
-    ctx = {
-        "today": timezone.localdate(),
-        "rules": rules,
-        "communes": {c.insee_code: c for c in Commune.objects.only("pk", "insee_code", "name")},
-        "participating_by_id": {s.pk: s for s in participating},
-        "participating_by_ext": {s.external_id: s for s in participating if s.external_id},
-        "all_by_id": {s.pk: s for s in all_structures},
-        "all_by_ext": {s.external_id: s for s in all_structures if s.external_id},
-    }
+    ctx = _context(territory, preload=True)
     seen_references: dict[str, int] = {}
     families: dict[str, tuple[int, dict]] = {}
     for index, cells in enumerate(table[1:], start=2):
@@ -481,3 +507,79 @@ def run_import(
     if dry_run:
         return result  # counts are rows written: none
     return apply(result, territory, actor=actor, skip_invalid=skip_invalid, filename=filename)
+
+
+# --- one record from the API ------------------------------------------------------------------
+
+
+def _as_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return "|".join(_as_cell(v) for v in value)
+    return str(value)
+
+
+def create_from_record(territory, record_values: dict, *, actor, organisation):
+    """One application sent by another software, with the fields of the import format (`voeux`
+    as a list). A `reference` already known for the territory returns the existing application.
+    Returns (application, created, errors): errors is a list of {"field", "message"}."""
+    reference = str(record_values.get("reference") or "").strip()
+    if reference:
+        existing = Application.objects.filter(
+            territory=territory, external_reference=reference
+        ).first()
+        if existing is not None:
+            return existing, False, []
+    raw = {k: _as_cell(v) for k, v in record_values.items()}
+    if not raw.get("date_demande"):
+        raw["date_demande"] = timezone.localdate().isoformat()
+    row = Row(line=1, raw=raw)
+    unknown = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL) - {"territoire"})
+    for name in unknown:
+        row.error(name, f"Champ « {name} » inconnu.")
+    for name in REQUIRED:
+        if name not in raw:
+            row.error(name, "Champ obligatoire.")
+    if not row.errors:
+        _parse_row(row, _context(territory, preload=False))
+    if row.errors:
+        return None, False, [{"field": c, "message": m} for c, m in row.errors]
+    v = row.values
+    with transaction.atomic():
+        household = Household.objects.filter(
+            territory=territory, external_reference=v["famille"]
+        ).first() or Household.objects.create(
+            territory=territory,
+            external_reference=v["famille"],
+            commune=v["commune"],
+            parents_working=v["parents_working"],
+            single_parent=v["single_parent"],
+            integration_pathway=v["pathway"],
+            family_quotient=v["quotient"],
+            email=v["email"],
+            phone=v["phone"],
+        )
+        child = Child.objects.create(
+            household=household,
+            first_name=v["enfant_prenom"],
+            last_name=v["enfant_nom"],
+            birth_date=v["date_naissance"],
+            expected_date=v["date_naissance_prevue"],
+            disability=v["disability"],
+        )
+        data = _application_data(v)
+        application = services.create_application(
+            territory, household, child, data, v["structures"], actor=actor,
+            organisation=organisation, source=Source.API,
+        )  # fmt: skip
+        try:
+            services.submit(application, actor=actor, organisation=organisation)
+        except services.GuichetError as exc:
+            transaction.set_rollback(True)
+            return None, False, [{"field": "date_naissance_prevue", "message": str(exc)}]
+        Application.objects.filter(pk=application.pk).update(registered_on=v["date_demande"])
+        application.registered_on = v["date_demande"]
+    return application, True, []
