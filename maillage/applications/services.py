@@ -849,3 +849,110 @@ def timeline(application) -> list[dict]:
         for n in application.notices.all()
     ]
     return sorted(items, key=lambda item: item["at"])
+
+
+# --- family accounts and drafts (pages of the family and counter registration) ---------------
+
+HOUSEHOLD_FIELDS = [
+    "parent_first_name",
+    "parent_last_name",
+    "phone",
+    "commune",
+    "parents_working",
+    "job_seeking",
+    "integration_pathway",
+    "single_parent",
+    "other_children",
+    "family_quotient",
+]
+CHILD_FIELDS = ["first_name", "last_name", "birth_date", "expected_date", "disability"]
+
+
+def create_family_account(email: str, password: str):
+    """A family account (e-mail + password); the account holds no other personal data."""
+    from maillage.accounts.enums import UserKind
+    from maillage.accounts.models import User
+
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise GuichetError(
+            "Un compte existe déjà avec cette adresse. Connectez-vous ou demandez un nouveau "
+            "mot de passe."
+        )
+    user = User.objects.create_user(email, password, kind=UserKind.FAMILY)
+    record(AuditAction.CREATE, actor=user, obj=user, message="Compte famille créé")
+    return user
+
+
+def household_for(account, territory) -> Household | None:
+    if account is None:
+        return None
+    return Household.objects.filter(account=account, territory=territory).order_by("-id").first()
+
+
+def family_applications(account):
+    return (
+        Application.objects.filter(household__account=account)
+        .select_related("child", "territory")
+        .order_by("-created_at")
+    )
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    territory,
+    household_values: dict,
+    child_values: dict,
+    data: ApplicationData,
+    structures: list,
+    account=None,
+    application: Application | None = None,
+    seen_version: int | None = None,
+    actor=None,
+    organisation=None,
+    source: str = Source.FAMILY,
+) -> Application:
+    """Create or update a family's household, child and application (a draft when new)."""
+    if application is not None:
+        household, child = application.household, application.child
+    else:
+        household = household_for(account, territory) if account is not None else None
+        child = None
+    if household is None:
+        household = Household(territory=territory, account=account)
+    for name in HOUSEHOLD_FIELDS:
+        if name in household_values:
+            setattr(household, name, household_values[name])
+    if "email" in household_values:
+        household.email = household_values["email"]
+    elif account is not None and not household.email:
+        household.email = account.email
+    household.save()
+    if child is None:
+        child = Child(household=household)
+    for name in CHILD_FIELDS:
+        setattr(child, name, child_values.get(name))
+    child.disability = bool(child.disability)
+    child.save()
+    if application is None:
+        return create_application(
+            territory, household, child, data, structures, actor=actor,
+            organisation=organisation, source=source,
+        )  # fmt: skip
+    return update_application(
+        application,
+        data,
+        structures,
+        seen_version=seen_version,
+        actor=actor,
+        organisation=organisation,
+        by_family=source == Source.FAMILY,
+    )
+
+
+def register_at_counter(*, actor, organisation, territory, **values) -> Application:
+    """An agent registers an application for a family at the counter: saved and submitted."""
+    values["source"] = Source.COUNTER
+    application = save_draft(territory=territory, actor=actor, organisation=organisation, **values)
+    return submit(application, actor=actor, organisation=organisation)

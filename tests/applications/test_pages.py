@@ -1,0 +1,247 @@
+"""Pages of the guichet: the family's journey and the agents' queue."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from maillage.accounts.models import User
+from maillage.applications.enums import DeadlineKind, State
+from maillage.applications.models import Application
+from maillage.audit.models import AuditAction, AuditEntry
+from tests.applications.factories import ApplicationFactory, ChildFactory, HouseholdFactory
+
+TODAY = datetime.date.today()
+PDF = b"%PDF-1.4\n" + b"0" * 100
+
+
+def form_data(guichet, **changes):
+    data = {
+        "foyer-parent_first_name": "Emma",
+        "foyer-parent_last_name": "Durand",
+        "foyer-phone": "0600000000",
+        "foyer-commune": guichet["territory"].communes.get(insee_code="06033").pk,
+        "foyer-parents_working": "2",
+        "foyer-other_children": "0",
+        "demande-first_name": "Léa",
+        "demande-last_name": "Durand",
+        "demande-born": "1",
+        "demande-birth_date": (TODAY - datetime.timedelta(days=60)).isoformat(),
+        "demande-desired_start": (TODAY + datetime.timedelta(days=150)).isoformat(),
+        "demande-days_per_week": "4",
+        "demande-wish_1": guichet["gattieres"].pk,
+        "demande-wish_2": guichet["carros"].pk,
+    }
+    data.update(changes)
+    return data
+
+
+def test_rules_page_is_public_and_says_every_rule(client, guichet):
+    response = client.get("/guichet/bassin-de-vie-carros/comment-ca-marche/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    for expected in ("jusqu'à <strong>3 structures", "6e mois de grossesse", "30 jours",
+                     "Tous les <strong>6 mois", "15 jours avant la commission",
+                     "Après 2 refus", "Justificatif de domicile", "Crèche du Broc"):  # fmt: skip
+        assert expected in text, expected
+    assert "Crèche hors guichet" not in text
+
+
+def test_signup_creates_a_family_account(client, guichet):
+    response = client.post("/guichet/inscription/", {
+        "email": "Nouvelle@Exemple.fr", "password": "un mot de passe long",
+        "password_again": "un mot de passe long",
+    })  # fmt: skip
+    assert response.status_code == 302
+    user = User.objects.get(email="nouvelle@exemple.fr")
+    assert user.is_family
+    again = client.post("/guichet/inscription/", {"email": "x@exemple.fr", "password": "court",
+                                                   "password_again": "court"})  # fmt: skip
+    assert again.status_code == 302  # already logged in: goes to the family's space
+    client.logout()
+    short = client.post("/guichet/inscription/", {"email": "x@exemple.fr", "password": "court",
+                                                   "password_again": "court"})  # fmt: skip
+    assert "au moins 12 caractères" in short.content.decode()
+    assert 'value="x@exemple.fr"' in short.content.decode()
+    taken = client.post("/guichet/inscription/", {
+        "email": "nouvelle@exemple.fr", "password": "un mot de passe long",
+        "password_again": "un mot de passe long",
+    })  # fmt: skip
+    assert "existe déjà" in taken.content.decode()
+
+
+def test_family_journey_to_the_receipt(
+    client, guichet, emma, password, django_capture_on_commit_callbacks
+):
+    client.login(email=emma.email, password=password)
+    response = client.post("/guichet/bassin-de-vie-carros/nouvelle-demande/", form_data(guichet))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    application = Application.objects.get()
+    assert application.state == State.DRAFT and application.household.account == emma
+    base = f"/guichet/mes-demandes/{application.number}/"
+    bad = client.post(base + "pieces/", {"kind": "address",
+                                         "file": SimpleUploadedFile("a.pdf", b"texte")})  # fmt: skip
+    assert bad.status_code == 400 and "ni un PDF" in bad.content.decode()
+    client.post(base + "pieces/", {"kind": "address", "file": SimpleUploadedFile("a.pdf", PDF)})
+    assert application.documents.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(base + "deposer/")
+    assert response.status_code == 302 and response["Location"] == base + "accuse/"
+    receipt = client.get(base + "accuse/").content.decode()
+    assert application.number in receipt and "Et maintenant" in receipt
+    assert mail.outbox[0].to == [emma.email]
+    pdf = client.get(base + "accuse.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    status = client.get(base).content.decode()
+    assert "Déposée" in status and "Le guichet vérifie" in status
+
+
+def test_form_errors_keep_what_was_typed(client, guichet, emma, password):
+    client.login(email=emma.email, password=password)
+    data = form_data(guichet, **{"demande-wish_2": guichet["gattieres"].pk, "demande-born": "0",
+                                 "demande-expected_date": ""})  # fmt: skip
+    response = client.post("/guichet/bassin-de-vie-carros/nouvelle-demande/", data)
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "deux fois la même structure" in text and "date prévue" in text
+    assert 'value="Léa"' in text
+    assert not Application.objects.exists()
+
+
+def test_concurrent_edit_is_refused_with_409(client, guichet, emma, password):
+    client.login(email=emma.email, password=password)
+    client.post("/guichet/bassin-de-vie-carros/nouvelle-demande/", form_data(guichet))
+    application = Application.objects.get()
+    url = f"/guichet/mes-demandes/{application.number}/modifier/"
+    ok = client.post(
+        url, form_data(guichet, **{"demande-version": "1", "demande-days_per_week": "3"})
+    )
+    assert ok.status_code == 302
+    stale = client.post(
+        url, form_data(guichet, **{"demande-version": "1", "demande-days_per_week": "2"})
+    )
+    assert stale.status_code == 409 and "a modifié cette fiche" in stale.content.decode()
+    application.refresh_from_db()
+    assert application.days_per_week == 3
+
+
+def _family_app(guichet, emma, state, **kwargs):
+    household = HouseholdFactory(territory=guichet["territory"], account=emma)
+    child = ChildFactory(household=household, **kwargs.pop("child", {}))
+    return ApplicationFactory(household=household, child=child, state=state,
+                              wishes=[guichet["carros"]], **kwargs)  # fmt: skip
+
+
+def test_confirm_birth_interest_and_withdraw(client, guichet, emma, password):
+    client.login(email=emma.email, password=password)
+    expected = _family_app(guichet, emma, State.AWAITING_BIRTH,
+                           child={"birth_date": None, "expected_date": TODAY},
+                           deadline_kind=DeadlineKind.BIRTH, deadline=TODAY)  # fmt: skip
+    client.post(
+        f"/guichet/mes-demandes/{expected.number}/naissance/", {"birth_date": TODAY.isoformat()}
+    )
+    expected.refresh_from_db()
+    assert expected.state == State.WAITING
+    to_confirm = _family_app(guichet, emma, State.TO_CONFIRM, deadline_kind=DeadlineKind.INTEREST,
+                             deadline=TODAY)  # fmt: skip
+    page = client.get(f"/guichet/mes-demandes/{to_confirm.number}/").content.decode()
+    assert "Je cherche toujours une place" in page and "Prochaine échéance" in page
+    client.post(f"/guichet/mes-demandes/{to_confirm.number}/interet/")
+    to_confirm.refresh_from_db()
+    assert to_confirm.state == State.WAITING
+    client.post(f"/guichet/mes-demandes/{to_confirm.number}/retirer/")
+    to_confirm.refresh_from_db()
+    assert to_confirm.state == State.WITHDRAWN
+
+
+def test_family_cannot_open_another_familys_application(client, guichet, emma, password):
+    other = ApplicationFactory(household=HouseholdFactory(territory=guichet["territory"]))
+    client.login(email=emma.email, password=password)
+    assert client.get(f"/guichet/mes-demandes/{other.number}/").status_code == 404
+
+
+def test_professionals_do_not_use_the_family_pages(client, guichet, bruno, password):
+    client.login(email=bruno.email, password=password)
+    assert client.get("/guichet/mes-demandes/").status_code == 403
+
+
+@pytest.fixture
+def many(guichet, bassin):
+    apps = []
+    for i in range(12):
+        household = HouseholdFactory(territory=guichet["territory"],
+                                     commune=bassin["06025" if i % 3 == 0 else "06033"])  # fmt: skip
+        apps.append(ApplicationFactory(household=household, wishes=[guichet["carros"], guichet["le_broc"]],
+                                       state=State.WAITING if i % 2 else State.SUBMITTED))  # fmt: skip
+    return apps
+
+
+def test_queue_lists_filters_and_pins_its_queries(client, many, bruno, password):
+    client.login(email=bruno.email, password=password)
+    response = client.get("/guichet/file/")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 12
+    assert client.get("/guichet/file/?state=waiting").context["page"].paginator.count == 6
+    assert client.get("/guichet/file/?commune=06025").context["page"].paginator.count == 4
+    assert client.get(f"/guichet/file/?q={many[0].number}").context["page"].paginator.count == 1
+    assert client.get("/guichet/file/?missing=on").context["page"].paginator.count == 12
+    with CaptureQueriesContext(connection) as few:
+        client.get("/guichet/file/")
+    for _i in range(5):
+        ApplicationFactory(household=HouseholdFactory(territory=many[0].territory))
+    with CaptureQueriesContext(connection) as more:
+        client.get("/guichet/file/")
+    assert len(more) == len(few) <= 20
+
+
+def test_export_is_minimised_and_audited(client, many, bruno, password):
+    client.login(email=bruno.email, password=password)
+    content = client.get("/guichet/file/export.csv").content.decode()
+    assert content.splitlines()[0].lstrip("\ufeff").startswith("numero;etat")
+    assert len(content.splitlines()) == 13
+    assert many[0].household.email not in content
+    assert many[0].child.last_name not in content
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_agent_opens_instructs_and_the_read_is_audited(
+    client, many, bruno, charlie, password, django_capture_on_commit_callbacks
+):
+    submitted = next(a for a in many if a.state == State.SUBMITTED)
+    client.login(email=bruno.email, password=password)
+    url = f"/guichet/file/{submitted.number}/"
+    assert client.get(url).status_code == 200
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.VIEW, object_id=str(submitted.pk)).count() == 1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url + "action/", {"action": "request_correction", "reason": "Pièce illisible"})
+    submitted.refresh_from_db()
+    assert submitted.state == State.TO_CORRECT
+    assert "Pièce illisible" in mail.outbox[-1].body
+    client.post(url + "action/", {"action": "note", "text": "Appel reçu"})
+    assert submitted.notes.get().text == "Appel reçu"
+    # Le Broc sees the application (wish in its crèche) but does not instruct it
+    client.logout()
+    client.login(email=charlie.email, password=password)
+    assert client.get(url).status_code == 200
+    assert client.post(url + "action/", {"action": "note", "text": "x"}).status_code == 403
+
+
+def test_counter_registration(client, guichet, bruno, charlie, password):
+    client.login(email=bruno.email, password=password)
+    data = form_data(guichet, **{"contact-email": "famille@exemple.fr"})
+    response = client.post("/guichet/bassin-de-vie-carros/au-guichet/", data)
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert application.state == State.SUBMITTED and application.source == "counter"
+    assert (
+        application.household.email == "famille@exemple.fr"
+        and application.household.account is None
+    )
+    client.logout()
+    client.login(email=charlie.email, password=password)
+    assert client.get("/guichet/bassin-de-vie-carros/au-guichet/").status_code == 403
