@@ -81,6 +81,7 @@ class HouseholdForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, territory, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = territory.communes.order_by("name")
+        self.fields["commune"].label_from_instance = lambda commune: commune.name
 
 
 class ApplicationForm(BootstrapMixin, forms.Form):
