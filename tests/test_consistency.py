@@ -16,7 +16,7 @@ PUBLIC = {
     "api:simulator-psu", "api:simulator-cmg", "api:observatory-coverage",
     "api:conventions", "api:convention-plan",
     "api:guichet-applications", "api:guichet-application",
-    "web:guichet_rules", "web:guichet_signup",
+    "web:guichet_index", "web:guichet_rules", "web:guichet_signup",
 }  # fmt: skip
 
 

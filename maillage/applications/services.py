@@ -956,3 +956,35 @@ def register_at_counter(*, actor, organisation, territory, **values) -> Applicat
     values["source"] = Source.COUNTER
     application = save_draft(territory=territory, actor=actor, organisation=organisation, **values)
     return submit(application, actor=actor, organisation=organisation)
+
+
+# --- aggregates (the Caf and partners without access to files) ------------------------------
+
+SMALL_COUNT = 5
+
+
+def territory_counts(membership, territory) -> list[dict]:
+    """Applications of a territory by state, counts under 5 masked; no personal data."""
+    from django.db.models import Count
+
+    if not perms.can_see_aggregates(membership, territory):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
+    rows = (
+        Application.objects.filter(territory=territory)
+        .exclude(state=State.DRAFT)
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["state"]: row["n"] for row in rows}
+    return [
+        {
+            "state": state.value,
+            "label": state.label,
+            "count": counts.get(state.value, 0),
+            "masked": 0 < counts.get(state.value, 0) < SMALL_COUNT,
+        }
+        for state in State
+        if state != State.DRAFT
+    ]

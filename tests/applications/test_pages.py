@@ -245,3 +245,26 @@ def test_counter_registration(client, guichet, bruno, charlie, password):
     client.logout()
     client.login(email=charlie.email, password=password)
     assert client.get("/guichet/bassin-de-vie-carros/au-guichet/").status_code == 403
+
+
+def test_public_index_lists_open_guichets(client, guichet):
+    text = client.get("/guichet/").content.decode()
+    assert (
+        "Bassin de vie de Carros" in text
+        and "/guichet/bassin-de-vie-carros/comment-ca-marche/" in text
+    )
+    guichet["rules"].is_open = False
+    guichet["rules"].save()
+    assert "Bassin de vie de Carros" not in client.get("/guichet/").content.decode()
+
+
+def test_caf_sees_counts_only_with_small_counts_masked(client, many, alice, password):
+    client.login(email=alice.email, password=password)
+    response = client.get("/guichet/file/")
+    assert response.context["page"].paginator.count == 0
+    counts = {c["state"]: c for c in response.context["aggregates"][0][1]}
+    assert counts["waiting"]["count"] == 6 and not counts["waiting"]["masked"]
+    assert counts["to_correct"]["count"] == 0
+    text = response.content.decode()
+    assert "En liste d&#x27;attente : 6" in text
+    assert many[0].number not in text

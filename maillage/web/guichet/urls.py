@@ -6,6 +6,7 @@ F = "guichet/mes-demandes/<str:number>/"
 A = "guichet/file/<str:number>/"
 
 urlpatterns = [
+    path("guichet/", views.index, name="guichet_index"),
     path("guichet/inscription/", views.signup, name="guichet_signup"),
     path("guichet/mes-demandes/", views.family_home, name="guichet_family_home"),
     path(F, views.family_application, name="guichet_family_application"),

@@ -69,6 +69,12 @@ def rules_page(request, slug):
 
 
 @login_not_required
+def index(request):
+    """The open guichets, for families and anyone looking."""
+    return render(request, "guichet/index.html", {"territories": services.open_territories()})
+
+
+@login_not_required
 def signup(request):
     if request.user.is_authenticated:
         return redirect("web:guichet_family_home")
@@ -397,11 +403,17 @@ def queue_view(request):
     operated = TerritoryGroup.objects.filter(
         pk__in=perms.operated_territory_ids(membership.organisation)
     )
+    aggregates = [
+        (territory, services.territory_counts(membership, territory))
+        for territory in services.open_territories()
+        if perms.can_see_aggregates(membership, territory)
+    ]
     return render(
         request,
         "guichet/queue.html",
-        {"form": form, "page": page, "query": query.urlencode(), "operated": operated},
-    )
+        {"form": form, "page": page, "query": query.urlencode(), "operated": operated,
+         "aggregates": aggregates},
+    )  # fmt: skip
 
 
 def queue_export(request):
