@@ -268,3 +268,24 @@ def test_caf_sees_counts_only_with_small_counts_masked(client, many, alice, pass
     text = response.content.decode()
     assert "En liste d&#x27;attente : 6" in text
     assert many[0].number not in text
+
+
+def test_every_guichet_page_renders_without_unknown_variables(
+    client, many, guichet, bruno, emma, password
+):
+    mine = _family_app(guichet, emma, State.SUBMITTED)
+    client.login(email=emma.email, password=password)
+    family_pages = ["/guichet/", "/guichet/mes-demandes/", "/guichet/bassin-de-vie-carros/nouvelle-demande/",
+                    f"/guichet/mes-demandes/{mine.number}/", f"/guichet/mes-demandes/{mine.number}/modifier/",
+                    f"/guichet/mes-demandes/{mine.number}/pieces/", f"/guichet/mes-demandes/{mine.number}/accuse/"]  # fmt: skip
+    for url in family_pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "INVALID_TEMPLATE_VARIABLE" not in response.content.decode(), url
+    client.logout()
+    client.login(email=bruno.email, password=password)
+    for url in ["/guichet/file/", f"/guichet/file/{mine.number}/", "/guichet/bassin-de-vie-carros/au-guichet/",
+                "/guichet/bassin-de-vie-carros/comment-ca-marche/"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "INVALID_TEMPLATE_VARIABLE" not in response.content.decode(), url
