@@ -34,7 +34,10 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
         model = Household
 
     territory = factory.SubFactory(TerritoryGroupFactory)
-    commune = factory.SubFactory(CommuneFactory)
+    # a commune of the territory (few communes: INSEE codes stay 5 characters long)
+    commune = factory.LazyAttribute(
+        lambda o: o.territory.communes.order_by("insee_code").first() or CommuneFactory()
+    )
     parent_first_name = "Lina"
     parent_last_name = factory.Sequence(lambda n: f"Famille{n}")
     email = factory.Sequence(lambda n: f"famille{n}@exemple.fr")
