@@ -611,10 +611,13 @@ class DeadlineReport:
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (or earlier), the last day of a shorter month."""
+    import calendar
+
     month = day.month - 1 + months
     year = day.year + month // 12
     month = month % 12 + 1
-    return datetime.date(year, month, min(day.day, 28))
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def run_deadlines(today: datetime.date | None = None) -> DeadlineReport:
@@ -832,6 +835,25 @@ def open_application(membership, number: str, *, actor) -> Application:
     return application
 
 
+def open_document(membership, number: str, document_id: int, *, actor) -> Document:
+    """An agent of the guichet opens a document to check it: access checked, read recorded."""
+    application = perms.require_visible_application(membership, number)
+    perms.require_instruct(membership, application)
+    document = application.documents.filter(pk=document_id).first()
+    if document is None or not document.file:
+        from django.http import Http404
+
+        raise Http404("Cette pièce n'existe pas ou a déjà été vérifiée puis supprimée.")
+    record_read(
+        application,
+        actor=actor,
+        organisation=membership.organisation,
+        fields=[f"document.{document.kind}"],
+        message=f"Consultation d'une pièce de la demande {application.number}",
+    )
+    return document
+
+
 def timeline(application) -> list[dict]:
     """The application's history: state changes and e-mails, oldest first (shown to the family
     and to the guichet)."""
@@ -988,3 +1010,47 @@ def territory_counts(membership, territory) -> list[dict]:
         for state in State
         if state != State.DRAFT
     ]
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+CLOSED_STATES = [State.LEFT, State.ARCHIVED, State.WITHDRAWN, State.CANCELLED, State.MERGED]
+
+
+def _closed_on(application) -> datetime.date:
+    last = history(application).order_by("-at").values_list("at", flat=True).first()
+    return timezone.localdate(last) if last else timezone.localdate(application.updated_at)
+
+
+def purge_expired(today: datetime.date | None = None) -> int:
+    """Delete the closed applications kept longer than their territory's retention period,
+    with their documents, notes, messages, child and household when nothing else uses them.
+    The trail keeps that the deletion happened (number only)."""
+    today = today or timezone.localdate()
+    rules_cache: dict[int, GuichetSettings] = {}
+    deleted = 0
+    for application in Application.objects.filter(state__in=CLOSED_STATES).select_related(
+        "territory"
+    ):
+        if application.territory_id not in rules_cache:
+            rules_cache[application.territory_id] = rules_for(application.territory, today)
+        rules = rules_cache[application.territory_id]
+        if _closed_on(application) >= _add_months(today, -rules.retention_months):
+            continue
+        with transaction.atomic():
+            record(
+                AuditAction.DELETE,
+                obj=application,
+                message=f"Demande {application.number} supprimée : durée de conservation échue",
+            )
+            for document in application.documents.all():
+                if document.file:
+                    document.file.delete(save=False)
+            child, household = application.child, application.household
+            application.delete()
+            if not child.applications.exists():
+                child.delete()
+            if not household.applications.exists() and not household.children.exists():
+                household.delete()
+        deleted += 1
+    return deleted

@@ -17,3 +17,11 @@ def run_application_deadlines() -> None:
     from maillage.applications.services import run_deadlines
 
     run_deadlines()
+
+
+@task()
+def purge_expired_applications() -> None:
+    """Daily: delete the closed applications past their territory's retention period."""
+    from maillage.applications.services import purge_expired
+
+    purge_expired()

@@ -38,6 +38,12 @@ SCHEDULE: list[Periodic] = [
         at="06:30",
     ),
     Periodic(
+        "application-retention",
+        "maillage.applications.tasks.purge_expired_applications",
+        "Guichet unique : suppression des demandes closes après la durée de conservation",
+        at="03:45",
+    ),
+    Periodic(
         "prune-task-results",
         "maillage.core.tasks.prune_task_results",
         "Suppression des résultats de tâches terminées depuis plus de 30 jours",

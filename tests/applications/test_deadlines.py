@@ -8,7 +8,7 @@ from django.core import mail
 
 from maillage.applications import services
 from maillage.applications.enums import DeadlineKind, State
-from maillage.applications.models import Application
+from maillage.applications.models import Application, Household
 from maillage.applications.tasks import run_application_deadlines
 from maillage.audit.workflow import TransitionNotAllowed
 from maillage.core.schedule import SCHEDULE
@@ -127,3 +127,30 @@ def test_no_reactivation_after_the_grace_period(guichet):
     with pytest.raises(TransitionNotAllowed, match="délai de grâce"):
         services.confirm_interest(application, actor=None)
     assert Application.objects.get(pk=application.pk).state == State.ARCHIVED
+
+
+def test_closed_applications_are_deleted_after_the_retention_period(guichet, emma):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from maillage.applications.tasks import purge_expired_applications
+    from maillage.applications.workflow import application_workflow
+    from maillage.audit.models import AuditAction, AuditEntry
+
+    old = _app(guichet, State.WAITING)
+    document = services.add_document(
+        old, "address", SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"), actor=emma
+    )
+    storage, name = document.file.storage, document.file.name
+    application_workflow.apply(old, "withdraw")
+    open_one = _app(guichet, State.WAITING)
+    household_id = old.household_id
+    later = services._add_months(TODAY, guichet["rules"].retention_months)
+    assert services.purge_expired(later) == 0  # exactly at the limit: kept
+    assert services.purge_expired(later + datetime.timedelta(days=1)) == 1
+    assert not Application.objects.filter(pk=old.pk).exists()
+    assert not storage.exists(name)
+    assert not Household.objects.filter(pk=household_id).exists()
+    assert Application.objects.filter(pk=open_one.pk).exists()  # open: never purged
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE, object_id=str(old.pk)).exists()
+    purge_expired_applications.call()  # scheduled task runs (nothing left to delete today)
+    assert any(p.name == "application-retention" for p in SCHEDULE)

@@ -289,3 +289,33 @@ def test_every_guichet_page_renders_without_unknown_variables(
         response = client.get(url)
         assert response.status_code == 200, url
         assert "INVALID_TEMPLATE_VARIABLE" not in response.content.decode(), url
+
+
+def test_agent_opens_a_document_then_verifies_it(client, guichet, emma, bruno, charlie, password):
+    from maillage.applications import services
+
+    application = _family_app(guichet, emma, State.SUBMITTED)
+    document = services.add_document(
+        application, "address", SimpleUploadedFile("d.pdf", PDF), actor=emma
+    )
+    url = f"/guichet/file/{application.number}/pieces/{document.pk}/"
+    client.login(email=charlie.email, password=password)
+    assert client.get(url).status_code in (403, 404)
+    client.logout()
+    client.login(email=bruno.email, password=password)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == PDF
+    entry = AuditEntry.objects.filter(action=AuditAction.VIEW).latest("id")
+    assert entry.changes == {"fields": ["document.address"]}
+    client.post(f"/guichet/file/{application.number}/action/",
+                {"action": "verify_document", "document": document.pk})  # fmt: skip
+    document.refresh_from_db()
+    assert document.verified_by == bruno and not document.file
+    assert client.get(url).status_code == 404
+
+
+def test_a_family_finds_its_applications_from_the_menu(client, emma, password):
+    client.login(email=emma.email, password=password)
+    text = client.get("/mon-espace/").content.decode()
+    assert 'href="/guichet/mes-demandes/">Mes demandes</a>' in text

@@ -448,6 +448,23 @@ def agent_application(request, number):
     )
 
 
+def agent_document(request, number, pk):
+    """The file of a document, for the agent who checks it (read recorded)."""
+    from django.http import FileResponse
+
+    membership = require_professional(request)
+    document = services.open_document(membership, number, pk, actor=request.user)
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=f"{number}-{document.kind}.{extension.get(document.content_type, 'bin')}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 AGENT_ACTIONS = {
     "request_correction": lambda a, p, u, o: services.request_correction(
         a, p.get("reason", ""), actor=u, organisation=o
