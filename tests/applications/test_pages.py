@@ -319,3 +319,39 @@ def test_a_family_finds_its_applications_from_the_menu(client, emma, password):
     client.login(email=emma.email, password=password)
     text = client.get("/mon-espace/").content.decode()
     assert 'href="/guichet/mes-demandes/">Mes demandes</a>' in text
+
+
+PRIVATE = [
+    "/guichet/mes-demandes/", "/guichet/mes-demandes/{n}/", "/guichet/mes-demandes/{n}/modifier/",
+    "/guichet/mes-demandes/{n}/pieces/", "/guichet/mes-demandes/{n}/accuse/",
+    "/guichet/mes-demandes/{n}/accuse.pdf", "/guichet/bassin-de-vie-carros/nouvelle-demande/",
+    "/guichet/file/", "/guichet/file/export.csv", "/guichet/file/{n}/",
+    "/guichet/file/{n}/pieces/1/", "/guichet/bassin-de-vie-carros/au-guichet/",
+]  # fmt: skip
+PRIVATE_POST = ["deposer/", "naissance/", "interet/", "retirer/", "message/"]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, guichet):
+    application = ApplicationFactory(household=HouseholdFactory(territory=guichet["territory"]))
+    for url in PRIVATE:
+        response = client.get(url.format(n=application.number))
+        assert response.status_code == 302 and response["Location"].startswith("/connexion/"), url
+    for action in PRIVATE_POST:
+        response = client.post(f"/guichet/mes-demandes/{application.number}/{action}")
+        assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    response = client.post(f"/guichet/file/{application.number}/action/", {"action": "note"})
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    for url in (
+        "/guichet/",
+        "/guichet/inscription/",
+        "/guichet/bassin-de-vie-carros/comment-ca-marche/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_families_cannot_use_the_agents_pages(client, guichet, emma, password):
+    application = ApplicationFactory(household=HouseholdFactory(territory=guichet["territory"]))
+    client.login(email=emma.email, password=password)
+    for url in ("/guichet/file/", f"/guichet/file/{application.number}/", "/guichet/file/export.csv",
+                "/guichet/bassin-de-vie-carros/au-guichet/"):  # fmt: skip
+        assert client.get(url).status_code == 403, url
