@@ -176,9 +176,9 @@ def _parse_row(row: Row, ctx: dict) -> None:
                 "date_naissance",
                 "La date de naissance est dans le futur : utilisez date_naissance_prevue.",
             )
-        elif born < services._add_months(today, -72):
+        elif born < services.add_months(today, -72):
             row.error("date_naissance", "L'enfant a plus de 6 ans.")
-    if expected is not None and expected > services._add_months(today, 10):
+    if expected is not None and expected > services.add_months(today, 10):
         row.error("date_naissance_prevue", "La naissance prévue est à plus de 10 mois.")
     start = dates["date_entree_souhaitee"]
     reference_date = born or expected
@@ -189,6 +189,8 @@ def _parse_row(row: Row, ctx: dict) -> None:
     v.update(dates)
     # commune
     insee = raw.get("commune_residence", "").strip()
+    if insee.isdigit() and len(insee) == 4:
+        insee = insee.zfill(5)  # a spreadsheet drops the leading zero of 01… to 09…
     commune = ctx["communes"].get(insee)
     if not insee:
         row.error("commune_residence", "Code INSEE obligatoire.")

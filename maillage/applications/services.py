@@ -71,10 +71,6 @@ def rules_for(territory, on: datetime.date | None = None) -> GuichetSettings:
     return rules
 
 
-def participating_structures(territory, on: datetime.date | None = None):
-    return rules_for(territory, on).participating_structures.order_by("commune__name", "name")
-
-
 def open_territories():
     """The territories with a guichet whose rules in force say it is open."""
     from maillage.territories.models import TerritoryGroup
@@ -610,7 +606,7 @@ class DeadlineReport:
     reminders: int = 0
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
+def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later (or earlier), the last day of a shorter month."""
     import calendar
 
@@ -653,7 +649,7 @@ def run_deadlines(today: datetime.date | None = None) -> DeadlineReport:
     ):
         rules = rules_of(application)
         since = application.interest_confirmed_on or application.registered_on
-        if since is None or _add_months(since, rules.interest_period_months) > today:
+        if since is None or add_months(since, rules.interest_period_months) > today:
             continue
         due = today + datetime.timedelta(days=rules.interest_answer_days)
         application_workflow.apply(
@@ -1035,7 +1031,7 @@ def purge_expired(today: datetime.date | None = None) -> int:
         if application.territory_id not in rules_cache:
             rules_cache[application.territory_id] = rules_for(application.territory, today)
         rules = rules_cache[application.territory_id]
-        if _closed_on(application) >= _add_months(today, -rules.retention_months):
+        if _closed_on(application) >= add_months(today, -rules.retention_months):
             continue
         with transaction.atomic():
             record(

@@ -144,7 +144,7 @@ def test_closed_applications_are_deleted_after_the_retention_period(guichet, emm
     application_workflow.apply(old, "withdraw")
     open_one = _app(guichet, State.WAITING)
     household_id = old.household_id
-    later = services._add_months(TODAY, guichet["rules"].retention_months)
+    later = services.add_months(TODAY, guichet["rules"].retention_months)
     assert services.purge_expired(later) == 0  # exactly at the limit: kept
     assert services.purge_expired(later + datetime.timedelta(days=1)) == 1
     assert not Application.objects.filter(pk=old.pk).exists()

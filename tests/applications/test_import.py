@@ -203,6 +203,7 @@ def test_xlsx_first_sheet_with_real_dates(guichet, tmp_path):
                 fmt = "%Y-%m-%d" if "-" in cells[index] else "%d/%m/%Y"
                 cells[index] = datetime.datetime.strptime(cells[index], fmt)
         cells[9] = int(cells[9])
+        cells[6] = int(cells[6])  # INSEE code typed as a number: 06033 → 6033
         sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
