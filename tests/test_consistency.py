@@ -16,6 +16,8 @@ PUBLIC = {
     "api:simulator-psu", "api:simulator-cmg", "api:observatory-coverage",
     "api:conventions", "api:convention-plan",
     "web:personal_data", "web:legal_notice", "web:accessibility",
+    "api:guichet-applications", "api:guichet-application",
+    "web:guichet_index", "web:guichet_rules", "web:guichet_signup",
 }  # fmt: skip
 
 

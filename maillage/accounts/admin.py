@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from maillage.accounts.models import Membership, Organisation, User
+from maillage.accounts.models import ApiToken, Membership, Organisation, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,3 +37,17 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "siren")
     raw_id_fields = ("communes", "parent")
     inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Keys are created by `maillage api_token` (the clear key is shown once); here they are
+    listed and revoked (set « révoqué le »)."""
+
+    list_display = ("prefix", "user", "organisation", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("organisation",)
+    readonly_fields = ("user", "organisation", "prefix", "key_hash", "created_at", "last_used_at")
+    fields = readonly_fields + ("revoked_at",)
+
+    def has_add_permission(self, request):
+        return False

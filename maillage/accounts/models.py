@@ -187,3 +187,59 @@ class Membership(models.Model):
             )
             ids |= frontier
         return ids, platform
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(
+            revoked_at__isnull=True, user__is_active=True, organisation__is_active=True
+        )
+
+
+class ApiToken(models.Model):
+    """A key for the JSON API, tied to a user AND the organisation they act for: what a call may
+    see is what that person sees for that organisation. Only a hash of the key is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField("empreinte de la clé", max_length=64, unique=True)
+    prefix = models.CharField("début de la clé", max_length=8)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton d'API"
+        verbose_name_plural = "jetons d'API"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user} — {self.organisation})"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, organisation) -> tuple["ApiToken", str]:
+        """Create a token; returns it with the clear key (shown once, never stored)."""
+        import secrets
+
+        key = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, organisation=organisation, key_hash=cls.hash(key), prefix=key[:8]
+        )
+        return token, key
+
+    @property
+    def membership(self):
+        return (
+            Membership.objects.select_related("organisation")
+            .filter(user_id=self.user_id, organisation_id=self.organisation_id)
+            .first()
+        )

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("maillage.api.observatory.urls")),
     path("", include("maillage.api.conventions.urls")),
     path("", include("maillage.api.commission.urls")),
+    path("", include("maillage.api.guichet.urls")),
 ]

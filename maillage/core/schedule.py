@@ -32,6 +32,18 @@ SCHEDULE: list[Periodic] = [
         at="07:00",
     ),
     Periodic(
+        "application-deadlines",
+        "maillage.applications.tasks.run_application_deadlines",
+        "Guichet unique : échéances des demandes (naissance, intérêt) et rappels J-15 et J-3",
+        at="06:30",
+    ),
+    Periodic(
+        "application-retention",
+        "maillage.applications.tasks.purge_expired_applications",
+        "Guichet unique : suppression des demandes closes après la durée de conservation",
+        at="03:45",
+    ),
+    Periodic(
         "purge-personal-data",
         "maillage.audit.tasks.purge_personal_data",
         "Purge des données conservées au-delà de leur durée (paramètres retention-*)",

@@ -1,0 +1,1052 @@
+"""The domain services of the guichet unique: every change and every professional read of an
+application goes through here, so the trail (audit entries, state history, e-mails) is complete.
+Views and the API parse input, call one of these and render."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from maillage.applications import perms
+from maillage.applications.enums import DeadlineKind, RefusalRule, Source, State
+from maillage.applications.models import (
+    Application,
+    ApplicationCounter,
+    Child,
+    Document,
+    GuichetSettings,
+    Household,
+    Message,
+    Note,
+    SentNotice,
+    Wish,
+)
+from maillage.applications.workflow import application_workflow
+from maillage.audit.models import AuditAction
+from maillage.audit.services import record, record_read
+from maillage.audit.workflow import history
+
+# The fields a professional sees when opening an application (recorded by name in the trail).
+READ_FIELDS = [
+    "child.first_name",
+    "child.last_name",
+    "child.birth_date",
+    "child.expected_date",
+    "child.disability",
+    "household.parent_name",
+    "household.email",
+    "household.phone",
+    "household.commune",
+    "household.activity",
+    "household.single_parent",
+    "household.integration_pathway",
+    "household.family_quotient",
+    "application.needs",
+    "application.wishes",
+    "application.documents",
+    "application.notes",
+    "application.messages",
+]
+REMINDER_DAYS = (15, 3)
+
+
+class GuichetError(Exception):
+    """A French message a person can act on."""
+
+
+def rules_for(territory, on: datetime.date | None = None) -> GuichetSettings:
+    """The guichet rules of `territory` in force on `on` (today by default)."""
+    rules = (
+        GuichetSettings.objects.in_force(on)
+        .filter(territory=territory)
+        .order_by("-valid_from")
+        .first()
+    )
+    if rules is None:
+        raise GuichetError(f"Le guichet unique du territoire « {territory} » n'est pas ouvert.")
+    return rules
+
+
+def open_territories():
+    """The territories with a guichet whose rules in force say it is open."""
+    from maillage.territories.models import TerritoryGroup
+
+    today = datetime.date.today()
+    ids = [
+        t.pk
+        for t in TerritoryGroup.objects.filter(guichet_settings__valid_from__lte=today).distinct()
+        if rules_for(t, today).is_open
+    ]
+    return TerritoryGroup.objects.filter(pk__in=ids)
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def next_number(territory, prefix: str, year: int) -> str:
+    """Next human-readable number, e.g. CAR-2026-00042, gapless per territory and year."""
+    with transaction.atomic():
+        ApplicationCounter.objects.get_or_create(territory=territory, year=year)
+        counter = ApplicationCounter.objects.filter(territory=territory, year=year)
+        counter.update(last=F("last") + 1)
+        last = counter.values_list("last", flat=True).get()
+    return f"{prefix}-{year}-{last:05d}"
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def check_wishes(rules: GuichetSettings, structures: list) -> None:
+    if not structures:
+        raise ValidationError("Choisissez au moins une structure.")
+    if len(structures) > rules.max_wishes:
+        raise ValidationError(
+            f"Vous pouvez choisir au plus {rules.max_wishes} structures ; vous en avez choisi "
+            f"{len(structures)}."
+        )
+    if len({s.pk for s in structures}) != len(structures):
+        raise ValidationError("Une même structure ne peut être choisie qu'une fois.")
+    allowed = set(rules.participating_structures.values_list("pk", flat=True))
+    outside = [s.name for s in structures if s.pk not in allowed]
+    if outside:
+        raise ValidationError(
+            "Ces structures ne participent pas au guichet unique : " + ", ".join(outside) + "."
+        )
+
+
+def earliest_preregistration(expected: datetime.date, month: int) -> datetime.date:
+    """First day a family may pre-register: the start of the `month`-th month of pregnancy,
+    counted back from the expected birth (a pregnancy is about 9 months)."""
+    months_before = 10 - month
+    year, m = expected.year, expected.month - months_before
+    while m <= 0:
+        m += 12
+        year -= 1
+    day = min(expected.day, 28)
+    return datetime.date(year, m, day)
+
+
+def check_preregistration(rules: GuichetSettings, child: Child, today: datetime.date) -> None:
+    if child.is_born:
+        return
+    first_day = earliest_preregistration(child.expected_date, rules.preregistration_month)
+    if today < first_day:
+        raise GuichetError(
+            f"La demande pour un enfant à naître peut être déposée à partir du "
+            f"{rules.preregistration_month}e mois de grossesse, soit à partir du "
+            f"{first_day:%d/%m/%Y}. Votre brouillon est conservé."
+        )
+
+
+# --- creation and edition ----------------------------------------------------------------------
+
+
+@dataclass
+class ApplicationData:
+    desired_start: datetime.date
+    days_per_week: int = 5
+    daily_hours: float | None = None
+    atypical_hours: bool = False
+    radius_km: int | None = None
+    accepts_childminder: bool = False
+    siblings_together: bool = False
+    sibling_structure: object | None = None
+    external_reference: str = ""
+    registered_on: datetime.date | None = None
+
+    def apply_to(self, application: Application) -> None:
+        for name, value in self.__dict__.items():
+            setattr(application, name, value)
+
+
+APPLICATION_FIELDS = list(ApplicationData.__dataclass_fields__)
+
+
+def _set_wishes(application: Application, structures: list) -> None:
+    application.wishes.all().delete()
+    Wish.objects.bulk_create(
+        Wish(application=application, structure=s, rank=i) for i, s in enumerate(structures, 1)
+    )
+
+
+@transaction.atomic
+def create_application(
+    territory,
+    household: Household,
+    child: Child,
+    data: ApplicationData,
+    structures: list,
+    *,
+    actor=None,
+    organisation=None,
+    source: str = Source.FAMILY,
+    state: str = State.DRAFT,
+) -> Application:
+    """A new application (a draft by default; imports create waiting or awaiting_birth ones)."""
+    rules = rules_for(territory)
+    check_wishes(rules, structures)
+    today = timezone.localdate()
+    application = Application(
+        number=next_number(territory, rules.number_prefix, today.year),
+        territory=territory,
+        household=household,
+        child=child,
+        state=state,
+        source=source,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    data.apply_to(application)
+    if state != State.DRAFT:
+        application.submitted_at = application.completed_at = timezone.now()
+        application.registered_on = application.registered_on or today
+        _set_deadline_for_state(application, rules, today)
+    application.save()
+    _set_wishes(application, structures)
+    record(
+        AuditAction.CREATE,
+        actor=actor if getattr(actor, "pk", None) else None,
+        organisation=organisation,
+        obj=application,
+        message=f"Demande créée ({Source(source).label.lower()})",
+    )
+    return application
+
+
+def _set_deadline_for_state(application, rules, today) -> None:
+    if application.state == State.AWAITING_BIRTH:
+        application.deadline_kind = DeadlineKind.BIRTH
+        application.deadline = application.child.expected_date + datetime.timedelta(
+            days=rules.birth_confirmation_days
+        )
+    elif application.state == State.WAITING:
+        application.deadline_kind, application.deadline = "", None
+        application.interest_confirmed_on = application.interest_confirmed_on or today
+
+
+def can_family_edit(application: Application, today: datetime.date | None = None) -> bool:
+    """A family edits its application while it is open and before the freeze date."""
+    today = today or timezone.localdate()
+    if application.state not in (
+        State.DRAFT,
+        State.SUBMITTED,
+        State.TO_CORRECT,
+        State.AWAITING_BIRTH,
+        State.ON_HOLD,
+        State.WAITING,
+        State.TO_CONFIRM,
+    ):
+        return False
+    freeze = rules_for(application.territory).freeze_date
+    return freeze is None or today < freeze or application.state == State.DRAFT
+
+
+@transaction.atomic
+def update_application(
+    application: Application,
+    data: ApplicationData,
+    structures: list,
+    *,
+    seen_version: int | None,
+    actor=None,
+    organisation=None,
+    by_family: bool = False,
+) -> Application:
+    """Compare-and-set update of needs and wishes (ConcurrentEditError on conflict)."""
+    from maillage.audit.services import diff, snapshot
+    from maillage.core.concurrency import save_if_unchanged
+
+    if by_family and not can_family_edit(application):
+        raise GuichetError(
+            "La demande ne peut plus être modifiée en ligne (date de gel avant la commission "
+            "passée ou demande close). Écrivez au guichet par un message."
+        )
+    rules = rules_for(application.territory)
+    check_wishes(rules, structures)
+    before = snapshot(application, APPLICATION_FIELDS) | {
+        "wishes": list(application.wishes.values_list("structure_id", flat=True))
+    }
+    data.apply_to(application)
+    save_if_unchanged(application, seen_version, APPLICATION_FIELDS)
+    _set_wishes(application, structures)
+    after = snapshot(application, APPLICATION_FIELDS) | {"wishes": [s.pk for s in structures]}
+    changes = diff(before, after)
+    if changes:
+        record(
+            AuditAction.UPDATE,
+            actor=actor,
+            organisation=organisation,
+            obj=application,
+            changes={k: "modifié" for k in changes},
+        )
+    return application
+
+
+# --- notices to the family ---------------------------------------------------------------------
+
+
+def notify_family(application: Application, key: str, subject: str, body: str) -> SentNotice | None:
+    """Queue one e-mail to the family (once per key); the worker sends it after commit."""
+    try:
+        with transaction.atomic():
+            notice = SentNotice.objects.create(
+                application=application, key=key[:120], subject=subject[:255], body=body
+            )
+    except IntegrityError:
+        return None
+    from maillage.applications.tasks import send_notice
+
+    transaction.on_commit(lambda: send_notice.enqueue(notice.pk))
+    return notice
+
+
+def deliver_notice(notice_id: int) -> bool:
+    """Send a queued e-mail (called by the worker). True when it went out."""
+    from django.core.mail import send_mail
+
+    notice = SentNotice.objects.select_related("application__household").get(pk=notice_id)
+    if notice.sent_at is not None:
+        return False
+    email = notice.application.household.email
+    if not email:
+        SentNotice.objects.filter(pk=notice.pk).update(recipient_missing=True)
+        return False
+    send_mail(
+        subject=f"[Maillage] {notice.subject}",
+        message=notice.body,
+        from_email=django_settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[email],
+    )
+    SentNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+    return True
+
+
+def _signature() -> str:
+    return "\n\nLe guichet unique petite enfance\n(message automatique, merci de ne pas y répondre)"
+
+
+# --- lifecycle ---------------------------------------------------------------------------------
+
+
+def submit(application: Application, *, actor=None, organisation=None) -> Application:
+    rules = rules_for(application.territory)
+    today = timezone.localdate()
+    check_preregistration(rules, application.child, today)
+    if not application.wishes.exists():
+        raise GuichetError("Choisissez au moins une structure avant de déposer la demande.")
+    with transaction.atomic():
+        application_workflow.apply(
+            application,
+            "submit",
+            actor=actor,
+            organisation=organisation,
+            extra_updates={"submitted_at": timezone.now(), "registered_on": today},
+        )
+        notify_family(
+            application,
+            "receipt",
+            f"Demande {application.number} bien reçue",
+            receipt_text(application, rules),
+        )
+    return application
+
+
+def next_steps(application: Application, rules: GuichetSettings) -> list[str]:
+    """What happens next, in plain words, from the rules in force."""
+    steps = [
+        "Le guichet vérifie que votre demande est complète. S'il manque une pièce, il vous "
+        "écrit et vous pouvez la corriger en ligne.",
+    ]
+    if not application.child.is_born:
+        steps.append(
+            "Après la naissance, confirmez-la en ligne au plus tard "
+            f"{rules.birth_confirmation_days} jours après la date prévue, sinon la demande est "
+            "mise en suspens."
+        )
+    steps.append(
+        f"Tous les {rules.interest_period_months} mois, nous vous demanderons de confirmer "
+        f"que vous cherchez toujours une place ; vous aurez {rules.interest_answer_days} jours "
+        "pour répondre, avec des rappels 15 jours et 3 jours avant la date limite."
+    )
+    if rules.next_commission_on:
+        steps.append(
+            f"La prochaine commission d'attribution se réunit le "
+            f"{rules.next_commission_on:%d/%m/%Y}. Vous pouvez modifier votre demande jusqu'au "
+            f"{rules.freeze_date:%d/%m/%Y}."
+        )
+    return steps
+
+
+def receipt_text(application: Application, rules: GuichetSettings) -> str:
+    lines = [
+        "Bonjour,",
+        "",
+        f"Votre demande de place d'accueil pour {application.child.first_name} est enregistrée "
+        f"sous le numéro {application.number}, le {timezone.localdate():%d/%m/%Y}.",
+        "",
+        "Et maintenant ?",
+        *[f"- {step}" for step in next_steps(application, rules)],
+        "",
+        "Vous suivez votre demande dans votre espace famille sur Maillage.",
+    ]
+    return "\n".join(lines) + _signature()
+
+
+def request_correction(application, reason: str, *, actor, organisation) -> Application:
+    reason = (reason or "").strip()
+    if not reason:
+        raise GuichetError("Indiquez à la famille ce qu'elle doit corriger ou compléter.")
+    with transaction.atomic():
+        application_workflow.apply(
+            application,
+            "request_correction",
+            actor=actor,
+            organisation=organisation,
+            reason=reason,
+            extra_updates={"correction_reason": reason},
+        )
+        Message.objects.create(application=application, author=actor, text=reason)
+        notify_family(
+            application,
+            f"correction:{timezone.now():%Y%m%d%H%M%S%f}",
+            f"Demande {application.number} : à compléter",
+            "Bonjour,\n\nLe guichet unique vous demande de compléter ou corriger votre demande "
+            f"{application.number} :\n\n{reason}\n\nConnectez-vous à votre espace famille pour "
+            "la corriger puis la renvoyer." + _signature(),
+        )
+    return application
+
+
+def resubmit(application, *, actor) -> Application:
+    application_workflow.apply(
+        application, "resubmit", actor=actor, extra_updates={"correction_reason": ""}
+    )
+    return application
+
+
+def mark_complete(application, *, actor, organisation) -> Application:
+    """The file is complete: waiting list (born child) or awaiting birth (expected child)."""
+    rules = rules_for(application.territory)
+    today = timezone.localdate()
+    now = timezone.now()
+    if application.child.is_born:
+        application_workflow.apply(
+            application,
+            "complete",
+            actor=actor,
+            organisation=organisation,
+            extra_updates={"completed_at": now, "interest_confirmed_on": today},
+        )
+    else:
+        due = application.child.expected_date + datetime.timedelta(
+            days=rules.birth_confirmation_days
+        )
+        application_workflow.apply(
+            application,
+            "complete_expected",
+            actor=actor,
+            organisation=organisation,
+            extra_updates={
+                "completed_at": now,
+                "deadline_kind": DeadlineKind.BIRTH,
+                "deadline": due,
+            },
+        )
+    return application
+
+
+def confirm_birth(application, birth_date: datetime.date, *, actor, organisation=None):
+    today = timezone.localdate()
+    if birth_date > today:
+        raise GuichetError("La date de naissance ne peut pas être dans le futur.")
+    if birth_date < today - datetime.timedelta(days=365):
+        raise GuichetError("Vérifiez la date de naissance : elle date de plus d'un an.")
+    with transaction.atomic():
+        Child.objects.filter(pk=application.child_id).update(birth_date=birth_date)
+        application.child.birth_date = birth_date
+        application_workflow.apply(
+            application,
+            "confirm_birth",
+            actor=actor,
+            organisation=organisation,
+            extra_updates={"deadline_kind": "", "deadline": None, "interest_confirmed_on": today},
+        )
+    return application
+
+
+def confirm_interest(application, *, actor, organisation=None) -> Application:
+    """The family still wants a place: back to the waiting list (or reactivated from the archive
+    during the grace period)."""
+    name = "reactivate" if application.state == State.ARCHIVED else "confirm_interest"
+    application_workflow.apply(
+        application,
+        name,
+        actor=actor,
+        organisation=organisation,
+        extra_updates={
+            "deadline_kind": "",
+            "deadline": None,
+            "archived_on": None,
+            "interest_confirmed_on": timezone.localdate(),
+        },
+    )
+    return application
+
+
+def withdraw(application, *, actor, reason: str = "") -> Application:
+    application_workflow.apply(
+        application,
+        "withdraw",
+        actor=actor,
+        reason=reason,
+        extra_updates={"deadline_kind": "", "deadline": None},
+    )
+    return application
+
+
+def cancel(application, reason: str, *, actor, organisation) -> Application:
+    reason = (reason or "").strip()
+    if not reason:
+        raise GuichetError("Indiquez le motif de l'annulation ; il sera communiqué à la famille.")
+    with transaction.atomic():
+        application_workflow.apply(
+            application,
+            "cancel",
+            actor=actor,
+            organisation=organisation,
+            reason=reason,
+            extra_updates={"deadline_kind": "", "deadline": None},
+        )
+        notify_family(
+            application,
+            "cancelled",
+            f"Demande {application.number} annulée",
+            f"Bonjour,\n\nVotre demande {application.number} a été annulée par le guichet unique."
+            f"\n\nMotif : {reason}" + _signature(),
+        )
+    return application
+
+
+def merge(application, into: Application, *, actor, organisation) -> Application:
+    if into.pk == application.pk or into.territory_id != application.territory_id:
+        raise GuichetError("Choisissez une autre demande du même territoire.")
+    application_workflow.apply(
+        application,
+        "merge",
+        actor=actor,
+        organisation=organisation,
+        reason=f"Regroupée avec la demande {into.number}",
+    )
+    return application
+
+
+def offer(application, *, actor=None, organisation=None, answer_by: datetime.date | None = None):
+    application_workflow.apply(
+        application,
+        "offer",
+        actor=actor,
+        organisation=organisation,
+        extra_updates={"deadline_kind": "", "deadline": answer_by},
+    )
+    return application
+
+
+def accept_offer(application, *, actor, organisation=None) -> Application:
+    application_workflow.apply(
+        application,
+        "accept_offer",
+        actor=actor,
+        organisation=organisation,
+        extra_updates={"deadline": None},
+    )
+    return application
+
+
+def refuse_offer(application, *, actor, organisation=None, reason: str = "") -> Application:
+    """Apply the territory's refusal rule: stay on the list, or archive after N refusals."""
+    rules = rules_for(application.territory)
+    refusals = application.refusals + 1
+    archive = rules.refusal_rule == RefusalRule.ARCHIVE_AFTER and refusals >= rules.max_refusals
+    application_workflow.apply(
+        application,
+        "refuse_offer_archive" if archive else "refuse_offer",
+        actor=actor,
+        organisation=organisation,
+        reason=reason,
+        extra_updates={
+            "refusals": refusals,
+            "deadline": None,
+            "archived_on": timezone.localdate() if archive else None,
+        },
+    )
+    return application
+
+
+def place(application, *, actor, organisation=None) -> Application:
+    application_workflow.apply(application, "place", actor=actor, organisation=organisation)
+    return application
+
+
+def leave(application, *, actor, organisation=None) -> Application:
+    application_workflow.apply(application, "leave", actor=actor, organisation=organisation)
+    return application
+
+
+# --- deadlines (run daily by the worker) ------------------------------------------------------
+
+
+@dataclass
+class DeadlineReport:
+    held: int = 0
+    interest_requested: int = 0
+    archived: int = 0
+    reminders: int = 0
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (or earlier), the last day of a shorter month."""
+    import calendar
+
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def run_deadlines(today: datetime.date | None = None) -> DeadlineReport:
+    """Move late applications along and send the D-15 and D-3 reminders, each at most once."""
+    today = today or timezone.localdate()
+    report = DeadlineReport()
+    # 1. late birth confirmations → on hold
+    for application in Application.objects.filter(
+        state=State.AWAITING_BIRTH, deadline__lt=today
+    ).select_related("child"):
+        application_workflow.apply(
+            application, "hold", reason="Naissance non confirmée dans le délai"
+        )
+        notify_family(
+            application,
+            f"hold:{application.deadline}",
+            f"Demande {application.number} mise en suspens",
+            "Bonjour,\n\nLa naissance n'a pas été confirmée dans le délai : votre demande "
+            f"{application.number} est en suspens et n'est plus étudiée. Confirmez la naissance "
+            "dans votre espace famille pour la remettre en liste d'attente." + _signature(),
+        )
+        report.held += 1
+    # 2. periodic confirmation of interest → to_confirm
+    rules_cache: dict[int, GuichetSettings] = {}
+
+    def rules_of(application):
+        if application.territory_id not in rules_cache:
+            rules_cache[application.territory_id] = rules_for(application.territory, today)
+        return rules_cache[application.territory_id]
+
+    for application in Application.objects.filter(state=State.WAITING).select_related(
+        "territory", "child"
+    ):
+        rules = rules_of(application)
+        since = application.interest_confirmed_on or application.registered_on
+        if since is None or add_months(since, rules.interest_period_months) > today:
+            continue
+        due = today + datetime.timedelta(days=rules.interest_answer_days)
+        application_workflow.apply(
+            application,
+            "request_interest",
+            reason="Confirmation périodique de l'intérêt",
+            extra_updates={"deadline_kind": DeadlineKind.INTEREST, "deadline": due},
+        )
+        notify_family(
+            application,
+            f"interest:{due}",
+            f"Demande {application.number} : confirmez que vous cherchez toujours une place",
+            "Bonjour,\n\nCherchez-vous toujours une place d'accueil pour "
+            f"{application.child.first_name} ? Confirmez-le dans votre espace famille avant le "
+            f"{due:%d/%m/%Y}. Sans réponse, la demande {application.number} sera archivée ; vous "
+            f"pourrez encore la réactiver pendant {rules.grace_days} jours." + _signature(),
+        )
+        report.interest_requested += 1
+    # 3. silent families → archived
+    for application in Application.objects.filter(state=State.TO_CONFIRM, deadline__lt=today):
+        application_workflow.apply(
+            application,
+            "archive",
+            reason="Intérêt non confirmé dans le délai",
+            extra_updates={"archived_on": today},
+        )
+        report.archived += 1
+    # 4. reminders D-15 and D-3, before the deadline, once each
+    for application in Application.objects.filter(
+        state__in=[State.AWAITING_BIRTH, State.TO_CONFIRM], deadline__gte=today
+    ).select_related("child"):
+        left = (application.deadline - today).days
+        for days in sorted(REMINDER_DAYS):
+            if left > days:
+                continue
+            what = (
+                "confirmer la naissance"
+                if application.deadline_kind == DeadlineKind.BIRTH
+                else "confirmer que vous cherchez toujours une place"
+            )
+            sent = notify_family(
+                application,
+                f"reminder:{application.deadline_kind}:{application.deadline}:J-{days}",
+                f"Rappel : demande {application.number}, plus que {left} jour(s)",
+                f"Bonjour,\n\nIl vous reste {left} jour(s), jusqu'au "
+                f"{application.deadline:%d/%m/%Y}, pour {what} (demande "
+                f"{application.number}). Rendez-vous dans votre espace famille." + _signature(),
+            )
+            if sent is not None:
+                report.reminders += 1
+            break  # only the closest reminder is due
+    return report
+
+
+# --- documents, notes, messages ----------------------------------------------------------------
+
+MAGIC = [
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+]
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The type read from the first bytes of the file (the extension is not trusted)."""
+    for magic, content_type in MAGIC:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def add_document(application, kind: str, uploaded, *, actor, organisation=None) -> Document:
+    rules = rules_for(application.territory)
+    limit = rules.max_document_mb * 1024 * 1024
+    if uploaded.size > limit:
+        raise GuichetError(
+            f"Le fichier dépasse {rules.max_document_mb} Mo. Envoyez une version plus légère "
+            "(photo moins grande, PDF compressé)."
+        )
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise GuichetError(
+            "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG. Envoyez l'un de ces formats."
+        )
+    document = Document(
+        application=application,
+        kind=kind,
+        content_type=content_type,
+        size=uploaded.size,
+        uploaded_by=actor,
+    )
+    document.file.save(uploaded.name or "piece", uploaded, save=False)
+    document.save()
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        organisation=organisation,
+        obj=application,
+        message=f"Pièce ajoutée : {document.get_kind_display()}",
+    )
+    return document
+
+
+def verify_document(document: Document, *, actor, organisation) -> Document:
+    """The agent checked the document: the file is deleted, who and when are kept."""
+    if document.verified_at is not None:
+        return document
+    now = timezone.now()
+    if document.file:
+        document.file.delete(save=False)
+    document.verified_at = document.file_deleted_at = now
+    document.verified_by = actor
+    document.verified_by_label = actor.email
+    document.save()
+    record(
+        AuditAction.UPDATE,
+        actor=actor,
+        organisation=organisation,
+        obj=document.application,
+        message=f"Pièce vérifiée puis supprimée : {document.get_kind_display()}",
+    )
+    return document
+
+
+def missing_documents(application) -> list[str]:
+    rules = rules_for(application.territory)
+    have = set(application.documents.values_list("kind", flat=True))
+    # a birth certificate cannot be asked before the birth
+    required = [k for k in rules.required_documents if k != "birth" or application.child.is_born]
+    return [k for k in required if k not in have]
+
+
+def add_note(application, text: str, *, actor, organisation) -> Note:
+    text = (text or "").strip()
+    if not text:
+        raise GuichetError("La note est vide.")
+    note = Note.objects.create(
+        application=application, author=actor, author_label=actor.email, text=text
+    )
+    record(AuditAction.UPDATE, actor=actor, organisation=organisation, obj=application,
+           message="Note interne ajoutée")  # fmt: skip
+    return note
+
+
+def send_message(application, text: str, *, actor, from_family: bool, organisation=None):
+    text = (text or "").strip()
+    if not text:
+        raise GuichetError("Le message est vide.")
+    message = Message.objects.create(
+        application=application, author=actor, text=text, from_family=from_family
+    )
+    if not from_family:
+        notify_family(
+            application,
+            f"message:{message.pk}",
+            f"Demande {application.number} : nouveau message du guichet",
+            "Bonjour,\n\nLe guichet unique vous a écrit au sujet de votre demande "
+            f"{application.number}. Lisez le message dans votre espace famille." + _signature(),
+        )
+    return message
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def open_application(membership, number: str, *, actor) -> Application:
+    """THE way a professional reads an application: access check, then the read is recorded
+    in the trail (field names, never values)."""
+    application = perms.require_visible_application(membership, number)
+    record_read(
+        application,
+        actor=actor,
+        organisation=membership.organisation,
+        fields=READ_FIELDS,
+        message=f"Consultation de la demande {application.number}",
+    )
+    return application
+
+
+def open_document(membership, number: str, document_id: int, *, actor) -> Document:
+    """An agent of the guichet opens a document to check it: access checked, read recorded."""
+    application = perms.require_visible_application(membership, number)
+    perms.require_instruct(membership, application)
+    document = application.documents.filter(pk=document_id).first()
+    if document is None or not document.file:
+        from django.http import Http404
+
+        raise Http404("Cette pièce n'existe pas ou a déjà été vérifiée puis supprimée.")
+    record_read(
+        application,
+        actor=actor,
+        organisation=membership.organisation,
+        fields=[f"document.{document.kind}"],
+        message=f"Consultation d'une pièce de la demande {application.number}",
+    )
+    return document
+
+
+def timeline(application) -> list[dict]:
+    """The application's history: state changes and e-mails, oldest first (shown to the family
+    and to the guichet)."""
+    items = [
+        {
+            "at": log.at,
+            "label": f"{application_workflow.label_of(application, log.target)}",
+            "kind": "state",
+            "reason": log.reason,
+        }
+        for log in history(application)
+    ]
+    items += [
+        {"at": n.created_at, "label": f"Courriel : {n.subject}", "kind": "email", "reason": ""}
+        for n in application.notices.all()
+    ]
+    return sorted(items, key=lambda item: item["at"])
+
+
+# --- family accounts and drafts (pages of the family and counter registration) ---------------
+
+HOUSEHOLD_FIELDS = [
+    "parent_first_name",
+    "parent_last_name",
+    "phone",
+    "commune",
+    "parents_working",
+    "job_seeking",
+    "integration_pathway",
+    "single_parent",
+    "other_children",
+    "family_quotient",
+]
+CHILD_FIELDS = ["first_name", "last_name", "birth_date", "expected_date", "disability"]
+
+
+def create_family_account(email: str, password: str):
+    """A family account (e-mail + password); the account holds no other personal data."""
+    from maillage.accounts.enums import UserKind
+    from maillage.accounts.models import User
+
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise GuichetError(
+            "Un compte existe déjà avec cette adresse. Connectez-vous ou demandez un nouveau "
+            "mot de passe."
+        )
+    user = User.objects.create_user(email, password, kind=UserKind.FAMILY)
+    record(AuditAction.CREATE, actor=user, obj=user, message="Compte famille créé")
+    return user
+
+
+def household_for(account, territory) -> Household | None:
+    if account is None:
+        return None
+    return Household.objects.filter(account=account, territory=territory).order_by("-id").first()
+
+
+def family_applications(account):
+    return (
+        Application.objects.filter(household__account=account)
+        .select_related("child", "territory")
+        .order_by("-created_at")
+    )
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    territory,
+    household_values: dict,
+    child_values: dict,
+    data: ApplicationData,
+    structures: list,
+    account=None,
+    application: Application | None = None,
+    seen_version: int | None = None,
+    actor=None,
+    organisation=None,
+    source: str = Source.FAMILY,
+) -> Application:
+    """Create or update a family's household, child and application (a draft when new)."""
+    if application is not None:
+        household, child = application.household, application.child
+    else:
+        household = household_for(account, territory) if account is not None else None
+        child = None
+    if household is None:
+        household = Household(territory=territory, account=account)
+    for name in HOUSEHOLD_FIELDS:
+        if name in household_values:
+            setattr(household, name, household_values[name])
+    if "email" in household_values:
+        household.email = household_values["email"]
+    elif account is not None and not household.email:
+        household.email = account.email
+    household.save()
+    if child is None:
+        child = Child(household=household)
+    for name in CHILD_FIELDS:
+        setattr(child, name, child_values.get(name))
+    child.disability = bool(child.disability)
+    child.save()
+    if application is None:
+        return create_application(
+            territory, household, child, data, structures, actor=actor,
+            organisation=organisation, source=source,
+        )  # fmt: skip
+    return update_application(
+        application,
+        data,
+        structures,
+        seen_version=seen_version,
+        actor=actor,
+        organisation=organisation,
+        by_family=source == Source.FAMILY,
+    )
+
+
+def register_at_counter(*, actor, organisation, territory, **values) -> Application:
+    """An agent registers an application for a family at the counter: saved and submitted."""
+    values["source"] = Source.COUNTER
+    application = save_draft(territory=territory, actor=actor, organisation=organisation, **values)
+    return submit(application, actor=actor, organisation=organisation)
+
+
+# --- aggregates (the Caf and partners without access to files) ------------------------------
+
+SMALL_COUNT = 5
+
+
+def territory_counts(membership, territory) -> list[dict]:
+    """Applications of a territory by state, counts under 5 masked; no personal data."""
+    from django.db.models import Count
+
+    if not perms.can_see_aggregates(membership, territory):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
+    rows = (
+        Application.objects.filter(territory=territory)
+        .exclude(state=State.DRAFT)
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["state"]: row["n"] for row in rows}
+    return [
+        {
+            "state": state.value,
+            "label": state.label,
+            "count": counts.get(state.value, 0),
+            "masked": 0 < counts.get(state.value, 0) < SMALL_COUNT,
+        }
+        for state in State
+        if state != State.DRAFT
+    ]
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+CLOSED_STATES = [State.LEFT, State.ARCHIVED, State.WITHDRAWN, State.CANCELLED, State.MERGED]
+
+
+def _closed_on(application) -> datetime.date:
+    last = history(application).order_by("-at").values_list("at", flat=True).first()
+    return timezone.localdate(last) if last else timezone.localdate(application.updated_at)
+
+
+def purge_expired(today: datetime.date | None = None) -> int:
+    """Delete the closed applications kept longer than their territory's retention period,
+    with their documents, notes, messages, child and household when nothing else uses them.
+    The trail keeps that the deletion happened (number only)."""
+    today = today or timezone.localdate()
+    rules_cache: dict[int, GuichetSettings] = {}
+    deleted = 0
+    for application in Application.objects.filter(state__in=CLOSED_STATES).select_related(
+        "territory"
+    ):
+        if application.territory_id not in rules_cache:
+            rules_cache[application.territory_id] = rules_for(application.territory, today)
+        rules = rules_cache[application.territory_id]
+        if _closed_on(application) >= add_months(today, -rules.retention_months):
+            continue
+        with transaction.atomic():
+            record(
+                AuditAction.DELETE,
+                obj=application,
+                message=f"Demande {application.number} supprimée : durée de conservation échue",
+            )
+            for document in application.documents.all():
+                if document.file:
+                    document.file.delete(save=False)
+            child, household = application.child, application.household
+            application.delete()
+            if not child.applications.exists():
+                child.delete()
+            if not household.applications.exists() and not household.children.exists():
+                household.delete()
+        deleted += 1
+    return deleted

@@ -1,0 +1,27 @@
+"""Background tasks of the guichet unique (run by `maillage worker`)."""
+
+from django_tasks import task
+
+
+@task()
+def send_notice(notice_id: int) -> None:
+    """Send one queued e-mail to a family."""
+    from maillage.applications.services import deliver_notice
+
+    deliver_notice(notice_id)
+
+
+@task()
+def run_application_deadlines() -> None:
+    """Daily: late births on hold, confirmations of interest, archiving, D-15/D-3 reminders."""
+    from maillage.applications.services import run_deadlines
+
+    run_deadlines()
+
+
+@task()
+def purge_expired_applications() -> None:
+    """Daily: delete the closed applications past their territory's retention period."""
+    from maillage.applications.services import purge_expired
+
+    purge_expired()

@@ -1,0 +1,261 @@
+"""Forms of the guichet unique: the family's account, household and application (reused by the
+agents' counter registration), documents, and the agents' queue filters."""
+
+import datetime
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from maillage.applications.enums import DocumentKind, State
+from maillage.directory.geo import haversine_km
+from maillage.web.conventions.forms import DATE_WIDGET, BootstrapMixin
+
+YES_NO = [(False, "Non"), (True, "Oui")]
+
+
+class SignupForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(
+        label="Adresse électronique",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Pour vous connecter et recevoir l'accusé de réception et les rappels.",
+    )
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Au moins 12 caractères.",
+    )
+    password_again = forms.CharField(
+        label="Mot de passe (confirmation)",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("password")
+        if password and password != data.get("password_again"):
+            self.add_error("password_again", "Les deux mots de passe ne sont pas identiques.")
+        elif password:
+            if len(password) < 12:
+                self.add_error("password", "Le mot de passe doit avoir au moins 12 caractères.")
+            else:
+                try:
+                    validate_password(password)
+                except ValidationError as exc:
+                    self.add_error("password", exc)
+        return data
+
+
+class HouseholdForm(BootstrapMixin, forms.Form):
+    """The household, as the guichet needs it (no social-security number, no diagnosis)."""
+
+    parent_first_name = forms.CharField(label="Votre prénom", max_length=100)
+    parent_last_name = forms.CharField(label="Votre nom", max_length=100)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    commune = forms.ModelChoiceField(
+        label="Commune où vit l'enfant", queryset=None, empty_label="Choisissez"
+    )
+    parents_working = forms.TypedChoiceField(
+        label="Parents qui travaillent, étudient ou sont en formation",
+        choices=[(0, "Aucun"), (1, "Un parent"), (2, "Les deux parents")],
+        coerce=int,
+    )
+    job_seeking = forms.BooleanField(label="Un parent cherche un emploi", required=False)
+    integration_pathway = forms.BooleanField(
+        label="Un parent perçoit le RSA ou suit un parcours d'insertion", required=False
+    )
+    single_parent = forms.BooleanField(label="Vous élevez seul·e votre enfant", required=False)
+    other_children = forms.IntegerField(
+        label="Autres enfants à charge", min_value=0, max_value=15, initial=0
+    )
+    family_quotient = forms.IntegerField(
+        label="Quotient familial (facultatif, en euros)",
+        min_value=0,
+        required=False,
+        help_text="Sur votre attestation de la Caf ou de la MSA. Laissez vide si vous ne le "
+        "connaissez pas.",
+    )
+
+    def __init__(self, *args, territory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = territory.communes.order_by("name")
+        self.fields["commune"].label_from_instance = lambda commune: commune.name
+
+
+class ApplicationForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    first_name = forms.CharField(label="Prénom de l'enfant", max_length=100,
+                                 help_text="Mettez « Bébé » si l'enfant n'est pas né.")  # fmt: skip
+    last_name = forms.CharField(label="Nom de l'enfant", max_length=100)
+    born = forms.TypedChoiceField(
+        label="L'enfant est-il né ?",
+        choices=[("1", "Oui"), ("0", "Pas encore")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    birth_date = forms.DateField(label="Date de naissance", required=False, widget=DATE_WIDGET)
+    expected_date = forms.DateField(
+        label="Date prévue de naissance", required=False, widget=DATE_WIDGET
+    )
+    disability = forms.BooleanField(
+        label="Enfant en situation de handicap ou avec une maladie chronique (AEEH, PAI)",
+        required=False,
+        help_text="Pour préparer l'accueil. Ne donnez pas la nature de la maladie ou du handicap.",
+    )
+    desired_start = forms.DateField(label="Date d'entrée souhaitée", widget=DATE_WIDGET)
+    days_per_week = forms.TypedChoiceField(
+        label="Jours par semaine", choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
+        initial=5,
+    )  # fmt: skip
+    daily_hours = forms.DecimalField(
+        label="Heures par jour (environ)", min_value=1, max_value=14, decimal_places=1,
+        required=False,
+    )  # fmt: skip
+    atypical_hours = forms.BooleanField(
+        label="Besoin d'horaires atypiques (tôt le matin, tard le soir, week-end)",
+        required=False,
+    )
+    radius_km = forms.IntegerField(
+        label="J'accepte aussi toute crèche à moins de … km (facultatif)",
+        min_value=1, max_value=50, required=False,
+    )  # fmt: skip
+    accepts_childminder = forms.BooleanField(
+        label="J'accepterais aussi un ou une assistante maternelle, ou une MAM", required=False
+    )
+    siblings_together = forms.BooleanField(
+        label="Jumeaux ou frères et sœurs : seulement s'ils sont accueillis ensemble",
+        required=False,
+    )
+
+    def __init__(self, *args, structures, max_wishes, commune=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_wishes = max_wishes
+        choices = list(structures)
+        if commune is not None and commune.latitude is not None:
+
+            def distance(s):
+                if s.latitude is None:
+                    return 999
+                return haversine_km(commune.latitude, commune.longitude, s.latitude, s.longitude)
+
+            choices.sort(key=distance)
+            labels = [
+                (s.pk, f"{s.name} — {s.commune.name} ({distance(s):.0f} km)") for s in choices
+            ]
+        else:
+            labels = [(s.pk, f"{s.name} — {s.commune.name}") for s in choices]
+        self.structures = {s.pk: s for s in choices}
+        for rank in range(1, max_wishes + 1):
+            self.fields[f"wish_{rank}"] = forms.TypedChoiceField(
+                label=f"Choix n° {rank}" + (" (le plus souhaité)" if rank == 1 else ""),
+                choices=[("", "—")] + labels,
+                coerce=int,
+                required=rank == 1,
+                empty_value=None,
+            )
+
+    def wish_fields(self):
+        return [self[f"wish_{rank}"] for rank in range(1, self.max_wishes + 1)]
+
+    def clean(self):
+        data = super().clean()
+        born = data.get("born")
+        if born is True and not data.get("birth_date"):
+            self.add_error("birth_date", "Indiquez la date de naissance.")
+        if born is False and not data.get("expected_date"):
+            self.add_error("expected_date", "Indiquez la date prévue de naissance.")
+        today = datetime.date.today()
+        if born and data.get("birth_date") and data["birth_date"] > today:
+            self.add_error("birth_date", "La date de naissance est dans le futur.")
+        if born is False and data.get("expected_date") and data["expected_date"] < today:
+            self.add_error("expected_date", "La date prévue est passée : l'enfant est-il né ?")
+        chosen = [data.get(f"wish_{r}") for r in range(1, self.max_wishes + 1)]
+        chosen = [c for c in chosen if c]
+        if len(set(chosen)) != len(chosen):
+            self.add_error(None, "Vous avez choisi deux fois la même structure.")
+        data["structures"] = [self.structures[c] for c in chosen]
+        return data
+
+    def child_values(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "first_name": d["first_name"],
+            "last_name": d["last_name"],
+            "birth_date": d["birth_date"] if d["born"] else None,
+            "expected_date": None if d["born"] else d["expected_date"],
+            "disability": d["disability"],
+        }
+
+    @staticmethod
+    def initial_from(application) -> dict:
+        child = application.child
+        initial = {
+            "version": application.version,
+            "first_name": child.first_name,
+            "last_name": child.last_name,
+            "born": "1" if child.is_born else "0",
+            "birth_date": child.birth_date,
+            "expected_date": child.expected_date,
+            "disability": child.disability,
+            **{
+                name: getattr(application, name)
+                for name in (
+                    "desired_start", "days_per_week", "daily_hours", "atypical_hours",
+                    "radius_km", "accepts_childminder", "siblings_together",
+                )
+            },
+        }  # fmt: skip
+        for wish in application.wishes.all():
+            initial[f"wish_{wish.rank}"] = wish.structure_id
+        return initial
+
+
+class CounterContactForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(label="Adresse électronique de la famille", required=False)
+
+
+class DocumentForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="Pièce", choices=DocumentKind.choices)
+    file = forms.FileField(
+        label="Fichier (PDF, JPEG ou PNG)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+
+class BirthForm(BootstrapMixin, forms.Form):
+    birth_date = forms.DateField(label="Date de naissance", widget=DATE_WIDGET)
+
+
+class QueueFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label="Nom ou numéro", required=False)
+    state = forms.ChoiceField(label="État", required=False)
+    commune = forms.ChoiceField(label="Commune de résidence", required=False)
+    structure = forms.ChoiceField(label="Structure souhaitée", required=False)
+    start_month = forms.CharField(
+        label="Mois d'entrée souhaité",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}),
+    )
+    missing = forms.BooleanField(label="Pièces manquantes", required=False)
+    sort = forms.ChoiceField(
+        label="Trier par",
+        required=False,
+        choices=[
+            ("registered_on", "Ancienneté"),
+            ("-submitted_at", "Dépôt le plus récent"),
+            ("desired_start", "Date d'entrée souhaitée"),
+            ("number", "Numéro"),
+        ],
+    )
+
+    def __init__(self, *args, communes, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "Tous (sauf brouillons)")] + [
+            c for c in State.choices if c[0] != State.DRAFT
+        ]
+        self.fields["commune"].choices = [("", "Toutes")] + [
+            (c.insee_code, c.name) for c in communes
+        ]
+        self.fields["structure"].choices = [("", "Toutes")] + [(s.pk, s.name) for s in structures]

@@ -1,0 +1,72 @@
+"""A family, on a phone (390×844), creates its account, completes an application and gets the
+receipt — every page accessible (axe)."""
+
+import datetime
+
+from playwright.sync_api import expect
+
+from maillage.applications.models import Application
+from tests.applications.conftest import guichet  # noqa: F401  (fixture)
+
+PDF = b"%PDF-1.4\n% justificatif de test\n"
+
+
+def test_family_applies_on_a_phone_and_gets_the_receipt(
+    mobile_page,
+    live_url,
+    assert_accessible,
+    guichet,  # noqa: F811
+):
+    page = mobile_page
+    page.goto(live_url("/guichet/bassin-de-vie-carros/comment-ca-marche/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("comment ça marche")
+    assert_accessible(page)
+    page.get_by_role("link", name="Faire une demande").click()
+
+    expect(page.get_by_role("heading", name="Créer mon compte famille")).to_be_visible()
+    expect(page.get_by_text("Ce que nous gardons et pourquoi")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Adresse électronique").fill("lina@exemple.fr")
+    page.locator("#id_password").fill("un mot de passe long")
+    page.get_by_label("Mot de passe (confirmation)").fill("un mot de passe long")
+    page.get_by_role("button", name="Créer mon compte").click()
+
+    expect(page.get_by_role("heading", name="Mes demandes de place")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Nouvelle demande — Bassin de vie de Carros").click()
+
+    expect(page.get_by_role("heading", name="Nouvelle demande de place")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Votre prénom").fill("Lina")
+    page.get_by_label("Votre nom").fill("Martin")
+    page.get_by_label("Commune où vit l'enfant").select_option(label="Gattières")
+    page.get_by_label("Parents qui travaillent").select_option(label="Les deux parents")
+    page.get_by_label("Prénom de l'enfant").fill("Noé")
+    page.get_by_role("textbox", name="Nom de l'enfant", exact=True).fill("Martin")
+    page.get_by_role("radio", name="Oui").check()
+    born = datetime.date.today() - datetime.timedelta(days=80)
+    page.get_by_label("Date de naissance").fill(born.isoformat())
+    start = datetime.date.today() + datetime.timedelta(days=200)
+    page.get_by_label("Date d'entrée souhaitée").fill(start.isoformat())
+    page.get_by_label("Jours par semaine").select_option("4")
+    page.get_by_label("Choix n° 1 (le plus souhaité)").select_option(index=1)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    expect(page.get_by_role("heading", name="Pièces justificatives")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Pièce").select_option(label="Justificatif de domicile de moins de 3 mois")
+    page.get_by_label("Fichier (PDF, JPEG ou PNG)").set_input_files(
+        {"name": "domicile.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    page.get_by_role("button", name="Envoyer cette pièce").click()
+    expect(page.get_by_text("Pièce bien reçue.")).to_be_visible()
+    page.get_by_role("button", name="Déposer ma demande").click()
+
+    expect(page.get_by_role("heading", name="Demande bien reçue")).to_be_visible()
+    application = Application.objects.get()
+    expect(page.get_by_text(application.number)).to_be_visible()
+    expect(page.get_by_role("heading", name="Et maintenant ?")).to_be_visible()
+    expect(page.get_by_role("link", name="Télécharger l'accusé de réception (PDF)")).to_be_visible()
+    assert_accessible(page)
+    assert application.state == "submitted"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
