@@ -61,3 +61,32 @@ def test_an_unknown_template_variable_fails_the_test():
     assert Template("{{ known }}").render(Context({"known": "oui"})) == "oui"
     with pytest.raises(TemplateSyntaxError, match="Variable de gabarit inconnue"):
         Template("{{ unknown }}").render(Context({}))
+
+
+def test_audit_is_written_by_the_domain_never_by_pages_or_the_api():
+    """Views parse, call one domain service and render: `record(` belongs to the domain."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "maillage"
+    offenders = [
+        f"{path.relative_to(root.parent)}:{number}"
+        for folder in ("web", "api")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"(?<![\w.])record\(|\.record\(|\brecord_many\(", line)
+    ]
+    assert offenders == [], offenders
+
+
+def test_no_thread_is_started_by_the_application():
+    """Background work is a task run by the worker, never a thread of the web process."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "maillage"
+    offenders = [
+        str(path.relative_to(root.parent))
+        for path in sorted(root.rglob("*.py"))
+        if "threading" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == [], offenders

@@ -12,10 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from maillage.accounts import perms, rights
+from maillage.accounts import services as account_services
 from maillage.accounts.models import Organisation
 from maillage.audit import trail
 from maillage.audit.models import AuditAction, AuditEntry
-from maillage.audit.services import record
 from maillage.core import heartbeat
 from maillage.directory import perms as directory_perms
 from maillage.directory.models import Childminder
@@ -84,8 +84,7 @@ def switch_organisation_view(request):
     except ValueError:
         messages.error(request, "Choisissez une organisation dans la liste.")
         return redirect("web:my_space")
-    membership = perms.switch_organisation(request, organisation_id)
-    record(AuditAction.SWITCH, request=request, obj=membership.organisation)
+    membership = account_services.switch_organisation(request, organisation_id)
     messages.success(request, f"Vous agissez désormais pour : {membership.organisation}.")
     next_url = request.POST.get("next") or reverse("web:my_space")
     if not next_url.startswith("/") or next_url.startswith("//"):
