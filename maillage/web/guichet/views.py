@@ -324,6 +324,8 @@ def _family_action(request, number, action, success):
 
 @require_POST
 def family_birth(request, number):
+    _require_family(request)
+    perms.require_family_application(request.user, number)  # access first, then the input
     form = BirthForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez une date de naissance valide (JJ/MM/AAAA).")
