@@ -37,7 +37,9 @@ class CommuneFactory(factory.django.DjangoModelFactory):
         model = Commune
         django_get_or_create = ("insee_code",)
 
-    insee_code = factory.Sequence(lambda n: f"06{n + 500:03d}")
+    # 06500–06999: never a commune of the bassin fixture, always 5 characters (the sequence is
+    # global to the test process, and PostgreSQL enforces the length)
+    insee_code = factory.Sequence(lambda n: f"06{n % 500 + 500:03d}")
     name = factory.Sequence(lambda n: f"Commune {n}")
     departement = factory.SubFactory(DepartementFactory)
     population = 5000
