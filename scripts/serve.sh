@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-"$BIN/gunicorn" config.wsgi:application --bind "$BIND" --workers "$WEB_WORKERS" \
+"$BIN/gunicorn" config.wsgi:application --preload --bind "$BIND" --workers "$WEB_WORKERS" \
   --timeout "${MAILLAGE_WEB_TIMEOUT:-60}" --max-requests 2000 --max-requests-jitter 200 \
   --access-logfile - --log-level warning &
 pids+=($!)
