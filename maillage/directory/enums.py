@@ -1,5 +1,7 @@
 """Enumerations of the directory: kinds of structures, themes, pricing modes, precision."""
 
+import datetime
+
 from django.db import models
 
 
@@ -134,6 +136,13 @@ def days_of(mask: int) -> list[int]:
 
 
 WEEKDAYS_MASK = days_mask(range(5))
+
+
+# What the atypical-hours badges promise, so that the hour filters mean the same thing: a service
+# marked « Tôt le matin » can be asked for from EARLY_FROM, one marked « Tard le soir » until
+# LATE_UNTIL, one marked « La nuit » at any hour, whatever hours it declared for the daytime.
+EARLY_FROM = datetime.time(5, 0)
+LATE_UNTIL = datetime.time(22, 0)
 
 
 class AtypicalHours(models.TextChoices):

@@ -20,7 +20,13 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from maillage.directory.enums import EAJE_KINDS, AtypicalHours, StructureKind
+from maillage.directory.enums import (
+    EAJE_KINDS,
+    EARLY_FROM,
+    LATE_UNTIL,
+    AtypicalHours,
+    StructureKind,
+)
 from maillage.directory.geo import bounding_box, haversine_km
 from maillage.directory.models import (
     AVAILABILITY_FRESHNESS_DAYS,
@@ -187,6 +193,40 @@ def _nearest(qs, centre, radius_km: float, limit: int) -> list[tuple[float | Non
     return sorted(((d, objects[pk]) for d, pk in rows), key=lambda pair: (pair[0], pair[1].pk))
 
 
+def hours_q(criteria: SearchCriteria, starts: str, ends: str, flags: str = "") -> Q:
+    """The hour needs as a filter: the declared hours cover them, or a badge promises them (see
+    `EARLY_FROM` / `LATE_UNTIL`): filters and badges mean the same thing."""
+    q = Q()
+    if criteria.needs_from is not None:
+        ok = Q(**{f"{starts}__lte": criteria.needs_from}) | Q(**{f"{flags}night": True})
+        if criteria.needs_from >= EARLY_FROM:
+            ok |= Q(**{f"{flags}early_hours": True})
+        q &= ok
+    if criteria.needs_until is not None:
+        ok = Q(**{f"{ends}__gte": criteria.needs_until}) | Q(**{f"{flags}night": True})
+        if criteria.needs_until <= LATE_UNTIL:
+            ok |= Q(**{f"{flags}late_hours": True})
+        q &= ok
+    return q
+
+
+def covers_hours(criteria: SearchCriteria, starts, ends, badges) -> bool:
+    """Python twin of `hours_q` (`badges`: the object carrying the atypical-hours flags)."""
+    if criteria.needs_from is not None and not (
+        (starts is not None and starts <= criteria.needs_from)
+        or badges.night
+        or (badges.early_hours and criteria.needs_from >= EARLY_FROM)
+    ):
+        return False
+    if criteria.needs_until is not None and not (
+        (ends is not None and ends >= criteria.needs_until)
+        or badges.night
+        or (badges.late_hours and criteria.needs_until <= LATE_UNTIL)
+    ):
+        return False
+    return True
+
+
 def _structures(criteria: SearchCriteria, centre):
     qs = _located(Structure.objects.active(), criteria, centre)
     kinds = criteria.structure_kinds
@@ -196,10 +236,7 @@ def _structures(criteria: SearchCriteria, centre):
         qs = qs.for_age(criteria.age_months)
     if criteria.days_mask:
         qs = qs.open_on(criteria.days_mask)
-    if criteria.needs_from is not None:
-        qs = qs.filter(opens_at__lte=criteria.needs_from)
-    if criteria.needs_until is not None:
-        qs = qs.filter(closes_at__gte=criteria.needs_until)
+    qs = qs.filter(hours_q(criteria, "opens_at", "closes_at"))
     flags = {
         AtypicalHours.EARLY: "early_hours",
         AtypicalHours.LATE: "late_hours",
@@ -214,20 +251,12 @@ def _structures(criteria: SearchCriteria, centre):
     return qs
 
 
-def _covers(availability, criteria: SearchCriteria) -> bool:
+def _covers(availability, criteria: SearchCriteria, childminder) -> bool:
     if availability is None or availability.places <= 0:
         return False
     if criteria.days_mask and (availability.days & criteria.days_mask) != criteria.days_mask:
         return False
-    if criteria.needs_from is not None and (
-        availability.starts_at is None or availability.starts_at > criteria.needs_from
-    ):
-        return False
-    if criteria.needs_until is not None and (
-        availability.ends_at is None or availability.ends_at < criteria.needs_until
-    ):
-        return False
-    return True
+    return covers_hours(criteria, availability.starts_at, availability.ends_at, childminder)
 
 
 def _childminders(criteria: SearchCriteria, centre, on: datetime.date):
@@ -258,10 +287,7 @@ def _childminders(criteria: SearchCriteria, centre, on: datetime.date):
         # SQL prefilter: a recent declaration that covers the need (the latest declaration is
         # checked in Python afterwards)
         recent = ChildminderAvailability.objects.filter(declared_on__gte=since, places__gt=0)
-        if criteria.needs_from is not None:
-            recent = recent.filter(starts_at__lte=criteria.needs_from)
-        if criteria.needs_until is not None:
-            recent = recent.filter(ends_at__gte=criteria.needs_until)
+        recent = recent.filter(hours_q(criteria, "starts_at", "ends_at", "childminder__"))
         if criteria.days_mask:
             recent = recent.alias(_days_ok=F("days").bitand(criteria.days_mask)).filter(
                 _days_ok=criteria.days_mask
@@ -310,7 +336,7 @@ def search(criteria: SearchCriteria) -> SearchResult:
         )
         for d, childminder in rows:
             availability = childminder.current_availability(on)
-            if needs_check and not _covers(availability, criteria):
+            if needs_check and not _covers(availability, criteria, childminder):
                 continue
             hits.append(Hit(childminder, d, availability))
     # one query for the communes of all hits (deduplicated), light columns only

@@ -230,3 +230,29 @@ def test_structures_reserved_to_other_communes_are_flagged(located_bassin):
     assert hits["Pour La Gaude"].admits_family and hits["Pour tous"].admits_family
     hits = {h.obj.name: h for h in search(SearchCriteria(commune=b["06025"], radius_km=20)).hits}
     assert not hits["Pour La Gaude"].admits_family and hits["Pour tous"].admits_family
+
+
+def test_hour_filters_and_badges_mean_the_same_thing(located_bassin):
+    """« Jusqu'à 19:30 » finds every service marked « Tard le soir », whatever daytime hours it
+    declared; « à partir de 6:00 » those marked « Tôt le matin »; the night covers both."""
+    b = located_bassin
+    late = ChildminderFactory(commune=b["06025"], late_hours=True)
+    AvailabilityFactory(childminder=late, until_18=True)
+    plain = ChildminderFactory(commune=b["06025"])
+    AvailabilityFactory(childminder=plain, until_18=True)
+    at(b["06025"], name="Crèche du soir", closes_at=T(18, 30), late_hours=True)
+    at(b["06025"], name="Crèche de jour", closes_at=T(18, 30))
+    at(b["06025"], name="Crèche de nuit", opens_at=T(8, 0), closes_at=T(18, 0), night=True)
+    evening = search(SearchCriteria(commune=b["06025"], needs_until=T(19, 30)))
+    assert set(names(evening)) == {str(late), "Crèche du soir", "Crèche de nuit"}
+    # every hit of the filter carries the badge or declared the hours
+    for hit in evening.hits:
+        assert hit.obj.late_hours or hit.obj.night
+    # beyond the late evening (22:00), only the night or declared hours
+    assert set(names(search(SearchCriteria(commune=b["06025"], needs_until=T(23, 0))))) == {
+        "Crèche de nuit"
+    }
+    early = ChildminderFactory(commune=b["06025"], early_hours=True)
+    AvailabilityFactory(childminder=early)  # declared from 8:00
+    morning = search(SearchCriteria(commune=b["06025"], needs_from=T(6, 0), kinds=[CHILDMINDER]))
+    assert names(morning) == [str(early)]
