@@ -6,7 +6,7 @@ then the exact haversine distance in Python and a sort by distance.
 
 import datetime
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import (
     Exists,
@@ -58,6 +58,8 @@ class SearchCriteria:
     latitude: float | None = None
     longitude: float | None = None
     commune: object | None = None  # territories.Commune: the centre, or the only commune
+    # several communes (a postal code shared by several): the search runs around each of them
+    communes: list = field(default_factory=list)
     radius_km: float = DEFAULT_RADIUS_KM
     kinds: list[str] = field(default_factory=list)  # StructureKind values, EAJE, CHILDMINDER
     age_months: int | None = None
@@ -296,7 +298,52 @@ def _childminders(criteria: SearchCriteria, centre, on: datetime.date):
     return qs
 
 
+def _centroid(centres):
+    centres = [c for c in centres if c is not None]
+    if not centres:
+        return None
+    return (
+        sum(c[0] for c in centres) / len(centres),
+        sum(c[1] for c in centres) / len(centres),
+    )
+
+
+def _search_around_each(criteria: SearchCriteria) -> SearchResult:
+    """A postal code shared by several communes: the union of the searches around each commune,
+    each result at its distance from the nearest of them."""
+    best: dict[tuple[str, int], Hit] = {}
+    centres, truncated, radius = [], False, criteria.radius_km
+    for commune in criteria.communes:
+        one = replace(criteria, commune=commune, communes=[])
+        result = search(one)
+        centres.append(result.centre)
+        truncated |= result.truncated
+        radius = result.radius_km
+        for hit in result.hits:
+            key = (hit.kind if hit.is_childminder else "structure", hit.obj.pk)
+            known = best.get(key)
+            if known is None or (
+                hit.distance_km is not None
+                and (known.distance_km is None or hit.distance_km < known.distance_km)
+            ):
+                if known is not None:
+                    hit.admits_family = hit.admits_family or known.admits_family
+                best[key] = hit
+            elif hit.admits_family:
+                known.admits_family = True
+    criteria.radius_km = radius
+    hits = sorted(
+        best.values(), key=lambda h: (h.distance_km is None, h.distance_km or 0, str(h.obj))
+    )
+    truncated |= len(hits) > MAX_RESULTS
+    return SearchResult(hits[:MAX_RESULTS], _centroid(centres), radius, truncated)
+
+
 def search(criteria: SearchCriteria) -> SearchResult:
+    if len(criteria.communes) > 1:
+        return _search_around_each(criteria)
+    if criteria.communes and criteria.commune is None:
+        criteria.commune = criteria.communes[0]
     on = criteria.on or datetime.date.today()
     centre = _centre(criteria)
     radius = min(max(float(criteria.radius_km), 0.0), MAX_RADIUS_KM)
@@ -366,3 +413,68 @@ def helpers_for(commune) -> list[Structure]:
                 near.append((d, structure))
         own = [s for _, s in sorted(near, key=lambda pair: pair[0])[:2]]
     return own
+
+
+@dataclass
+class Widening:
+    """A wider search offered when nothing matches: what changes, and how many it finds."""
+
+    key: str  # radius, childminders, structures, days, hours, atypical, inclusion, available
+    label: str
+    count: int
+    radius_km: float | None = None
+
+
+def wider_searches(criteria: SearchCriteria) -> list[Widening]:
+    """The nearest wider searches, one criterion relaxed at a time, with their counts (only
+    those that find something). Each names the criterion it drops: that is why nothing
+    matched."""
+    options = []
+    radius = float(criteria.radius_km)
+    if radius < MAX_RADIUS_KM and (_centre(criteria) or criteria.communes):
+        wider = float(min(MAX_RADIUS_KM, max(radius * 2, radius + 10)))
+        options.append(
+            (
+                "radius",
+                f"Jusqu'à {wider:.0f} km au lieu de {radius:.0f} km",
+                {"radius_km": wider},
+            )
+        )
+    if criteria.kinds and CHILDMINDER not in criteria.kinds:
+        options.append(
+            (
+                "childminders",
+                "Chez un assistant maternel",
+                {"kinds": [CHILDMINDER]},
+            )
+        )
+    if criteria.kinds == [CHILDMINDER]:
+        options.append(("structures", "En crèche ou micro-crèche", {"kinds": [EAJE]}))
+    if criteria.days_mask:
+        options.append(("days", "D'autres jours (sans le critère des jours)", {"days_mask": 0}))
+    if criteria.needs_from is not None or criteria.needs_until is not None:
+        options.append(
+            (
+                "hours",
+                "D'autres horaires (sans le critère des heures)",
+                {"needs_from": None, "needs_until": None},
+            )
+        )
+    if criteria.atypical:
+        options.append(("atypical", "Sans les horaires atypiques", {"atypical": []}))
+    if criteria.inclusion:
+        options.append(("inclusion", "Sans le critère d'accueil adapté", {"inclusion": False}))
+    if criteria.only_available and criteria.wants_childminders:
+        options.append(
+            (
+                "available",
+                "Avec les assistants maternels sans disponibilité déclarée",
+                {"only_available": False},
+            )
+        )
+    found = []
+    for key, label, changes in options:
+        count = len(search(replace(criteria, **changes)).hits)
+        if count:
+            found.append(Widening(key, label, count, changes.get("radius_km")))
+    return found

@@ -31,10 +31,11 @@ def test_family_search_le_broc_until_19h(client, demo_directory):
     assert "multi_accueil" in kinds and "assistant_maternel" in kinds
     for hit in result.hits:
         assert hit.distance_km <= 10
+        # declared hours, or the « Tard le soir » badge (filters and badges agree)
         if hit.is_childminder:
-            assert hit.availability.ends_at.hour >= 19
+            assert hit.availability.ends_at.hour >= 19 or hit.obj.late_hours
         else:
-            assert hit.obj.closes_at.hour >= 19
+            assert hit.obj.closes_at.hour >= 19 or hit.obj.late_hours
     page = response.content.decode()
     assert "Maison de l&#x27;Enfance" in page
     assert "Qui peut m'aider ?" in page
@@ -232,3 +233,95 @@ def test_agent_records_a_declared_availability(client, located_bassin, bruno, ch
     client.logout()
     client.login(username=charlie.email, password=password)
     assert client.get(url).status_code == 403
+
+
+def test_postal_code_shared_by_several_communes_searches_around_each(client, located_bassin):
+    """« 06510 » (Carros, Gattières, Le Broc) is not an error: the search runs around the
+    three communes and says which; messages quote what the person typed or saw."""
+    b = located_bassin
+    StructureFactory(
+        commune=b["06025"],
+        latitude=b["06025"].latitude,
+        longitude=b["06025"].longitude,
+        name="Crèche du Broc",
+    )
+    StructureFactory(
+        commune=b["06064"],
+        latitude=b["06064"].latitude,
+        longitude=b["06064"].longitude,
+        name="Crèche de Gattières",
+    )
+    response = client.get(reverse("web:directory_search"), {"commune": "06510", "radius_km": 5})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Le code postal 06510 est partagé par 3 communes" in page
+    assert "Carros, Gattières, Le Broc" in page
+    found = {h.obj.name for h in response.context["result"].hits}
+    assert {"Crèche du Broc", "Crèche de Gattières"} <= found
+    assert "Plusieurs communes" not in page
+
+
+def test_homonyms_message_quotes_postal_codes_not_insee(client, located_bassin):
+    from tests.territories.factories import CommuneFactory
+
+    CommuneFactory(insee_code="63054", name="Le Broc", postal_codes=["63500"])
+    page = client.get(reverse("web:directory_search"), {"commune": "le broc"}).content.decode()
+    assert "Le Broc (06510)" in page and "Le Broc (63500)" in page
+    assert "(06025)" not in page and "(63054)" not in page
+    assert "insee=06025" in page  # the choice links still carry the exact commune
+
+
+def test_expected_baby_without_start_date_gets_a_stated_default(client, located_bassin):
+    """A baby expected in 3 months: the age is taken when the child is 3 months old (the page
+    says so), so crèches admitting from 3 months are found."""
+    b = located_bassin
+    StructureFactory(
+        commune=b["06025"],
+        latitude=b["06025"].latitude,
+        longitude=b["06025"].longitude,
+        name="Crèche",
+        age_min_months=3,
+        age_max_months=48,
+    )
+    today = datetime.date.today()
+    index = today.year * 12 + today.month - 1 + 3
+    expected = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    response = client.get(
+        reverse("web:directory_search"),
+        {"commune": "Le Broc", "naissance": expected, "kind": "eaje"},
+    )
+    page = response.content.decode()
+    assert [h.obj.name for h in response.context["result"].hits] == ["Crèche"]
+    assert "Vous n'avez pas indiqué de date d'accueil" in page
+    assert response.context["derived_start"].day == 1
+
+
+def test_no_result_says_why_and_offers_wider_searches_with_counts(client, located_bassin):
+    b = located_bassin
+    StructureFactory(
+        commune=b["06033"],
+        latitude=b["06033"].latitude,
+        longitude=b["06033"].longitude,
+        name="Crèche de Carros",
+    )  # 3.9 km from Le Broc
+    StructureFactory(
+        commune=b["06025"],
+        latitude=b["06025"].latitude,
+        longitude=b["06025"].longitude,
+        name="Crèche du samedi",
+        opening_days=31,
+    )
+    childminder = ChildminderFactory(commune=b["06025"])
+    AvailabilityFactory(childminder=childminder, days=32)  # Saturday
+    response = client.get(
+        reverse("web:directory_search"),
+        {"commune": "Le Broc", "radius_km": 1, "kind": "eaje", "days": ["5"]},
+    )
+    page = response.content.decode()
+    assert response.context["result"].hits == []
+    wider = {w["label"]: w for w in response.context["wider"]}
+    assert wider["D'autres jours (sans le critère des jours)"]["count"] >= 1
+    assert wider["Chez un assistant maternel"]["count"] == 1
+    assert "kind=assistant_maternel" in wider["Chez un assistant maternel"]["url"]
+    assert "days=" not in wider["D'autres jours (sans le critère des jours)"]["url"]
+    assert "Voici les recherches les plus proches" in page

@@ -32,9 +32,19 @@ def kind_choices():
     return groups
 
 
-def resolve_commune(text: str, insee: str = "", candidates: list | None = None):
+def commune_label(commune) -> str:
+    """How the suggestions show a commune: its name and postal code(s), « Le Broc (06510) »."""
+    codes = (commune.postal_codes or [""])[0] or commune.departement.name
+    return f"{commune.name} ({codes})"
+
+
+def resolve_commune(
+    text: str, insee: str = "", candidates: list | None = None, postal: list | None = None
+):
     """(commune, error): by INSEE code, postcode or name; French message when not found.
-    When several communes match, they are appended to `candidates`."""
+    When several communes match a name, they are appended to `candidates`. When a postal code
+    typed alone is shared by several communes, they are appended to `postal` (the search runs
+    around all of them) and there is no error."""
     if insee:
         commune = Commune.objects.filter(insee_code=insee).first()
         if commune is not None and (not text or text.lower().startswith(commune.name.lower())):
@@ -60,6 +70,15 @@ def resolve_commune(text: str, insee: str = "", candidates: list | None = None):
         found = list(qs.filter(name__iexact=name)) or list(qs.search(name)[:10])
     if len(found) == 1:
         return found[0], None
+    if (
+        found
+        and postal is not None
+        and code
+        and not name
+        and code not in {c.insee_code for c in found}
+    ):
+        postal.extend(sorted(found, key=lambda c: c.name))
+        return None, None
     if not found:
         return None, (
             f"Aucune commune ne correspond à « {text} ». Vérifiez l'orthographe ou saisissez "
@@ -67,7 +86,7 @@ def resolve_commune(text: str, insee: str = "", candidates: list | None = None):
         )
     if candidates is not None:
         candidates.extend(found[:8])
-    names = ", ".join(f"{c.name} ({c.insee_code})" for c in found[:8])
+    names = ", ".join(commune_label(c) for c in found[:8])
     return None, f"Plusieurs communes correspondent à « {text} » : {names}. Précisez laquelle."
 
 
@@ -90,6 +109,9 @@ def birth_month(text: str) -> tuple[int, int] | None:
     if not 1 <= month <= 12 or not 1900 <= year <= 2200:
         return None
     return year, month
+
+
+FIRST_CARE_MONTHS = 3  # the age used when a baby's start date is not given
 
 
 def months_since(month: tuple[int, int], on: datetime.date) -> int:
@@ -222,12 +244,14 @@ class SearchForm(forms.Form):
     def clean(self):
         data = super().clean()
         self.commune_candidates = []
+        postal = []
         commune, error = resolve_commune(
-            data.get("commune", ""), data.get("insee", ""), self.commune_candidates
+            data.get("commune", ""), data.get("insee", ""), self.commune_candidates, postal
         )
         if error:
             self.add_error("commune", error)
         data["commune_obj"] = commune
+        data["postal_communes"] = postal
         start, until = data.get("from_time"), data.get("until_time")
         if start and until and start >= until:
             self.add_error("until_time", "L'heure de fin doit suivre l'heure de début.")
@@ -242,12 +266,27 @@ class SearchForm(forms.Form):
             data["birth_month"] = month
         return data
 
+    def derived_start(self, today: datetime.date) -> datetime.date | None:
+        """Without « accueil souhaité à partir du », for a child born (or expected) less than
+        FIRST_CARE_MONTHS months before today: the first day of the month they reach that age
+        (most crèches admit from 2 to 3 months). The page says so and asks for the date."""
+        data = self.cleaned_data
+        month = data.get("birth_month")
+        if data.get("needed_from") or not month or data.get("age_months") is not None:
+            return None
+        if months_since(month, today) >= FIRST_CARE_MONTHS:
+            return None
+        index = month[0] * 12 + month[1] - 1 + FIRST_CARE_MONTHS
+        start = datetime.date(index // 12, index % 12 + 1, 1)
+        return max(start, today)
+
     def age_months_value(self, today: datetime.date) -> int | None:
         data = self.cleaned_data
         if data.get("age_months") is not None:
             return data["age_months"]
         if data.get("birth_month"):
-            return months_since(data["birth_month"], data.get("needed_from") or today)
+            on = data.get("needed_from") or self.derived_start(today) or today
+            return months_since(data["birth_month"], on)
         return None
 
     def days_mask_value(self) -> int:

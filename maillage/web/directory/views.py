@@ -26,7 +26,14 @@ from maillage.directory import rights, services
 from maillage.directory.enums import ImportKind
 from maillage.directory.models import Childminder, DirectoryImport, Structure
 from maillage.directory.pricing import PricingInputError
-from maillage.directory.search import SearchCriteria, helpers_for, search
+from maillage.directory.search import (
+    CHILDMINDER,
+    EAJE,
+    SearchCriteria,
+    helpers_for,
+    search,
+    wider_searches,
+)
 from maillage.directory.simulation import CareKind, simulate_cmg, simulate_psu
 from maillage.web.directory.forms import (
     AvailabilityForm,
@@ -35,6 +42,7 @@ from maillage.web.directory.forms import (
     ImportForm,
     SearchForm,
     SimulatorForm,
+    commune_label,
     search_query_without_birth_date,
 )
 
@@ -98,6 +106,44 @@ def _commune_services(commune):
     )
 
 
+# how each wider search changes the query string (the search stays a GET)
+WIDER_QUERY = {
+    "childminders": {"kind": CHILDMINDER},
+    "structures": {"kind": EAJE},
+    "days": {"days": None},
+    "hours": {"from_time": None, "until_time": None},
+    "atypical": {"atypical": None},
+    "inclusion": {"inclusion": None},
+    "available": {"all_childminders": "on"},
+}
+
+
+def _wider_links(query, options) -> list[dict]:
+    links = []
+    for option in options:
+        changed = query.copy()
+        changes = WIDER_QUERY.get(option.key, {})
+        if option.key == "radius":
+            changes = {"radius_km": f"{option.radius_km:.0f}"}
+        for name, value in changes.items():
+            if value is None:
+                changed.pop(name, None)
+            else:
+                changed[name] = value
+        links.append(
+            {"label": option.label, "count": option.count, "url": f"?{changed.urlencode()}"}
+        )
+    return links
+
+
+def _helpers(commune, postal_communes) -> list:
+    """« Qui peut m'aider ? » for the commune, or for each commune sharing the postal code."""
+    helpers = []
+    for one in [commune] if commune else postal_communes:
+        helpers += [h for h in helpers_for(one) if h not in helpers]
+    return helpers
+
+
 @login_not_required
 def search_view(request):
     reduced = search_query_without_birth_date(request.GET)
@@ -108,9 +154,11 @@ def search_view(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         commune = data["commune_obj"]
+        postal_communes = data["postal_communes"]
         today = datetime.date.today()
         criteria = SearchCriteria(
             commune=commune,
+            communes=postal_communes,
             radius_km=data.get("radius_km") or 10,
             kinds=[data["kind"]] if data.get("kind") else [],
             age_months=form.age_months_value(today),
@@ -123,11 +171,13 @@ def search_view(request):
             on=today,
         )
         result = search(criteria)
+        wider = [] if result.hits else _wider_links(request.GET, wider_searches(criteria))
         outlines = []
         if result.centre is not None:
             from maillage.territories.models import Commune
 
             communes = {h.obj.commune_id for h in result.hits}
+            communes |= {c.pk for c in postal_communes}
             if commune is not None:
                 communes.add(commune.pk)
             outlines = _outlines(Commune.objects.filter(pk__in=communes))
@@ -136,7 +186,11 @@ def search_view(request):
             commune=commune,
             criteria=criteria,
             result=result,
-            helpers=helpers_for(commune) if commune else [],
+            derived_start=form.derived_start(today),
+            wider=wider,
+            postal_code=data["commune"].strip() if postal_communes else "",
+            postal_communes=postal_communes,
+            helpers=_helpers(commune, postal_communes),
             commune_services=_commune_services(commune) if commune else [],
             map_data=_map_payload(
                 [_map_item(h) for h in result.hits if h.obj.public_location().known],
@@ -151,9 +205,9 @@ def search_view(request):
         choices = []
         for candidate in getattr(form, "commune_candidates", []):
             query = request.GET.copy()
-            query["commune"] = f"{candidate.name} ({candidate.insee_code})"
+            query["commune"] = commune_label(candidate)
             query["insee"] = candidate.insee_code
-            label = f"{candidate.name} ({candidate.departement.name})"
+            label = f"{commune_label(candidate)}, {candidate.departement.name}"
             choices.append((label, f"?{query.urlencode()}"))
         context["commune_choices"] = choices
     return render(request, "directory/search.html", context)
