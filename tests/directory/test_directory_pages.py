@@ -325,3 +325,44 @@ def test_no_result_says_why_and_offers_wider_searches_with_counts(client, locate
     assert "kind=assistant_maternel" in wider["Chez un assistant maternel"]["url"]
     assert "days=" not in wider["D'autres jours (sans le critère des jours)"]["url"]
     assert "Voici les recherches les plus proches" in page
+
+
+def test_simulator_explains_its_jargon_in_plain_words(client, db):
+    """Each official term keeps its name and comes with plain words on the page where it
+    appears; the result comes first and takes the focus (phones, screen readers)."""
+    page = client.post(
+        reverse("web:directory_simulator"),
+        {"care": "collective", "date": "2025-10-01", "monthly_resources": "3000",
+         "children": "2", "aeeh_children": "0", "hours_per_month": "160"},
+    ).content.decode()  # fmt: skip
+    page = page.replace("&#x27;", "'")
+    # official term, then plain words next to it
+    assert "ressources N-2 avant abattements" in page
+    assert "Les revenus du foyer d'il y a deux ans, avant déductions fiscales" in page
+    assert "AEEH : allocation d'éducation de l'enfant handicapé, versée par la Caf" in page
+    assert "de vos ressources mensuelles pour chaque heure d'accueil" in page
+    assert "le « taux d'effort » du barème" in page
+    assert "« PSU », prestation de service unique" in page
+    assert "« CMG », complément de libre choix du mode de garde" in page
+    assert "Les mots du calcul, expliqués" in page
+    # on a phone the result column comes first; its heading is the focus target
+    assert "order-first order-lg-last" in page
+    assert 'id="resultat" class="h4" tabindex="-1" data-result-focus' in page
+    assert "Modifier les réponses" in page
+    assert "js/result-focus.js" in page
+
+
+def test_psu_structure_page_says_what_the_pricing_means(client, located_bassin):
+    structure = StructureFactory(commune=located_bassin["06025"], pricing_mode="psu")
+    page = client.get(reverse("web:directory_structure", args=[structure.pk])).content.decode()
+    assert "Barème national (PSU)" in page
+    assert "le prix de l'heure dépend de vos revenus" in page
+
+
+def test_search_results_come_first_and_take_the_focus(client, located_bassin):
+    page = client.get(
+        reverse("web:directory_search"), {"commune": "Le Broc", "radius_km": 10}
+    ).content.decode()
+    assert page.index('id="resultats"') < page.index('<form method="get"')
+    assert "Modifier la recherche" in page and "js/result-focus.js" in page
+    assert 'tabindex="-1" data-result-focus' in page

@@ -303,6 +303,10 @@ class SimulatorForm(forms.Form):
             *CareKind.CHOICES,
             (CHILDMINDER, "Assistant maternel (estimation du CMG)"),
         ],
+        help_text=(
+            "« PSU » : crèche au prix du barème national de la Caf, selon vos revenus. "
+            "« CMG » : aide mensuelle de la Caf quand vous employez un assistant maternel."
+        ),
         initial=CareKind.COLLECTIVE,
     )
     date = forms.DateField(
@@ -316,7 +320,10 @@ class SimulatorForm(forms.Form):
         min_value=0,
         max_digits=9,
         decimal_places=2,
-        help_text="Revenus de l'année N-2 avant abattements, divisés par 12.",
+        help_text=(
+            "Les revenus du foyer d'il y a deux ans, avant déductions fiscales, divisés par 12 "
+            "(terme officiel : ressources N-2 avant abattements)."
+        ),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         error_messages={"invalid": "Saisissez un montant en euros (ex. 2500 ou 2500,50)."},
     )
@@ -329,12 +336,15 @@ class SimulatorForm(forms.Form):
         error_messages={"invalid": "Saisissez un nombre entier d'enfants."},
     )
     aeeh_children = forms.IntegerField(
-        label="Dont enfants bénéficiaires de l'AEEH",
+        label="Dont enfants en situation de handicap recevant l'AEEH",
         min_value=0,
         max_value=20,
         initial=0,
         required=False,
-        help_text="Allocation d'éducation de l'enfant handicapé.",
+        help_text=(
+            "AEEH : allocation d'éducation de l'enfant handicapé, versée par la Caf. "
+            "Chacun de ces enfants fait baisser le prix."
+        ),
         error_messages={"invalid": "Saisissez un nombre entier d'enfants."},
     )
     hours_per_month = forms.DecimalField(
