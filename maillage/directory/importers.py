@@ -122,6 +122,75 @@ CHILDMINDER_COLUMNS = {
 }
 COLUMNS = {ImportKind.STRUCTURES: STRUCTURE_COLUMNS, ImportKind.CHILDMINDERS: CHILDMINDER_COLUMNS}
 
+# The format help shown on the import page (every column of COLUMNS has its line, see tests)
+COLUMN_HELP = {
+    "identifiant": "identifiant stable (n° FINESS, code Caf…) : une ligne dont l'identifiant "
+    "existe déjà met la fiche à jour (recommandé)",
+    "nom": "nom public",
+    "prenom": "prénom",
+    "type": "code ou libellé du type : creche_collective, creche_familiale, creche_parentale, "
+    "micro_creche_psu, micro_creche_paje, multi_accueil, halte_garderie, jardin_enfants, mam, "
+    "rpe, garde_domicile, pmi, alsh_periscolaire, alsh_extrascolaire, clas, accueil_jeunes, "
+    "laep, ludotheque, mediation_familiale, espace_rencontre, centre_social, "
+    "espace_vie_sociale, point_relais_caf, france_services (aussi : EAJE, RAM, ALSH, CS, EVS)",
+    "gestionnaire": "nom du gestionnaire (vide : votre organisation)",
+    "adresse": "adresse, géocodée ; sans résultat, le centre de la commune (position "
+    "approximative)",
+    "code_postal": "code postal de l'adresse",
+    "code_insee": "code INSEE de la commune (5 caractères, ex. 06025 pour Le Broc)",
+    "latitude": "latitude saisie (prime sur le géocodage), avec la longitude",
+    "longitude": "longitude saisie, avec la latitude",
+    "age_min_mois": "âge minimum accueilli, en mois",
+    "age_max_mois": "âge maximum accueilli, en mois",
+    "places_bebes": "places pour les bébés",
+    "places_moyens": "places pour les moyens",
+    "places_grands": "places pour les grands",
+    "places_autres": "capacité sans tranche d'âge (accueils de loisirs…)",
+    "jours": "jours d'ouverture (défaut : lun-ven)",
+    "ouverture": "heure d'ouverture",
+    "fermeture": "heure de fermeture",
+    "horaires_tot": "accueil tôt le matin, avant 7 h (oui/non)",
+    "horaires_tard": "accueil tard le soir, après 19 h (oui/non)",
+    "nuit": "accueil de nuit (oui/non)",
+    "week_end": "accueil le week-end (oui/non)",
+    "vacances": "ouvert pendant les vacances scolaires (oui/non)",
+    "referent_inclusion": "référent santé et accueil inclusif (oui/non)",
+    "accueil_handicap": "accueil adapté aux enfants en situation de handicap (oui/non)",
+    "tarification": "psu (barème national de la Caf), paje (prix libre), gratuit ou autre",
+    "communes_admises": "codes INSEE des communes dont les familles sont admises (vide : toutes)",
+    "telephone": "téléphone",
+    "courriel": "adresse électronique",
+    "site": "site internet (adresse complète, https://…)",
+    "description": "présentation publique",
+    "actif": "oui (défaut) ou non : une fiche inactive n'est plus publiée",
+    "source": "origine de la donnée",
+    "maj_source": "date de la donnée à sa source",
+    "consentement_coordonnees": "accord pour publier les coordonnées (oui/non, défaut non) ; "
+    "sans accord, seuls le prénom, l'initiale du nom et la commune sont publiés",
+    "numero_agrement": "numéro d'agrément (jamais publié)",
+    "places_agrement": "nombre de places de l'agrément (1 à 6)",
+    "dispo_declaree_le": "date de la déclaration de disponibilité",
+    "dispo_a_partir_du": "disponible à partir du (avec dispo_places)",
+    "dispo_places": "nombre de places disponibles (avec dispo_a_partir_du)",
+    "dispo_jours": "jours disponibles",
+    "dispo_debut": "disponible à partir de (heure)",
+    "dispo_fin": "disponible jusqu'à (heure)",
+}
+VALUES_HELP = (
+    "Cases : oui ou non (vide = non). Heures : 07:30 ou 7h30. Dates : 31/12/2025 ou "
+    "2025-12-31. Jours : lun-ven, lun,mar,jeu ou tous les jours. Plusieurs codes INSEE : "
+    "séparés par des espaces ou des points-virgules. Nombres entiers d'au plus 100 000."
+)
+
+
+def column_help(kind) -> list[tuple[str, bool, str]]:
+    """(column, required, what to put in it) for the import page's format help."""
+    return [
+        (name, required, COLUMN_HELP.get(name, ""))
+        for name, (required, _) in COLUMNS[ImportKind(kind)].items()
+    ]
+
+
 DAY_WORDS = {
     "lun": 0, "lundi": 0, "mar": 1, "mardi": 1, "mer": 2, "mercredi": 2, "jeu": 3, "jeudi": 3,
     "ven": 4, "vendredi": 4, "sam": 5, "samedi": 5, "dim": 6, "dimanche": 6,
@@ -266,7 +335,10 @@ def _parse(kind: str, raw: str, communes: dict):
     if kind == "kind":
         value = KIND_WORDS.get(normalise(raw))
         if value is None:
-            return None, f"type « {raw} » inconnu (voir la liste des types dans la documentation)"
+            return (
+                None,
+                f"type « {raw} » inconnu (voir la liste des types dans « Format du fichier », sur la page d'import)",
+            )
         return value, None
     if kind == "pricing":
         if not raw:

@@ -244,3 +244,19 @@ def test_an_agent_cannot_overwrite_a_record_outside_its_territory(located_bassin
     report = check(moved, organisation=organisations["06025"])
     errors = {row.line: row.errors for row in report.error_rows}
     assert "désigne une fiche de Carros" in errors[4][0]
+
+
+def test_import_page_carries_the_format_help(client, located_bassin, bruno, password):
+    """The format help lives in the site, not in a file of the code repository: every column
+    of both kinds is listed with what to put in it."""
+    from maillage.directory.importers import COLUMNS
+
+    client.login(username=bruno.email, password=password)
+    page = client.get(reverse("web:directory_import")).content.decode()
+    assert "docs/directory.md" not in page
+    assert 'id="format"' in page
+    for columns in COLUMNS.values():
+        for name in columns:
+            assert f"<code>{name}</code>" in page, name
+    assert "accueil tard le soir, après 19 h (oui/non)" in page
+    assert "nombre de places de l&#x27;agrément (1 à 6)" in page

@@ -395,7 +395,7 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label="Fichier CSV ou XLSX",
-        help_text="Colonnes décrites dans la documentation (docs/directory.md).",
+        help_text="Colonnes décrites plus bas, dans « Format du fichier ».",
         error_messages={"required": "Choisissez un fichier.", "empty": "Le fichier est vide."},
     )
 

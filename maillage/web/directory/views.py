@@ -24,6 +24,7 @@ from maillage.core.models import ParameterMissing
 from maillage.directory import perms as directory_perms
 from maillage.directory import rights, services
 from maillage.directory.enums import ImportKind
+from maillage.directory.importers import VALUES_HELP, column_help
 from maillage.directory.models import Childminder, DirectoryImport, Structure
 from maillage.directory.pricing import PricingInputError
 from maillage.directory.search import (
@@ -381,6 +382,11 @@ def _import_form_page(request, form, organisation, status=200, upload_error=""):
             "max_bytes": max_bytes(),
             "max_rows": max_rows(),
             "upload_error": upload_error,
+            "formats": [
+                (ImportKind.STRUCTURES.label, column_help(ImportKind.STRUCTURES)),
+                (ImportKind.CHILDMINDERS.label, column_help(ImportKind.CHILDMINDERS)),
+            ],
+            "values_help": VALUES_HELP,
         },
         status=status,
     )

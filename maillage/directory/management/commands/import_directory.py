@@ -13,7 +13,7 @@ from maillage.directory.enums import ImportKind
 class Command(MaillageCommand):
     help = (
         "Importe des structures ou des assistants maternels depuis un fichier CSV ou XLSX "
-        "(colonnes : docs/directory.md). Rien n'est importé si le fichier contient des erreurs, "
+        "(colonnes : « Format du fichier » sur la page d'import de l'annuaire). Rien n'est importé si le fichier contient des erreurs, "
         "sauf avec --valid-only. Mêmes limites que l'import en ligne (taille, nombre de lignes)."
     )
 
