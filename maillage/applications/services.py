@@ -84,6 +84,36 @@ def open_territories():
     return TerritoryGroup.objects.filter(pk__in=ids)
 
 
+def guichets_for_structure(structure, on: datetime.date | None = None) -> list:
+    """The territories whose guichet unique is open and, under the rules in force, counts
+    `structure` among its participating structures: a family can ask for it there."""
+    from maillage.territories.models import TerritoryGroup
+
+    on = on or datetime.date.today()
+    found = []
+    candidates = TerritoryGroup.objects.filter(
+        guichet_settings__participating_structures=structure
+    ).distinct()
+    for territory in candidates.order_by("name"):
+        try:
+            rules = rules_for(territory, on)
+        except GuichetError:
+            continue
+        if rules.is_open and rules.participating_structures.filter(pk=structure.pk).exists():
+            found.append(territory)
+    return found
+
+
+def preselected_wish(rules, value) -> int | None:
+    """The structure a family arrives with (`?structure=<n°>` from a directory page), when it
+    takes part in this guichet; None otherwise (ignored, never an error)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if rules.participating_structures.filter(pk=pk).exists() else None
+
+
 # --- numbers ---------------------------------------------------------------------------------
 
 

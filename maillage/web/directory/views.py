@@ -2,6 +2,7 @@
 simulator, open-data exports (all public), and the agents' file import (login + organisation)."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from maillage.accounts.enums import OrganisationKind
 from maillage.accounts.models import Organisation
+from maillage.applications.services import guichets_for_structure
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.imports import (
     ImportLimitError,
@@ -250,8 +252,31 @@ def structure_detail(request, pk: int):
             "simulator_care": care if structure.pricing_mode == "psu" else None,
             "helpers": helpers,
             "map_data": map_data,
+            "guichets": _guichet_links(request, structure),
         },
     )
+
+
+def _guichet_links(request, structure) -> list[dict]:
+    """« Faire une demande » at each guichet unique the structure takes part in: the new
+    application with the structure as first wish; anonymous visitors sign up (or log in)
+    first and come back to it."""
+    links = []
+    for territory in guichets_for_structure(structure):
+        target = reverse("web:guichet_family_new", args=[territory.slug])
+        target = f"{target}?{urlencode({'structure': structure.pk})}"
+        if request.user.is_authenticated:
+            links.append({"territory": territory, "url": target, "login_url": ""})
+        else:
+            query = urlencode({"next": target})
+            links.append(
+                {
+                    "territory": territory,
+                    "url": f"{reverse('web:guichet_signup')}?{query}",
+                    "login_url": f"{reverse('web:login')}?{query}",
+                }
+            )
+    return links
 
 
 @login_not_required

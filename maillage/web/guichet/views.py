@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from maillage.accounts.perms import require_professional
@@ -74,10 +75,22 @@ def index(request):
     return render(request, "guichet/index.html", {"territories": services.open_territories()})
 
 
+def _safe_next(request) -> str:
+    """Where to come back after signing up (e.g. a new application with a structure chosen on
+    the directory), only within this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 @login_not_required
 def signup(request):
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("web:guichet_family_home")
+        return redirect(next_url or "web:guichet_family_home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,8 +102,8 @@ def signup(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Votre compte est créé. Vous pouvez faire votre demande.")
-            return redirect("web:guichet_family_home")
-    return render(request, "guichet/signup.html", {"form": form})
+            return redirect(next_url or "web:guichet_family_home")
+    return render(request, "guichet/signup.html", {"form": form, "next": next_url})
 
 
 # --- family -------------------------------------------------------------------------------------
@@ -108,7 +121,7 @@ def family_home(request):
     )
 
 
-def _application_forms(request, territory, rules, *, household=None, application=None):
+def _application_forms(request, territory, rules, *, household=None, application=None, wish=None):
     data = request.POST if request.method == "POST" else None
     household_initial = {}
     if household is not None:
@@ -121,7 +134,9 @@ def _application_forms(request, territory, rules, *, household=None, application
         structures=rules.participating_structures.select_related("commune"),
         max_wishes=rules.max_wishes,
         commune=commune,
-        initial=ApplicationForm.initial_from(application) if application else {"born": "1"},
+        initial=ApplicationForm.initial_from(application)
+        if application
+        else {"born": "1", **({"wish_1": wish} if wish else {})},
         prefix="demande",
     )
     return household_form, application_form
@@ -171,7 +186,9 @@ def family_new(request, slug):
         messages.error(request, "Le guichet unique de ce territoire n'est pas ouvert.")
         return redirect("web:guichet_family_home")
     household = services.household_for(request.user, territory)
-    forms_pair = _application_forms(request, territory, rules, household=household)
+    # from a structure's page of the directory: that structure as the first wish
+    wish = services.preselected_wish(rules, request.GET.get("structure"))
+    forms_pair = _application_forms(request, territory, rules, household=household, wish=wish)
     status = 200
     if request.method == "POST":
         application, status = _save(
