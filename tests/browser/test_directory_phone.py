@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from maillage.directory import demo
 from maillage.territories.demo import load_bassin_contours
+from tests.applications.conftest import guichet  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -92,4 +93,27 @@ def test_simulator_result_in_view_and_announced_on_a_phone(
     expect(
         page.get_by_text("versée par la Caf pour un enfant en situation de handicap")
     ).to_be_visible()
+    assert_accessible(page)
+
+
+def test_structure_page_leads_to_the_guichet_with_the_structure_chosen(
+    mobile_page,
+    live_url,
+    assert_accessible,
+    guichet,  # noqa: F811
+):
+    """« Faire une demande » on a structure's page: a visitor without an account signs up and
+    lands on the new application with that structure as first wish."""
+    page = mobile_page
+    structure = guichet["le_broc"]
+    page.goto(live_url(f"/annuaire/structures/{structure.pk}/"))
+    assert_accessible(page)
+    page.get_by_role("link", name="Faire une demande").click()
+    expect(page.get_by_role("heading", name="Créer mon compte famille")).to_be_visible()
+    page.get_by_label("Adresse électronique").fill("sami@exemple.fr")
+    page.locator("#id_password").fill("un mot de passe long")
+    page.get_by_label("Mot de passe (confirmation)").fill("un mot de passe long")
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.get_by_role("heading", name="Nouvelle demande de place")).to_be_visible()
+    expect(page.get_by_label("Choix n° 1 (le plus souhaité)")).to_have_value(str(structure.pk))
     assert_accessible(page)
