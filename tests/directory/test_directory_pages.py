@@ -259,6 +259,11 @@ def test_postal_code_shared_by_several_communes_searches_around_each(client, loc
     found = {h.obj.name for h in response.context["result"].hits}
     assert {"Crèche du Broc", "Crèche de Gattières"} <= found
     assert "Plusieurs communes" not in page
+    data = json.loads(
+        page.split('id="carte-resultats-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert data["radius_km"] is None  # no single circle around three communes
+    assert {o["properties"]["name"] for o in data["outlines"]} >= {"Carros", "Gattières", "Le Broc"}
 
 
 def test_homonyms_message_quotes_postal_codes_not_insee(client, located_bassin):

@@ -198,7 +198,8 @@ def search_view(request):
             map_data=_map_payload(
                 [_map_item(h) for h in result.hits if h.obj.public_location().known],
                 result.centre,
-                result.radius_km,
+                # around several communes there is no single circle: their outlines show them
+                None if len(postal_communes) > 1 else result.radius_km,
                 outlines,
             ),
         )
