@@ -16,6 +16,7 @@ they hold for any method and say so honestly when an assignment is not stable.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -37,13 +38,16 @@ class Explainer:
         self, instance: Instance, assignment: dict[str, Any], report: CheckReport | None = None
     ):
         self.instance = instance
-        self.checker = Checker(instance, assignment)
+        shared = report.checker if report is not None else None
+        self.checker = shared if shared is not None else Checker(instance, assignment)
         self.blocking_pairs = (
             {(p.child, p.structure) for p in report.blocking_pairs} if report is not None else None
         )
         self.priorities = self.checker.priorities
         self._choices: dict[tuple[str, str], tuple[list[Member], list[Member]]] = {}
         self._members: dict[tuple[str, str], list[Member]] = {}
+        self._keys: dict[tuple[str, str], list] = {}
+        self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
 
     # -- markets -------------------------------------------------------------------------
 
@@ -57,6 +61,15 @@ class Explainer:
                 )
             return found
         return self._held_members(structure, group, exclude)
+
+    def member_keys(self, structure: Structure, group: str) -> list:
+        """The sorted priority keys of a market's members (how many rank above a child)."""
+        found = self._keys.get((structure.id, group))
+        if found is None:
+            found = self._keys[(structure.id, group)] = sorted(
+                m.key for m in self.members(structure, group)
+            )
+        return found
 
     def _held_members(self, structure: Structure, group: str, exclude) -> list[Member]:
         out = []
@@ -85,6 +98,14 @@ class Explainer:
         return found
 
     def cutoff(self, structure: Structure, member: Member, with_id: bool) -> dict[str, Any]:
+        found = self._cutoffs.get((structure.id, member.ref, with_id))
+        if found is None:
+            found = self._cutoffs[(structure.id, member.ref, with_id)] = self._cutoff(
+                structure, member, with_id
+            )
+        return found
+
+    def _cutoff(self, structure: Structure, member: Member, with_id: bool) -> dict[str, Any]:
         child = self.instance.child_by_id[member.ref]
         info: dict[str, Any] = {"child": child.id} if with_id else {}
         if self.priorities.explicit(structure):
@@ -146,10 +167,12 @@ class Explainer:
         others: list[Member],
         reserved: list[Member],
         general: list[Member],
+        ranks: list | None = None,
     ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
         """(reason code, facts, cutoff) for a child the market did not choose.
 
-        `others`: the acceptable children it competed with; `reserved`/`general`: the choice.
+        `others`: the acceptable children it competed with (`ranks`: their sorted keys, if
+        known); `reserved`/`general`: the choice.
         The facts are the numbers a letter needs (`letters.refusal_text` renders them).
         """
         group = child.age_group
@@ -179,7 +202,10 @@ class Explainer:
             facts["eligible"] = elig
         last = general[-1] if general else None
         facts["last"] = self.cutoff(structure, last, False) if last is not None else None
-        above = sum(1 for m in others if m.key < key)
+        if ranks is not None:
+            above = bisect_left(ranks, key)
+        else:
+            above = sum(1 for m in others if m.key < key)
         if r and not elig and above < places:
             # Without the reserve the child would have had a place.
             return "reserved", facts, facts["last"]
@@ -226,7 +252,14 @@ class Explainer:
             else:
                 others = self.members(structure, child.age_group)
                 reserved, general = self.choice(structure, child.age_group)
-                code, facts, cut = self.refusal(structure, child, others, reserved, general)
+                code, facts, cut = self.refusal(
+                    structure,
+                    child,
+                    others,
+                    reserved,
+                    general,
+                    self.member_keys(structure, child.age_group),
+                )
                 entry.update(facts)
                 entry["reason"] = code
                 entry["cutoff"] = cut
