@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from maillage.commission.allocation.check import Checker, CheckReport
@@ -28,9 +29,21 @@ from maillage.commission.allocation.letters import (
     format_date,
     format_score,
 )
-from maillage.commission.allocation.model import Child, Instance, Structure
+from maillage.commission.allocation.model import Child, Instance, Reserve, Structure
 
 __all__ = ["LEGAL_MENTION", "RIGHTS", "Explainer", "explain", "format_date", "format_score"]
+
+
+@dataclass(slots=True)
+class _Market:
+    structure: Structure
+    places: int
+    explicit: bool
+    reserve: Reserve | None  # None also when it reserves no place
+    reserve_facts: dict[str, Any] | None
+    last: dict[str, Any] | None  # cutoff of the last child admitted on general places
+    reserve_last: dict[str, Any] | None  # … on reserved places
+    ranks: list | None  # sorted keys of the members
 
 
 class Explainer:
@@ -48,6 +61,7 @@ class Explainer:
         self._members: dict[tuple[str, str], list[Member]] = {}
         self._keys: dict[tuple[str, str], list] = {}
         self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
+        self._markets: dict[tuple[str, str], _Market] = {}
 
     # -- markets -------------------------------------------------------------------------
 
@@ -160,61 +174,89 @@ class Explainer:
 
     # -- refusals ------------------------------------------------------------------------
 
-    def refusal(
+    def market(self, structure: Structure, group: str) -> _Market:
+        """What every refusal by this market shares (cached: computed once per market)."""
+        found = self._markets.get((structure.id, group))
+        if found is None:
+            reserved, general = self.choice(structure, group)
+            found = self._markets[(structure.id, group)] = self._market(
+                structure, group, reserved, general, self.member_keys(structure, group)
+            )
+        return found
+
+    def _market(
         self,
         structure: Structure,
-        child: Child,
-        others: list[Member],
+        group: str,
         reserved: list[Member],
         general: list[Member],
-        ranks: list | None = None,
-    ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
-        """(reason code, facts, cutoff) for a child the market did not choose.
-
-        `others`: the acceptable children it competed with (`ranks`: their sorted keys, if
-        known); `reserved`/`general`: the choice.
-        The facts are the numbers a letter needs (`letters.refusal_text` renders them).
-        """
-        group = child.age_group
+        ranks: list | None,
+    ) -> _Market:
         places = structure.places(group)
-        facts: dict[str, Any] = {"age_group": group, "places": places}
-        if places == 0:
-            return "no_place", facts, None
-        key = self.priorities.key(structure, child)
-        if key is None:
-            return "not_acceptable", facts, None
-        explicit = self.priorities.explicit(structure)
-        facts["own"] = (
-            {"position": key[0] + 1}
-            if explicit
-            else {"score": child.score(structure.id), "application_date": child.application_date}
-        )
         reserve = structure.reserves.get(group)
         r = min(reserve.places, places) if reserve is not None else 0
-        elig = reserve is not None and reserve.tag in child.tags
-        if r:
-            facts["reserve"] = {
-                "tag": reserve.tag,
-                "places": r,
-                "hard": reserve.hard,
-                "filled": len(reserved),
-            }
-            facts["eligible"] = elig
-        last = general[-1] if general else None
-        facts["last"] = self.cutoff(structure, last, False) if last is not None else None
-        if ranks is not None:
-            above = bisect_left(ranks, key)
+        return _Market(
+            structure=structure,
+            places=places,
+            explicit=self.priorities.explicit(structure),
+            reserve=reserve if r else None,
+            reserve_facts=(
+                {"tag": reserve.tag, "places": r, "hard": reserve.hard, "filled": len(reserved)}
+                if r
+                else None
+            ),
+            last=self.cutoff(structure, general[-1], False) if general else None,
+            reserve_last=self.cutoff(structure, reserved[-1], False) if reserved else None,
+            ranks=ranks,
+        )
+
+    def refusal(
+        self, market: _Market, child: Child, others: list[Member] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """(reason code, facts) for a child the market did not choose.
+
+        The facts are the numbers a letter needs (`letters.refusal_text` renders them):
+        places, reserve, `cutoff` (the last admitted child's score and date, or rank),
+        the child's own score or rank, and `last` when it differs from `cutoff`.
+        `others`: the acceptable children it competed with, when not the market's members.
+        """
+        places = market.places
+        facts: dict[str, Any] = {"places": places}
+        if places == 0:
+            facts["cutoff"] = None
+            return "no_place", facts
+        structure = market.structure
+        key = self.priorities.key(structure, child)
+        if key is None:
+            facts["cutoff"] = None
+            return "not_acceptable", facts
+        facts["own"] = (
+            {"position": key[0] + 1}
+            if market.explicit
+            else {"score": child.points + child.bonus.get(structure.id, 0)}
+        )
+        reserve = market.reserve
+        if reserve is None:
+            facts["cutoff"] = market.last
+            return "cutoff", facts
+        facts["reserve"] = market.reserve_facts
+        elig = reserve.tag in child.tags
+        facts["eligible"] = elig
+        if elig:
+            facts["last"] = market.last
+            if market.reserve_last is not None:
+                facts["reserve_last"] = market.reserve_last
+            facts["cutoff"] = market.last or market.reserve_last
+            return "cutoff", facts
+        facts["cutoff"] = market.last
+        if others is None:
+            above = bisect_left(market.ranks, key)
         else:
             above = sum(1 for m in others if m.key < key)
-        if r and not elig and above < places:
+        if above < places:
             # Without the reserve the child would have had a place.
-            return "reserved", facts, facts["last"]
-        if r and elig:
-            if reserved:
-                facts["reserve_last"] = self.cutoff(structure, reserved[-1], False)
-            last = last or (reserved[-1] if reserved else None)
-            return "cutoff", facts, self.cutoff(structure, last, False) if last else None
-        return "cutoff", facts, facts["last"]
+            return "reserved", facts
+        return "cutoff", facts
 
     # -- children ------------------------------------------------------------------------
 
@@ -245,24 +287,13 @@ class Explainer:
         refused = []
         for i in range(limit):
             structure = self.instance.structure_by_id[wishes[i]]
-            entry: dict[str, Any] = {"wish_rank": i + 1, "structure": structure.id}
             if self.wish_blocks(child, structure.id):
-                entry["reason"] = "blocking"
-                entry["cutoff"] = None
+                code, entry = "blocking", {"cutoff": None}
             else:
-                others = self.members(structure, child.age_group)
-                reserved, general = self.choice(structure, child.age_group)
-                code, facts, cut = self.refusal(
-                    structure,
-                    child,
-                    others,
-                    reserved,
-                    general,
-                    self.member_keys(structure, child.age_group),
-                )
-                entry.update(facts)
-                entry["reason"] = code
-                entry["cutoff"] = cut
+                code, entry = self.refusal(self.market(structure, child.age_group), child)
+            entry["wish_rank"] = i + 1
+            entry["structure"] = structure.id
+            entry["reason"] = code
             refused.append(entry)
         return {"obtained": obtained, "not_obtained": refused}
 
@@ -321,10 +352,12 @@ class Explainer:
                     and s.age_group == group
                     and self.priorities.key(structure, s) is not None
                 ]
-                code, facts, cut = self.refusal(structure, other, others, reserved, general)
-                details.append(
-                    {"child": cid, "structure": sid, **facts, "reason": code, "cutoff": cut}
-                )
+                market = self._market(structure, group, reserved, general, None)
+                code, facts = self.refusal(market, other, others)
+                if "own" in facts and not market.explicit:
+                    facts["own"]["application_date"] = other.application_date
+                facts.update(child=cid, structure=sid, age_group=group, reason=code)
+                details.append(facts)
                 if cid == child.id:
                     own_code = code
         return (own_code or "joint_option"), details

@@ -107,7 +107,9 @@ def _to_better(n: int) -> str:
     )
 
 
-def cutoff_text(last: Mapping[str, Any], own: Mapping[str, Any], subject: str) -> str:
+def cutoff_text(
+    last: Mapping[str, Any], own: Mapping[str, Any], own_date: str, subject: str
+) -> str:
     """The last admitted child's rank or score and date, against the refused child's."""
     if "position" in last:
         return (
@@ -121,9 +123,9 @@ def cutoff_text(last: Mapping[str, Any], own: Mapping[str, Any], subject: str) -
         " structure"
     )
     if theirs == ours:
-        if last["application_date"] != own["application_date"]:
+        if last["application_date"] != own_date:
             text += (
-                f", dossier déposé le {format_date(own['application_date'])} : à égalité de"
+                f", dossier déposé le {format_date(own_date)} : à égalité de"
                 " points, le dossier le plus ancien passe en premier"
             )
         else:
@@ -134,10 +136,15 @@ def cutoff_text(last: Mapping[str, Any], own: Mapping[str, Any], subject: str) -
     return text + ")"
 
 
-def refusal_text(facts: Mapping[str, Any], subject: str = "votre enfant") -> str:
-    """Why a market did not choose a child, from the facts `explain` stored for it."""
+def refusal_text(
+    facts: Mapping[str, Any], parameters: Mapping[str, Any], subject: str = "votre enfant"
+) -> str:
+    """Why a market did not choose a child, from the facts `explain` stored for it.
+
+    `parameters`: the letter's child's; the refusal of a sibling (joint option) carries its
+    own age group and application date."""
     code = facts["reason"]
-    group = facts["age_group"]
+    group = facts.get("age_group", parameters["age_group"])
     places = facts["places"]
     if code == "no_place":
         return f"aucune place n'était ouverte pour le groupe d'âge « {group} » à cette commission"
@@ -145,7 +152,8 @@ def refusal_text(facts: Mapping[str, Any], subject: str = "votre enfant") -> str
         return NOT_ACCEPTABLE
     reserve = facts.get("reserve")
     own = facts["own"]
-    last = facts.get("last")
+    own_date = own.get("application_date", parameters["application_date"])
+    last = facts["last"] if "last" in facts else facts["cutoff"]
     r = reserve["places"] if reserve else 0
     if code == "reserved":
         filled = reserve["filled"]
@@ -168,7 +176,7 @@ def refusal_text(facts: Mapping[str, Any], subject: str = "votre enfant") -> str
         if general_places > 0 and last is not None:
             text += (
                 f", et {_the(general_places, 'restante')} {_to_better(general_places)}"
-                + cutoff_text(last, own, subject)
+                + cutoff_text(last, own, own_date, subject)
             )
         return text
     if r and facts["eligible"]:
@@ -179,11 +187,11 @@ def refusal_text(facts: Mapping[str, Any], subject: str = "votre enfant") -> str
             f" relevant aussi de ce critère et mieux {_plural(r, 'classé', 'classés')}"
         )
         if facts.get("reserve_last") is not None:
-            text += cutoff_text(facts["reserve_last"], own, subject)
+            text += cutoff_text(facts["reserve_last"], own, own_date, subject)
         if general_places > 0 and last is not None:
             text += (
                 f", et {_the(general_places, 'non réservée')} {_to_better(general_places)}"
-                + cutoff_text(last, own, subject)
+                + cutoff_text(last, own, own_date, subject)
             )
         return text
     if r:
@@ -194,7 +202,7 @@ def refusal_text(facts: Mapping[str, Any], subject: str = "votre enfant") -> str
         text = f"{_the(places, '')} du groupe « {group} »"
     text += f" {_to_better(general_places)}"
     if last is not None:
-        text += cutoff_text(last, own, subject)
+        text += cutoff_text(last, own, own_date, subject)
     if r and reserve["filled"] and not facts["eligible"]:
         kept = r if reserve["hard"] else reserve["filled"]
         text += (
@@ -216,11 +224,11 @@ def parameters_text(child_id: str, parameters: Mapping[str, Any], labels) -> str
     return "Paramètres appliqués à l'enfant " + child_id + " : " + " ; ".join(parts) + "."
 
 
-def wish_text(refusal: Mapping[str, Any], labels) -> str:
+def wish_text(refusal: Mapping[str, Any], parameters: Mapping[str, Any], labels) -> str:
     label = f"Vœu n°{refusal['wish_rank']}, {labels[refusal['structure']]} : non obtenu, car "
     if refusal["reason"] == "blocking":
         return label + WISH_BLOCKING + "."
-    return label + refusal_text(refusal) + "."
+    return label + refusal_text(refusal, parameters) + "."
 
 
 def option_text(children, option) -> str:
@@ -230,7 +238,9 @@ def option_text(children, option) -> str:
     )
 
 
-def option_refusal_text(child_id: str, children, refusal: Mapping[str, Any], labels) -> str:
+def option_refusal_text(
+    child_id: str, children, refusal: Mapping[str, Any], parameters: Mapping[str, Any], labels
+) -> str:
     label = (
         f"Option commune n°{refusal['option_rank']}"
         f" ({option_text(children, refusal['option'])}) : non obtenue, car "
@@ -243,7 +253,7 @@ def option_refusal_text(child_id: str, children, refusal: Mapping[str, Any], lab
         who = "votre enfant" if cid == child_id else f"l'enfant {cid}"
         texts.append(
             f"{who} n'a pas pu être admis à {labels[detail['structure']]} :"
-            f" {refusal_text(detail, who)}"
+            f" {refusal_text(detail, parameters, who)}"
         )
     text = " ; ".join(texts)
     if refusal["reason"] == "joint_option":
@@ -253,7 +263,8 @@ def option_refusal_text(child_id: str, children, refusal: Mapping[str, Any], lab
 
 def letter_lines(child_id: str, explanation: Mapping[str, Any], labels) -> list[str]:
     """The letter's sentences between the legal mention and the rights text."""
-    lines = [parameters_text(child_id, explanation["parameters"], labels)]
+    parameters = explanation["parameters"]
+    lines = [parameters_text(child_id, parameters, labels)]
     obtained = explanation["obtained"]
     family = explanation.get("family")
     if family is None:
@@ -271,7 +282,7 @@ def letter_lines(child_id: str, explanation: Mapping[str, Any], labels) -> list[
                 f"Résultat : place attribuée à {labels[obtained['structure']]}, qui ne figure"
                 " pas parmi les vœux."
             )
-        lines.extend(wish_text(r, labels) for r in explanation["not_obtained"])
+        lines.extend(wish_text(r, parameters, labels) for r in explanation["not_obtained"])
         return lines
     children = family["children"]
     lines.append(
@@ -292,7 +303,8 @@ def letter_lines(child_id: str, explanation: Mapping[str, Any], labels) -> list[
             f" {labels[obtained['structure']]}."
         )
     lines.extend(
-        option_refusal_text(child_id, children, r, labels) for r in explanation["not_obtained"]
+        option_refusal_text(child_id, children, r, parameters, labels)
+        for r in explanation["not_obtained"]
     )
     return lines
 

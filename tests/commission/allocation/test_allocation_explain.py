@@ -32,7 +32,7 @@ def test_letters_carry_the_legal_mention_and_the_parameters():
         for refusal in entry["not_obtained"]:
             assert refusal["reason"] in REASONS - {"blocking"}, refusal
             if "wish_rank" in refusal:
-                assert wish_text(refusal, labels) in text
+                assert wish_text(refusal, entry["parameters"], labels) in text
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
