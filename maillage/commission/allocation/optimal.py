@@ -21,6 +21,8 @@ only guards against a pathological run.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from maillage.commission.allocation.check import check
@@ -32,14 +34,35 @@ from maillage.commission.allocation.siblings import siblings_with_report
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
-# OR-Tools is imported when `optimal` runs (about a second of start-up that `da` and
-# `siblings` need not pay): each function below imports `cp_model` itself.
+
+def _cp_model():
+    """OR-Tools' CP-SAT module, imported when `optimal` runs: about a second of start-up
+    that `da` and `siblings` need not pay.
+
+    `cp_model` imports pandas only to accept pandas series in helpers this engine never
+    calls; importing pandas costs more than the medium solve itself. Unless pandas is
+    already loaded, `cp_model` is imported against a stand-in that only names those types
+    (nothing can be an instance of them), which is then taken out of `sys.modules`, so a
+    later `import pandas` anywhere gets the real package."""
+    if "ortools.sat.python.cp_model" in sys.modules or "pandas" in sys.modules:
+        from ortools.sat.python import cp_model  # noqa: PLC0415
+
+        return cp_model
+    stand_in = types.ModuleType("pandas")
+    stand_in.Index = type("Index", (), {})
+    stand_in.Series = type("Series", (), {})
+    sys.modules["pandas"] = stand_in
+    try:
+        from ortools.sat.python import cp_model  # noqa: PLC0415
+    finally:
+        if sys.modules.get("pandas") is stand_in:
+            del sys.modules["pandas"]
+    return cp_model
 
 
 class _Model:
     def __init__(self, problem: Problem):
-        from ortools.sat.python import cp_model  # noqa: PLC0415
-
+        cp_model = _cp_model()
         self.p = problem
         self.model = cp_model.CpModel()
         self.x: list[dict[int, cp_model.IntVar]] = []
@@ -50,7 +73,7 @@ class _Model:
     # -- variables -----------------------------------------------------------------------
 
     def _build_choices(self) -> None:
-        from ortools.sat.python import cp_model  # noqa: PLC0415
+        cp_model = _cp_model()
 
         p, model = self.p, self.model
         # Per market and rank: the option variables that place that child there.
@@ -75,7 +98,7 @@ class _Model:
         model.maximize(self.placed)
 
     def _build_counts(self) -> None:
-        from ortools.sat.python import cp_model  # noqa: PLC0415
+        cp_model = _cp_model()
 
         """Prefix counts per market: placed (and eligible placed) children above each rank."""
         p, model = self.p, self.model
@@ -171,7 +194,7 @@ class _Model:
                 model.add_bool_or([*better, *reasons])
 
     def _single_stability(self, entry, better: list) -> None:
-        from ortools.sat.python import cp_model  # noqa: PLC0415
+        cp_model = _cp_model()
 
         """Child c blocks with market m unless it holds this wish or a better one (S = 1) or m
         would refuse it. Written as linear inequalities, tight for the LP relaxation."""
@@ -254,7 +277,7 @@ def _agent_options(problem: Problem, assignment: Assignment) -> dict[int, int]:
 
 
 def _progress_callback(progress: ProgressFn):
-    from ortools.sat.python import cp_model  # noqa: PLC0415
+    cp_model = _cp_model()
 
     class _Progress(cp_model.CpSolverSolutionCallback):
         def __init__(self):
@@ -274,7 +297,7 @@ def solve_optimal(
     time_limit: float = 10.0,
     progress: ProgressFn | None = None,
 ) -> Result:
-    from ortools.sat.python import cp_model  # noqa: PLC0415
+    cp_model = _cp_model()
 
     problem = Problem(instance, joint=True)
     base, base_report = siblings_with_report(

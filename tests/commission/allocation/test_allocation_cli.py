@@ -254,3 +254,34 @@ def test_progress_on_request(instance_file, tmp_path):
     assert code == 0
     assert "siblings, essai : 1" in stderr
     assert "explications : 120/120" in stderr
+
+
+def test_da_and_siblings_never_load_or_tools_and_optimal_leaves_pandas_importable(tmp_path):
+    """`da`/`siblings` start fast; `optimal` loads OR-Tools without leaving a stand-in for
+    pandas behind (a later `import pandas` gets the real package)."""
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(random_instance(3, children=30)), encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from maillage.commission.allocation import load_instance, run\n"
+        f"instance = load_instance({str(path)!r})\n"
+        "run(instance, 'siblings')\n"
+        "run(instance, 'da')\n"
+        "assert 'ortools' not in sys.modules and 'numpy' not in sys.modules, 'loaded'\n"
+        "document = run(instance, 'optimal', time_limit=2)\n"
+        "assert 'ortools.sat.python.cp_model' in sys.modules\n"
+        "assert 'pandas' not in sys.modules or hasattr(sys.modules['pandas'], 'DataFrame')\n"
+        "import pandas\n"
+        "assert hasattr(pandas, 'DataFrame')\n"
+        "print(document['stats']['placed'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
