@@ -12,8 +12,11 @@ sibling families with joint options (same structure, split, or one child only).
 
 For each method it prints the children placed, blocking pairs and coalitions (from `check`),
 the median time of `solve` over the repetitions and the peak Python memory of one run
-(tracemalloc). On the sibling-free, reserve-free variant it also runs the `matching` package's
-resident-optimal hospital/resident algorithm and says whether the result is identical to `da`.
+(tracemalloc). Then it times whole processes (wall clock and CPU time of a subprocess,
+interpreter start included): `python -m maillage.commission.allocation solve` end to end
+(read, validate, solve, check, explain, write) for each method, and on the sibling-free,
+reserve-free variant `--method da` against a process running the `matching` package's
+resident-optimal hospital/resident algorithm on the same file (same result or not).
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -464,9 +469,6 @@ def bench_size(size: str, args, methods: list[str]) -> None:
     def ours():
         return solve(plain, method="da")
 
-    def theirs():
-        return solve_with_matching(plain)
-
     result, da_wall, da_cpu, _ = measure(ours, args.repeat)
     memory = None if args.no_memory else peak_memory(ours)
     row(
@@ -477,26 +479,103 @@ def bench_size(size: str, args, methods: list[str]) -> None:
         da_cpu,
         memory,
     )
-    if args.no_matching:
-        return
-    repeat = 1 if size == "large" else args.repeat
-    assignment, wall, cpu, runs = measure(theirs, repeat)
-    memory = None
-    if not args.no_memory and size != "large":
-        memory = peak_memory(theirs)
-    same = assignment == result.assignment
-    note = f"identique à da : {'oui' if same else 'NON'} ; {wall / da_wall:.0f}× le temps de da"
-    if runs == 1:
-        note += " ; mesuré une fois"
-    row(
-        f"{size} sans fratries ni réserves",
-        "matching",
-        check(plain, assignment),
-        wall,
-        cpu,
-        memory,
-        note,
-    )
+    if not args.no_end_to_end:
+        end_to_end(size, data, variant, args)
+
+
+def time_process(argv: list[str], repeat: int) -> tuple[float, float, int]:
+    """(median wall seconds, median CPU seconds, exit code) of a whole process: interpreter
+    start, imports, reading, computing and writing included. The CPU time (user + system,
+    from the kernel) shows what the wall clock owes to a loaded machine."""
+    walls, cpus, code = [], [], 0
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        code = done.returncode
+        if code not in (0, 1):
+            sys.stderr.write(done.stderr.decode("utf-8", "replace"))
+    return statistics.median(walls), statistics.median(cpus), code
+
+
+ENGINE = [sys.executable, "-m", "maillage.commission.allocation", "solve"]
+
+
+def end_to_end(size: str, data: dict, variant: dict, args) -> None:
+    """Whole processes, as a commission runs them: `python -m maillage.commission.allocation
+    solve` (read, validate, solve, check, explain, write) and, on the sibling-free variant,
+    `--method da` against a process that reads the same file and runs `matching`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        full, plain = tmp / f"{size}.json", tmp / f"{size}-sans-fratries.json"
+        full.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        plain.write_text(json.dumps(variant, ensure_ascii=False), encoding="utf-8")
+        print(
+            f"\n{size}, processus entiers (médiane de {args.repeat}, lancement de Python"
+            " compris) :\n"
+        )
+        print("| commande | secondes (mur) | secondes CPU | code | sortie (Mo) | note |")
+        print("|---|---:|---:|---:|---:|---|")
+        methods = ["siblings", "da"]
+        if size != "large" or args.optimal_on_large:
+            methods.append("optimal")
+        for method in methods:
+            out = tmp / f"out-{method}.json"
+            argv = [*ENGINE, str(full), "-o", str(out), "-q", "--method", method]
+            argv += ["--time-limit", str(args.time_limit)]
+            wall, cpu, code = time_process(argv, args.repeat)
+            document = json.loads(out.read_bytes())
+            note = f"{document['stats']['placed']} placés"
+            solver = document["stats"]["method"].get("solver")
+            if solver:
+                note += f" ; {solver['status']}, optimum prouvé : "
+                note += (
+                    "oui"
+                    if solver.get("proven_optimal") or solver["status"] in ("NOT_NEEDED",)
+                    else "non"
+                )
+            print(
+                f"| solve {size}.json --method {method} | {wall:.2f} | {cpu:.2f} | {code}"
+                f" | {out.stat().st_size / 1e6:.1f} | {note} |"
+            )
+        da_out, theirs_out = tmp / "da-plain.json", tmp / "matching-plain.json"
+        da_wall, da_cpu, code = time_process(
+            [*ENGINE, str(plain), "-o", str(da_out), "-q", "--method", "da"], args.repeat
+        )
+        print(
+            f"| solve {size}-sans-fratries.json --method da | {da_wall:.2f} | {da_cpu:.2f}"
+            f" | {code} | {da_out.stat().st_size / 1e6:.1f} | |"
+        )
+        if args.no_matching:
+            return
+        repeat = 1 if size == "large" else args.repeat
+        wall, cpu, code = time_process(
+            [sys.executable, __file__, "--run-matching", str(plain), str(theirs_out)], repeat
+        )
+        ours = json.loads(da_out.read_bytes())["assignment"]
+        theirs = json.loads(theirs_out.read_bytes())
+        same = "oui" if ours == theirs else "NON"
+        note = (
+            f"identique à da : {same} ; {wall / da_wall:.0f}× le temps de da (mur),"
+            f" {cpu / da_cpu:.0f}× (CPU)" + (" ; mesuré une fois" if repeat == 1 else "")
+        )
+        print(
+            f"| `matching` sur {size}-sans-fratries.json | {wall:.2f} | {cpu:.2f} | {code}"
+            f" | | {note} |"
+        )
+
+
+def run_matching(instance_path: str, out_path: str) -> int:
+    """One process: read and validate the instance as the engine does, solve with
+    `matching`, write the assignment (what `--method da` does, explanations aside)."""
+    from maillage.commission.allocation import load_instance
+
+    assignment = solve_with_matching(load_instance(instance_path))
+    Path(out_path).write_text(json.dumps(assignment, sort_keys=True), encoding="utf-8")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -520,7 +599,15 @@ def main(argv=None) -> int:
         metavar="DIR",
         help="écrire les instances générées (SIZE.json et SIZE-sans-fratries.json)",
     )
+    parser.add_argument(
+        "--no-end-to-end", action="store_true", help="ne pas chronométrer les processus entiers"
+    )
+    parser.add_argument(
+        "--run-matching", nargs=2, metavar=("INSTANCE", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.run_matching:
+        return run_matching(*args.run_matching)
     sizes = list(SIZES) if args.size == "all" else [args.size]
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     print(

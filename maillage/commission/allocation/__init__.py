@@ -5,7 +5,9 @@
     instance = load_instance("instance.json")        # or parse_instance(dict)
     result = solve(instance, method="siblings")       # "da", "siblings" (default), "optimal"
     report = check(instance, result.assignment)       # violations, blocking pairs/coalitions
-    document = run(instance)                          # assignment + explanations + cutoffs + run
+    document = run(instance)                          # assignment, explanations, cutoffs, letters…
+    text = render_letter_text(child_id, document["explanations"][child_id],
+                              document["letters"]["structure_labels"])   # a letter, in French
 
 Formats: shared/specs/allocation-format.md; user documentation: docs/allocation.md.
 """
@@ -25,6 +27,7 @@ from maillage.commission.allocation.io import (
     load_json,
     parse_assignment,
 )
+from maillage.commission.allocation.letters import render_letter_text
 from maillage.commission.allocation.model import (
     Child,
     Family,
@@ -59,6 +62,7 @@ __all__ = [
     "load_json",
     "parse_assignment",
     "parse_instance",
+    "render_letter_text",
     "run",
     "solve",
     "validate",

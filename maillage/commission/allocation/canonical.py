@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 
 def canonical_bytes(data: Any) -> bytes:
@@ -21,16 +21,20 @@ def sha256_of(data: Any) -> str:
     return hashlib.sha256(canonical_bytes(data)).hexdigest()
 
 
-OUTPUT_OPTIONS = {"sort_keys": True, "indent": 1, "ensure_ascii": False, "allow_nan": False}
+def dumps_output(data: Any, pretty: bool = False) -> str:
+    """The engine's own output, deterministic so that runs diff cleanly: compact canonical
+    JSON (sorted keys, no whitespace) by default, or indented for a person (`pretty`).
+
+    The compact form is one call to the C encoder (`json.dumps` without `indent`), about ten
+    times faster than the pure-Python one that `indent` or `json.dump` to a stream use."""
+    if pretty:
+        return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
-def dumps_output(data: Any) -> str:
-    """The engine's own output: sorted keys and a fixed indentation, so runs diff cleanly."""
-    return json.dumps(data, **OUTPUT_OPTIONS) + "\n"
-
-
-def dump_output(data: Any, stream: TextIO) -> None:
-    """Same bytes as `dumps_output`, written piece by piece: a département's result is tens
-    of megabytes, which need not be held twice in memory."""
-    json.dump(data, stream, **OUTPUT_OPTIONS)
-    stream.write("\n")
+def write_output(data: Any, stream: BinaryIO, pretty: bool = False) -> None:
+    """`dumps_output` encoded in UTF-8, followed by a newline."""
+    stream.write(dumps_output(data, pretty).encode("utf-8"))
+    stream.write(b"\n")

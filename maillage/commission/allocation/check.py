@@ -66,6 +66,8 @@ class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     blocking_pairs: list[BlockingPair] = field(default_factory=list)
     blocking_coalitions: list[BlockingCoalition] = field(default_factory=list)
+    # The checker that made the report: `explain` reuses its markets and joint refusals.
+    checker: Checker | None = field(default=None, repr=False, compare=False)
 
     @property
     def feasible(self) -> bool:
@@ -146,6 +148,7 @@ class Checker:
             if sid is not None:
                 self.held.setdefault((sid, child.age_group), []).append(child.id)
         self._views: dict[tuple[str, str], MarketView] = {}
+        self._option_refusals: dict[tuple[str, tuple], list] = {}
 
     # -- feasibility ---------------------------------------------------------------------
 
@@ -265,7 +268,16 @@ class Checker:
         self, family: Family, option: tuple[str | None, ...]
     ) -> list[tuple[str, str, list[Member], list[Member]]]:
         """For each market of the option whose choice leaves out one of its children:
-        (structure, age group, reserved, general) of that choice."""
+        (structure, age group, reserved, general) of that choice (computed once: the
+        explanations ask again for the options the check examined)."""
+        found = self._option_refusals.get((family.id, option))
+        if found is None:
+            found = self._option_refusals[(family.id, option)] = self._refusals(family, option)
+        return found
+
+    def _refusals(
+        self, family: Family, option: tuple[str | None, ...]
+    ) -> list[tuple[str, str, list[Member], list[Member]]]:
         instance = self.instance
         members_of = set(family.children)
         wanted: dict[tuple[str, str], list[str]] = {}
@@ -320,6 +332,7 @@ def check(instance: Instance, assignment: Mapping[str, Any]) -> CheckReport:
         children=len(instance.children),
         placed=len(checker.placed),
         violations=checker.violations,
+        checker=checker,
     )
     report.blocking_pairs = checker.blocking_pairs()
     report.blocking_coalitions = checker.blocking_coalitions()

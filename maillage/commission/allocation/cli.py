@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TextIO
 
-from maillage.commission.allocation.canonical import dump_output, dumps_output
+from maillage.commission.allocation.canonical import dumps_output, write_output
 from maillage.commission.allocation.check import check
 from maillage.commission.allocation.io import load_assignment, load_instance, os_reason
 from maillage.commission.allocation.solver import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, METHODS, run
@@ -34,11 +34,15 @@ l'explique enfant par enfant et la contrôle (faisabilité, paires et coalitions
 """
 
 SOLVE_HELP = """\
-Écrit {"assignment", "explanations", "cutoffs", "stats", "run"} :
+Écrit {"assignment", "explanations", "cutoffs", "letters", "stats", "run"} en JSON
+canonique compact (clés triées, sans espaces, UTF-8 ; --pretty pour un JSON indenté) :
   assignment    {enfant: structure ou null}
-  explanations  par enfant : paramètres appliqués, vœu obtenu, raison de chaque vœu mieux
-                classé non obtenu (texte prêt pour le courrier, mention L. 311-3-1 CRPA)
+  explanations  par enfant : paramètres appliqués, vœu obtenu, et pour chaque vœu mieux
+                classé non obtenu le code de la raison et les nombres du courrier (places,
+                réserve, seuil : points et date ou rang du dernier admis, ceux de l'enfant)
   cutoffs       par structure et groupe d'âge : enfants admis, dernier admis (seuil)
+  letters       mention L. 311-3-1 CRPA, droits, nom des structures : une fois pour toutes ;
+                letters.render_letter_text() rédige le courrier d'un enfant
   stats         placés, violations, blocages, détails de la méthode
   run           méthode, version du moteur, graine, SHA-256 de l'instance canonique, durée
 Même entrée, même sortie à l'octet près (hors run.duration_seconds).
@@ -139,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="afficher l'avancement sur la sortie d'erreur (automatique dans un terminal)",
     )
+    solve.add_argument(
+        "--pretty",
+        action="store_true",
+        help="JSON indenté, lisible par une personne (par défaut : JSON canonique compact,"
+        " clés triées, sans espaces, UTF-8)",
+    )
     solve.add_argument("-q", "--quiet", action="store_true", help="ne pas afficher le résumé")
 
     chk = commands.add_parser(
@@ -203,10 +213,10 @@ def cmd_solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if progress is not None:
             progress.close()
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            dump_output(document, out)
+        with open(args.output, "wb") as out:
+            write_output(document, out, pretty=args.pretty)
     else:
-        dump_output(document, stdout)
+        stdout.write(dumps_output(document, pretty=args.pretty) + "\n")
     if not args.quiet:
         stats = document["stats"]
         where = f" ; écrit dans {args.output}" if args.output else ""
@@ -229,7 +239,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     assignment = load_assignment(args.result)
     report = check(instance, assignment)
     if args.json:
-        stdout.write(dumps_output(report.to_dict()))
+        stdout.write(dumps_output(report.to_dict(), pretty=True) + "\n")
     else:
         write_report(report, stdout, args.max)
     if not report.feasible:

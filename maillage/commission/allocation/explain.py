@@ -5,8 +5,10 @@ wish (or joint option) it obtained, and for every wish ranked above it why it wa
 obtained: the places went to children ranked above (with the cutoff, the last admitted
 child's score and date, never its identity), the places were reserved for a criterion, no
 place was open, the structure's explicit order did not list the child, or the family's joint
-option could not be met. Each explanation starts with the mention required by article
-L. 311-3-1 of the code des relations entre le public et l'administration.
+option could not be met. Explanations hold codes and numbers only (the places, the reserve,
+the cutoff, the child's own score or rank); `letters.render_letter_text` renders them as the
+French text of a letter, framed by the mention required by article L. 311-3-1 of the code
+des relations entre le public et l'administration, which the document states once.
 
 Explanations are recomputed from the instance and the assignment alone (like `check`), so
 they hold for any method and say so honestly when an assignment is not stable.
@@ -14,97 +16,52 @@ they hold for any method and say so honestly when an assignment is not stable.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from maillage.commission.allocation.check import Checker
+from maillage.commission.allocation.check import Checker, CheckReport
 from maillage.commission.allocation.choice import Member, choose
-from maillage.commission.allocation.model import Child, Instance, Structure
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
+from maillage.commission.allocation.letters import (
+    LEGAL_MENTION,
+    RIGHTS,
+    format_date,
+    format_score,
 )
+from maillage.commission.allocation.model import Child, Instance, Reserve, Structure
 
-LEGAL_MENTION = (
-    "Décision prise sur le fondement d'un traitement algorithmique (article L. 311-3-1 du code"
-    " des relations entre le public et l'administration), qui répartit les places ouvertes à"
-    " cette commission selon la règle publiée : chaque structure classe les demandes par points"
-    " (points de la grille, plus les bonus propres à la structure), puis, à égalité, par date de"
-    " dépôt la plus ancienne, puis par numéro de dossier ; chaque enfant reçoit le meilleur de"
-    " ses vœux que ce classement lui permet d'obtenir."
-)
-RIGHTS = (
-    "Les règles de ce traitement et les principales caractéristiques de sa mise en œuvre"
-    " (paramètres et leur application à votre situation) vous sont communiquées sur demande"
-    " (articles R. 311-3-1-1 et R. 311-3-1-2 du même code) ; en l'absence de réponse dans un"
-    " délai d'un mois, vous pouvez saisir la Commission d'accès aux documents administratifs"
-    " (CADA)."
-)
+__all__ = ["LEGAL_MENTION", "RIGHTS", "Explainer", "explain", "format_date", "format_score"]
 
 
-def format_date(value: str) -> str:
-    if not value:
-        return "date de dépôt non renseignée"
-    day = value[:10]
-    year, month, dom = day.split("-")
-    ordinal = "1er" if int(dom) == 1 else str(int(dom))
-    text = f"{ordinal} {MONTHS[int(month) - 1]} {year}"
-    if len(value) > 10:
-        text += f" à {value[11:16]}"
-    return text
-
-
-def format_score(value: float | int) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace(".", ",")
-
-
-def _points(value: float | int) -> str:
-    return f"{format_score(value)} point" + ("s" if abs(value) >= 2 else "")
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return one if n <= 1 else many
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("s" if n > 1 else "")
-
-
-def _the(n: int, qualifier: str) -> str:
-    """ "la place réservée" or "les 3 places réservées"."""
-    if n <= 1:
-        return "la place" + (f" {qualifier}" if qualifier else "")
-    return f"les {n} places" + (f" {qualifier}s" if qualifier else "")
-
-
-def _to_better(n: int) -> str:
-    return _plural(
-        n,
-        "a été attribuée à un enfant mieux classé",
-        "ont été attribuées à des enfants mieux classés",
-    )
+@dataclass(slots=True)
+class _Market:
+    structure: Structure
+    places: int
+    explicit: bool
+    reserve: Reserve | None  # None also when it reserves no place
+    reserve_facts: dict[str, Any] | None
+    last: dict[str, Any] | None  # cutoff of the last child admitted on general places
+    reserve_last: dict[str, Any] | None  # … on reserved places
+    ranks: list | None  # sorted keys of the members
 
 
 class Explainer:
-    def __init__(self, instance: Instance, assignment: dict[str, Any]):
+    def __init__(
+        self, instance: Instance, assignment: dict[str, Any], report: CheckReport | None = None
+    ):
         self.instance = instance
-        self.checker = Checker(instance, assignment)
+        shared = report.checker if report is not None else None
+        self.checker = shared if shared is not None else Checker(instance, assignment)
+        self.blocking_pairs = (
+            {(p.child, p.structure) for p in report.blocking_pairs} if report is not None else None
+        )
         self.priorities = self.checker.priorities
         self._choices: dict[tuple[str, str], tuple[list[Member], list[Member]]] = {}
         self._members: dict[tuple[str, str], list[Member]] = {}
+        self._keys: dict[tuple[str, str], list] = {}
+        self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
+        self._markets: dict[tuple[str, str], _Market] = {}
 
     # -- markets -------------------------------------------------------------------------
 
@@ -118,6 +75,15 @@ class Explainer:
                 )
             return found
         return self._held_members(structure, group, exclude)
+
+    def member_keys(self, structure: Structure, group: str) -> list:
+        """The sorted priority keys of a market's members (how many rank above a child)."""
+        found = self._keys.get((structure.id, group))
+        if found is None:
+            found = self._keys[(structure.id, group)] = sorted(
+                m.key for m in self.members(structure, group)
+            )
+        return found
 
     def _held_members(self, structure: Structure, group: str, exclude) -> list[Member]:
         out = []
@@ -146,6 +112,14 @@ class Explainer:
         return found
 
     def cutoff(self, structure: Structure, member: Member, with_id: bool) -> dict[str, Any]:
+        found = self._cutoffs.get((structure.id, member.ref, with_id))
+        if found is None:
+            found = self._cutoffs[(structure.id, member.ref, with_id)] = self._cutoff(
+                structure, member, with_id
+            )
+        return found
+
+    def _cutoff(self, structure: Structure, member: Member, with_id: bool) -> dict[str, Any]:
         child = self.instance.child_by_id[member.ref]
         info: dict[str, Any] = {"child": child.id} if with_id else {}
         if self.priorities.explicit(structure):
@@ -200,145 +174,105 @@ class Explainer:
 
     # -- refusals ------------------------------------------------------------------------
 
-    def refusal(
+    def market(self, structure: Structure, group: str) -> _Market:
+        """What every refusal by this market shares (cached: computed once per market)."""
+        found = self._markets.get((structure.id, group))
+        if found is None:
+            reserved, general = self.choice(structure, group)
+            found = self._markets[(structure.id, group)] = self._market(
+                structure, group, reserved, general, self.member_keys(structure, group)
+            )
+        return found
+
+    def _market(
         self,
         structure: Structure,
-        child: Child,
-        others: list[Member],
+        group: str,
         reserved: list[Member],
         general: list[Member],
-        subject: str = "votre enfant",
-    ) -> tuple[str, str, dict[str, Any] | None]:
-        """(reason code, French text, cutoff) for a child the market did not choose.
-
-        `others`: the acceptable children it competed with; `reserved`/`general`: the choice.
-        `subject` names the child in the text ("votre enfant", or a sibling).
-        """
-        group = child.age_group
+        ranks: list | None,
+    ) -> _Market:
         places = structure.places(group)
-        if places == 0:
-            return (
-                "no_place",
-                f"aucune place n'était ouverte pour le groupe d'âge « {group} » à cette commission",
-                None,
-            )
-        key = self.priorities.key(structure, child)
-        if key is None:
-            return (
-                "not_acceptable",
-                "cette structure applique un ordre de priorité explicite (par exemple celui d'un"
-                " employeur) qui ne comprend pas cette demande",
-                None,
-            )
         reserve = structure.reserves.get(group)
         r = min(reserve.places, places) if reserve is not None else 0
-        elig = reserve is not None and reserve.tag in child.tags
-        above = sum(1 for m in others if m.key < key)
-        last = general[-1] if general else None
-        if r and not elig and above < places:
-            # Without the reserve the child would have had a place.
-            filled = len(reserved)
-            general_places = places - (r if reserve.hard else filled)
-            if reserve.hard:
-                text = (
-                    f"{_count(r, 'place')} sur {places} du groupe « {group} »"
-                    f" {_plural(r, 'est réservée', 'sont réservées')} aux enfants relevant du"
-                    f" critère « {reserve.tag} » (réserve stricte :"
-                    f" {_plural(r, 'elle reste fermée', 'elles restent fermées')}"
-                    f" aux autres demandes, même {_plural(r, 'inoccupée', 'inoccupées')})"
-                )
-            else:
-                text = (
-                    f"{_count(filled, 'place')} sur {places} du groupe « {group} »"
-                    f" {_plural(filled, 'a été attribuée', 'ont été attribuées')} au titre de la"
-                    f" réserve « {reserve.tag} » à {_plural(filled, 'un enfant', 'des enfants')}"
-                    " relevant de ce critère"
-                )
-            if general_places > 0 and last is not None:
-                text += (
-                    f", et {_the(general_places, 'restante')} {_to_better(general_places)}"
-                    + self.cutoff_text(structure, child, last, subject)
-                )
-            return "reserved", text, self.cutoff(structure, last, False) if last else None
-        if r and elig:
-            general_places = places - r
-            text = (
-                f"{_the(r, 'réservée')} au critère « {reserve.tag} »"
-                f" {_plural(r, 'a été attribuée à un enfant', 'ont été attribuées à des enfants')}"
-                f" relevant aussi de ce critère et mieux {_plural(r, 'classé', 'classés')}"
-            )
-            if reserved:
-                text += self.cutoff_text(structure, child, reserved[-1], subject)
-            if general_places > 0 and last is not None:
-                text += (
-                    f", et {_the(general_places, 'non réservée')} {_to_better(general_places)}"
-                    + self.cutoff_text(structure, child, last, subject)
-                )
-            last = last or (reserved[-1] if reserved else None)
-            return "cutoff", text, self.cutoff(structure, last, False) if last else None
-        if r:
-            general_places = places - (r if reserve.hard else len(reserved))
-            text = f"{_the(general_places, 'non réservée')} du groupe « {group} »"
-        else:
-            general_places = places
-            text = f"{_the(places, '')} du groupe « {group} »"
-        text += f" {_to_better(general_places)}"
-        if last is not None:
-            text += self.cutoff_text(structure, child, last, subject)
-        if r and reserved and not elig:
-            kept = r if reserve.hard else len(reserved)
-            text += (
-                f" ; {_count(kept, 'place')} {_plural(kept, 'était', 'étaient')} en outre"
-                f" {_plural(kept, 'réservée', 'réservées')} au critère « {reserve.tag} »"
-            )
-        return "cutoff", text, self.cutoff(structure, last, False) if last else None
-
-    def cutoff_text(self, structure: Structure, child: Child, last: Member, subject: str) -> str:
-        other = self.instance.child_by_id[last.ref]
-        if self.priorities.explicit(structure):
-            mine = self.priorities.key(structure, child)
-            return (
-                " (ordre de priorité explicite de la structure : le dernier enfant admis y est"
-                f" classé n°{last.key[0] + 1}, {subject} n°{mine[0] + 1})"
-            )
-        theirs = other.score(structure.id)
-        ours = child.score(structure.id)
-        text = (
-            f" (dernier enfant admis : {_points(theirs)}, dossier déposé le"
-            f" {format_date(other.application_date)} ; {subject} : {_points(ours)} à cette"
-            " structure"
+        return _Market(
+            structure=structure,
+            places=places,
+            explicit=self.priorities.explicit(structure),
+            reserve=reserve if r else None,
+            reserve_facts=(
+                {"tag": reserve.tag, "places": r, "hard": reserve.hard, "filled": len(reserved)}
+                if r
+                else None
+            ),
+            last=self.cutoff(structure, general[-1], False) if general else None,
+            reserve_last=self.cutoff(structure, reserved[-1], False) if reserved else None,
+            ranks=ranks,
         )
-        if theirs == ours:
-            if other.application_date != child.application_date:
-                text += (
-                    f", dossier déposé le {format_date(child.application_date)} : à égalité de"
-                    " points, le dossier le plus ancien passe en premier"
-                )
-            else:
-                text += (
-                    ", même date de dépôt : à égalité de points et de date, le plus petit"
-                    " numéro de dossier passe en premier"
-                )
-        return text + ")"
+
+    def refusal(
+        self, market: _Market, child: Child, others: list[Member] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """(reason code, facts) for a child the market did not choose.
+
+        The facts are the numbers a letter needs (`letters.refusal_text` renders them):
+        places, reserve, `cutoff` (the last admitted child's score and date, or rank),
+        the child's own score or rank, and `last` when it differs from `cutoff`.
+        `others`: the acceptable children it competed with, when not the market's members.
+        """
+        places = market.places
+        facts: dict[str, Any] = {"places": places}
+        if places == 0:
+            facts["cutoff"] = None
+            return "no_place", facts
+        structure = market.structure
+        key = self.priorities.key(structure, child)
+        if key is None:
+            facts["cutoff"] = None
+            return "not_acceptable", facts
+        facts["own"] = (
+            {"position": key[0] + 1}
+            if market.explicit
+            else {"score": child.points + child.bonus.get(structure.id, 0)}
+        )
+        reserve = market.reserve
+        if reserve is None:
+            facts["cutoff"] = market.last
+            return "cutoff", facts
+        facts["reserve"] = market.reserve_facts
+        elig = reserve.tag in child.tags
+        facts["eligible"] = elig
+        if elig:
+            facts["last"] = market.last
+            if market.reserve_last is not None:
+                facts["reserve_last"] = market.reserve_last
+            facts["cutoff"] = market.last or market.reserve_last
+            return "cutoff", facts
+        facts["cutoff"] = market.last
+        if others is None:
+            above = bisect_left(market.ranks, key)
+        else:
+            above = sum(1 for m in others if m.key < key)
+        if above < places:
+            # Without the reserve the child would have had a place.
+            return "reserved", facts
+        return "cutoff", facts
 
     # -- children ------------------------------------------------------------------------
 
-    def parameters(self, child: Child) -> tuple[dict[str, Any], str]:
-        data = {
+    def parameters(self, child: Child) -> dict[str, Any]:
+        return {
+            "age_group": child.age_group,
             "points": child.points,
             "bonus": dict(sorted(child.bonus.items())),
             "application_date": child.application_date,
             "tags": list(child.tags),
         }
-        parts = [f"{_points(child.points)} selon la grille publiée"]
-        for sid, extra in sorted(child.bonus.items()):
-            label = self.instance.structure_by_id[sid].label()
-            parts.append(f"bonus de {_points(extra)} pour {label}")
-        date_text = format_date(child.application_date)
-        parts.append(date_text if not child.application_date else f"dossier déposé le {date_text}")
-        if child.tags:
-            parts.append("critère(s) : " + ", ".join(f"« {t} »" for t in child.tags))
-        return data, "Paramètres appliqués à l'enfant " + child.id + " : " + " ; ".join(parts) + "."
+
+    def wish_blocks(self, child: Child, sid: str) -> bool:
+        if self.blocking_pairs is not None:
+            return (child.id, sid) in self.blocking_pairs
+        return self.checker.pair_blocks(child.id, sid)
 
     def independent(self, child: Child) -> dict[str, Any]:
         current = self.checker.placed.get(child.id)
@@ -350,41 +284,18 @@ class Explainer:
                 "structure": current,
                 "wish_rank": limit + 1 if current in wishes else None,
             }
-        lines = []
         refused = []
         for i in range(limit):
             structure = self.instance.structure_by_id[wishes[i]]
-            label = f"Vœu n°{i + 1}, {structure.label()} : non obtenu, car "
-            if self.checker.pair_blocks(child.id, structure.id):
-                code, text, cut = (
-                    "blocking",
-                    "cette structure aurait pu accueillir l'enfant : l'affectation n'est pas"
-                    " stable sur ce point, ce que signale le rapport de contrôle",
-                    None,
-                )
+            if self.wish_blocks(child, structure.id):
+                code, entry = "blocking", {"cutoff": None}
             else:
-                others = self.members(structure, child.age_group)
-                reserved, general = self.choice(structure, child.age_group)
-                code, text, cut = self.refusal(structure, child, others, reserved, general)
-            refused.append(
-                {
-                    "wish_rank": i + 1,
-                    "structure": structure.id,
-                    "reason": code,
-                    "cutoff": cut,
-                    "text": label + text + ".",
-                }
-            )
-            lines.append(label + text + ".")
-        if current is None:
-            outcome = "Résultat : aucune place n'a pu être attribuée à l'issue de cette commission."
-        elif current in wishes:
-            label = self.instance.structure_by_id[current].label()
-            outcome = f"Résultat : place attribuée à {label}, vœu n°{limit + 1}."
-        else:
-            label = self.instance.structure_by_id[current].label()
-            outcome = f"Résultat : place attribuée à {label}, qui ne figure pas parmi les vœux."
-        return {"obtained": obtained, "not_obtained": refused, "lines": [outcome, *lines]}
+                code, entry = self.refusal(self.market(structure, child.age_group), child)
+            entry["wish_rank"] = i + 1
+            entry["structure"] = structure.id
+            entry["reason"] = code
+            refused.append(entry)
+        return {"obtained": obtained, "not_obtained": refused}
 
     def joint(self, child: Child) -> dict[str, Any]:
         family = self.instance.joint_family_of[child.id]
@@ -396,23 +307,14 @@ class Explainer:
         obtained = None
         if got in options:
             obtained = {"structure": current, "option_rank": limit + 1}
-        lines = []
         refused = []
         for t in range(limit):
             option = options[t]
-            label = (
-                f"Option commune n°{t + 1} ({self.option_text(family, option)}) : non obtenue, car "
-            )
             found = self.checker.option_refusals(family, option)
             if not found:
-                code, text, details = (
-                    "blocking",
-                    "elle aurait pu être satisfaite : l'affectation n'est pas stable sur ce"
-                    " point, ce que signale le rapport de contrôle",
-                    [],
-                )
+                code, details = "blocking", []
             else:
-                code, text, details = self.option_refusal(family, option, child, found)
+                code, details = self.option_refusal(family, option, child, found)
             refused.append(
                 {
                     "option_rank": t + 1,
@@ -420,38 +322,18 @@ class Explainer:
                     "structure": option[position],
                     "reason": code,
                     "refusals": details,
-                    "text": label + text + ".",
                 }
             )
-            lines.append(label + text + ".")
-        intro = (
-            f"La famille {family.id} a demandé une attribution commune pour ses enfants"
-            f" ({', '.join(family.children)}) : elle reçoit une de ses options, dans l'ordre de"
-            " ses préférences, ou aucune."
-        )
-        if got not in options:
-            outcome = "Résultat : aucune des options communes de la famille n'a pu être satisfaite."
-        elif current is None:
-            outcome = (
-                f"Résultat : option commune n°{limit + 1} obtenue, qui ne prévoit pas de place pour"
-                " cet enfant."
-            )
-        else:
-            label = self.instance.structure_by_id[current].label()
-            outcome = f"Résultat : option commune n°{limit + 1} obtenue, place attribuée à {label}."
-        return {"obtained": obtained, "not_obtained": refused, "lines": [intro, outcome, *lines]}
+        return {
+            "family": {"id": family.id, "children": list(family.children)},
+            "obtained": obtained,
+            "not_obtained": refused,
+        }
 
-    def option_text(self, family, option) -> str:
-        parts = []
-        for cid, sid in zip(family.children, option, strict=True):
-            parts.append(f"{cid} à {sid}" if sid is not None else f"{cid} sans place")
-        return ", ".join(parts)
-
-    def option_refusal(self, family, option, child: Child, found) -> tuple[str, str, list]:
+    def option_refusal(self, family, option, child: Child, found) -> tuple[str, list]:
         """Why a joint option failed, from this child's point of view."""
         details = []
         own_code = None
-        texts = []
         for sid, group, reserved, general in found:
             structure = self.instance.structure_by_id[sid]
             chosen = {m.ref for m in reserved} | {m.ref for m in general}
@@ -470,42 +352,38 @@ class Explainer:
                     and s.age_group == group
                     and self.priorities.key(structure, s) is not None
                 ]
-                who = "votre enfant" if cid == child.id else f"l'enfant {cid}"
-                code, text, cut = self.refusal(
-                    structure, other, others, reserved, general, subject=who
-                )
-                details.append({"child": cid, "structure": sid, "reason": code, "cutoff": cut})
-                texts.append(f"{who} n'a pas pu être admis à {structure.label()} : {text}")
+                market = self._market(structure, group, reserved, general, None)
+                code, facts = self.refusal(market, other, others)
+                if "own" in facts and not market.explicit:
+                    facts["own"]["application_date"] = other.application_date
+                facts.update(child=cid, structure=sid, age_group=group, reason=code)
+                details.append(facts)
                 if cid == child.id:
                     own_code = code
-        text = " ; ".join(texts)
-        if own_code is None:
-            text += " ; l'option commune de la famille n'a donc pas pu être satisfaite"
-            return "joint_option", text, details
-        return own_code, text, details
+        return (own_code or "joint_option"), details
 
     def child(self, child: Child) -> dict[str, Any]:
-        data, parameters = self.parameters(child)
         if self.instance.is_independent(child.id):
             part = self.independent(child)
         else:
             part = self.joint(child)
-        text = " ".join([LEGAL_MENTION, parameters, *part["lines"], RIGHTS])
-        return {
-            "parameters": data,
-            "obtained": part["obtained"],
-            "not_obtained": part["not_obtained"],
-            "text": text,
-        }
+        return {"parameters": self.parameters(child), **part}
 
 
 def explain(
     instance: Instance,
     assignment: dict[str, Any],
     progress: Callable[[str, int, int], None] | None = None,
+    report: CheckReport | None = None,
 ) -> dict[str, Any]:
-    """{"explanations": {child id: …}, "cutoffs": {structure id: {age group: …}}}."""
-    explainer = Explainer(instance, assignment)
+    """{"explanations": {child id: …}, "cutoffs": {structure id: {age group: …}},
+    "letters": {"legal_mention", "rights", "structure_labels"}}.
+
+    Explanations are structured (codes and numbers); `letters.render_letter_text` turns
+    one into the French text of a decision letter. `report`: the check report of this very
+    assignment, if already computed (its blocking pairs are then not searched again).
+    """
+    explainer = Explainer(instance, assignment, report)
     explanations = {}
     total = len(instance.children)
     for done, child in enumerate(instance.children):
@@ -514,4 +392,17 @@ def explain(
         explanations[child.id] = explainer.child(child)
     if progress is not None:
         progress("explications", total, total)
-    return {"explanations": explanations, "cutoffs": explainer.cutoffs()}
+    return {
+        "explanations": explanations,
+        "cutoffs": explainer.cutoffs(),
+        "letters": letters_header(instance),
+    }
+
+
+def letters_header(instance: Instance) -> dict[str, Any]:
+    """What every letter shares: the legal mention, the rights, how structures are named."""
+    return {
+        "legal_mention": LEGAL_MENTION,
+        "rights": RIGHTS,
+        "structure_labels": {s.id: s.label() for s in instance.structures},
+    }

@@ -21,7 +21,9 @@ only guards against a pathological run.
 
 from __future__ import annotations
 
-from ortools.sat.python import cp_model
+import sys
+import types
+from typing import TYPE_CHECKING
 
 from maillage.commission.allocation.check import check
 from maillage.commission.allocation.engine import ProgressFn
@@ -29,9 +31,38 @@ from maillage.commission.allocation.model import Assignment, Instance, Result
 from maillage.commission.allocation.problem import Problem
 from maillage.commission.allocation.siblings import siblings_with_report
 
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+
+def _cp_model():
+    """OR-Tools' CP-SAT module, imported when `optimal` runs: about a second of start-up
+    that `da` and `siblings` need not pay.
+
+    `cp_model` imports pandas only to accept pandas series in helpers this engine never
+    calls; importing pandas costs more than the medium solve itself. Unless pandas is
+    already loaded, `cp_model` is imported against a stand-in that only names those types
+    (nothing can be an instance of them), which is then taken out of `sys.modules`, so a
+    later `import pandas` anywhere gets the real package."""
+    if "ortools.sat.python.cp_model" in sys.modules or "pandas" in sys.modules:
+        from ortools.sat.python import cp_model  # noqa: PLC0415
+
+        return cp_model
+    stand_in = types.ModuleType("pandas")
+    stand_in.Index = type("Index", (), {})
+    stand_in.Series = type("Series", (), {})
+    sys.modules["pandas"] = stand_in
+    try:
+        from ortools.sat.python import cp_model  # noqa: PLC0415
+    finally:
+        if sys.modules.get("pandas") is stand_in:
+            del sys.modules["pandas"]
+    return cp_model
+
 
 class _Model:
     def __init__(self, problem: Problem):
+        cp_model = _cp_model()
         self.p = problem
         self.model = cp_model.CpModel()
         self.x: list[dict[int, cp_model.IntVar]] = []
@@ -42,6 +73,8 @@ class _Model:
     # -- variables -----------------------------------------------------------------------
 
     def _build_choices(self) -> None:
+        cp_model = _cp_model()
+
         p, model = self.p, self.model
         # Per market and rank: the option variables that place that child there.
         self.placing: list[dict[int, list[cp_model.IntVar]]] = [{} for _ in range(p.n_markets)]
@@ -65,6 +98,8 @@ class _Model:
         model.maximize(self.placed)
 
     def _build_counts(self) -> None:
+        cp_model = _cp_model()
+
         """Prefix counts per market: placed (and eligible placed) children above each rank."""
         p, model = self.p, self.model
         self.order: list[list[int]] = []
@@ -139,6 +174,7 @@ class _Model:
         return [full, general]
 
     def _build_stability(self) -> None:
+
         p, model = self.p, self.model
         for a, agent in enumerate(p.agents):
             chosen = self.x[a]
@@ -158,6 +194,8 @@ class _Model:
                 model.add_bool_or([*better, *reasons])
 
     def _single_stability(self, entry, better: list) -> None:
+        cp_model = _cp_model()
+
         """Child c blocks with market m unless it holds this wish or a better one (S = 1) or m
         would refuse it. Written as linear inequalities, tight for the LP relaxation."""
         p, model = self.p, self.model
@@ -238,15 +276,19 @@ def _agent_options(problem: Problem, assignment: Assignment) -> dict[int, int]:
     return held
 
 
-class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: ProgressFn):
-        super().__init__()
-        self.progress = progress
-        self.solutions = 0
+def _progress_callback(progress: ProgressFn):
+    cp_model = _cp_model()
 
-    def on_solution_callback(self) -> None:
-        self.solutions += 1
-        self.progress("optimal, solutions trouvées", self.solutions, 0)
+    class _Progress(cp_model.CpSolverSolutionCallback):
+        def __init__(self):
+            super().__init__()
+            self.solutions = 0
+
+        def on_solution_callback(self) -> None:
+            self.solutions += 1
+            progress("optimal, solutions trouvées", self.solutions, 0)
+
+    return _Progress()
 
 
 def solve_optimal(
@@ -255,6 +297,8 @@ def solve_optimal(
     time_limit: float = 10.0,
     progress: ProgressFn | None = None,
 ) -> Result:
+    cp_model = _cp_model()
+
     problem = Problem(instance, joint=True)
     base, base_report = siblings_with_report(
         instance, seed=seed, progress=progress, problem=problem
@@ -293,7 +337,7 @@ def solve_optimal(
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.max_time_in_seconds = 3 * time_limit + 1
-    callback = _Progress(progress) if progress is not None else None
+    callback = _progress_callback(progress) if progress is not None else None
     status = solver.solve(model, callback)
     name = solver.status_name(status)
     solver_stats["status"] = name

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from maillage.commission.allocation.model import Instance
 from maillage.commission.allocation.priority import Priorities
 
@@ -76,8 +74,8 @@ class Problem:
         Written for speed (a département has about 60,000 wishes): every (structure, child)
         pair gets a numeric key, (-score, tie) under the published rule, where `tie` is the
         child's position in the (application date, id) order, which sorts exactly like
-        (-score, date, id); or (position, 0) under an explicit order. One numpy lexsort then
-        ranks all structures at once. `pair_rank` keeps the rank of every pair (a child's wishes
+        (-score, date, id); or (position, 0) under an explicit order. One sort then ranks all
+        structures at once. `pair_rank` keeps the rank of every pair (a child's wishes
         are consecutive pairs from `_first_pair[c]`), -1 where the structure does not accept it.
         """
         children = self.children
@@ -147,24 +145,30 @@ class Problem:
                     else:
                         self._pair[(s, c)] = len(pair_s)
                         add(s, c, children[c])
-        structures = np.asarray(pair_s, dtype=np.int64)
-        keys = np.asarray(pair_key, dtype=np.float64)
-        ties = np.asarray(pair_tie, dtype=np.int64)
-        owners = np.asarray(pair_c, dtype=np.int64)
-        # An explicit order that does not list the child: not ranked (tie -1 marks it).
-        acceptable = np.flatnonzero(ties >= 0)
-        order = acceptable[np.lexsort((ties[acceptable], keys[acceptable], structures[acceptable]))]
-        sorted_structures = structures[order]
-        starts = np.searchsorted(sorted_structures, np.arange(len(self.structures) + 1))
-        ranks = np.full(len(pair_s), -1, dtype=np.int64)
-        ranks[order] = np.arange(len(order)) - starts[sorted_structures]
-        self.pair_rank = ranks.tolist()
-        groups = np.asarray(self.child_group, dtype=np.int64)
-        self.pair_market = (structures * self.n_groups + groups[owners]).tolist()
-        sorted_children = owners[order].tolist()
-        self.child_at_rank = [
-            sorted_children[starts[s] : starts[s + 1]] for s in range(len(self.structures))
+        # One sort of all acceptable pairs by (structure, key, tie) ranks every structure at
+        # once; an explicit order that does not list the child leaves it unranked (tie -1).
+        # Plain tuples sorted in C: no array library to import for a second of work.
+        order = [
+            entry[3]
+            for entry in sorted(zip(pair_s, pair_key, pair_tie, range(len(pair_s)), strict=True))
+            if entry[2] >= 0
         ]
+        n_s = len(self.structures)
+        starts = [0] * (n_s + 1)
+        for i in order:
+            starts[pair_s[i] + 1] += 1
+        for s_ in range(n_s):
+            starts[s_ + 1] += starts[s_]
+        ranks = [-1] * len(pair_s)
+        for position, i in enumerate(order):
+            ranks[i] = position - starts[pair_s[i]]
+        self.pair_rank = ranks
+        n_groups, child_group = self.n_groups, self.child_group
+        self.pair_market = [
+            s_ * n_groups + child_group[c] for s_, c in zip(pair_s, pair_c, strict=True)
+        ]
+        sorted_children = [pair_c[i] for i in order]
+        self.child_at_rank = [sorted_children[starts[s_] : starts[s_ + 1]] for s_ in range(n_s)]
 
     def rank_of(self, child_index: int, structure_index: int) -> int | None:
         """The child's rank at the structure, None when it is not an acceptable applicant."""

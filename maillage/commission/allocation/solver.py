@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from maillage.commission.allocation.check import check
+from maillage.commission.allocation.check import CheckReport, check
 from maillage.commission.allocation.da import solve_da
 from maillage.commission.allocation.engine import ProgressFn
 from maillage.commission.allocation.explain import explain
 from maillage.commission.allocation.model import Instance, Result
 from maillage.commission.allocation.optimal import solve_optimal
-from maillage.commission.allocation.siblings import solve_siblings
+from maillage.commission.allocation.siblings import siblings_with_report
 from maillage.commission.allocation.version import ENGINE_NAME, __version__
 
 METHODS = ("da", "siblings", "optimal")
@@ -28,12 +28,23 @@ def solve(
     progress: ProgressFn | None = None,
 ) -> Result:
     """Compute an assignment. `progress(stage, done, total)` is called during long runs."""
+    return _solve(instance, method, seed, time_limit, progress)[0]
+
+
+def _solve(
+    instance: Instance,
+    method: str,
+    seed: int,
+    time_limit: float,
+    progress: ProgressFn | None,
+) -> tuple[Result, CheckReport | None]:
+    """The result and, when the method already checked that very assignment, its report."""
     if method == "da":
-        return solve_da(instance, progress=progress)
+        return solve_da(instance, progress=progress), None
     if method == "siblings":
-        return solve_siblings(instance, seed=seed, progress=progress)
+        return siblings_with_report(instance, seed, progress=progress)
     if method == "optimal":
-        return solve_optimal(instance, seed=seed, time_limit=time_limit, progress=progress)
+        return solve_optimal(instance, seed=seed, time_limit=time_limit, progress=progress), None
     raise ValueError(f"méthode « {method} » inconnue ; attendu l'une de : {', '.join(METHODS)}.")
 
 
@@ -47,15 +58,19 @@ def run(
 ) -> dict[str, Any]:
     """Solve, check and explain: the document the CLI writes.
 
+    The assignment is checked once (`siblings` hands over the check it already made), and
+    explanations reuse that check's blocking pairs.
+
     Everything in it is a function of the instance, the method, the seed and the time
     limit, except `run.duration_seconds`.
     """
     started = time.perf_counter()
-    result = solve(instance, method, seed=seed, time_limit=time_limit, progress=progress)
-    if progress is not None:
-        progress("contrôle", 0, 1)
-    report = check(instance, result.assignment)
-    explained = explain(instance, result.assignment, progress=progress)
+    result, report = _solve(instance, method, seed, time_limit, progress)
+    if report is None:
+        if progress is not None:
+            progress("contrôle", 0, 1)
+        report = check(instance, result.assignment)
+    explained = explain(instance, result.assignment, progress=progress, report=report)
     stats = {
         **report.counts(),
         "feasible": report.feasible,
@@ -74,6 +89,7 @@ def run(
         "assignment": {cid: result.assignment.get(cid) for cid in sorted(result.assignment)},
         "explanations": explained["explanations"],
         "cutoffs": explained["cutoffs"],
+        "letters": explained["letters"],
         "stats": stats,
         "run": {
             "engine": ENGINE_NAME,

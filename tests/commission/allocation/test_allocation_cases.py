@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from maillage.commission.allocation import check, explain, parse_instance, solve
+from maillage.commission.allocation.letters import render_letter_text
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.json"))
 
@@ -39,9 +40,13 @@ def test_case(path):
         for want in reasons:
             match = [g for g in got if all(g.get(k) == v for k, v in want.items() if k != "reason")]
             assert match, (child_id, want, got)
-            assert match[0]["reason"] == want["reason"], (child_id, match[0]["text"])
+            assert match[0]["reason"] == want["reason"], (child_id, match[0])
     for child_id, fragments in case.get("text_contains", {}).items():
-        text = explained["explanations"][child_id]["text"]
+        text = render_letter_text(
+            child_id,
+            explained["explanations"][child_id],
+            explained["letters"]["structure_labels"],
+        )
         for fragment in fragments:
             assert fragment in text, (child_id, fragment, text)
     for sid, groups in case.get("cutoffs", {}).items():

@@ -46,8 +46,12 @@ def test_solve_writes_the_whole_document(instance_file, tmp_path):
     assert code == 0
     assert stdout == ""
     assert "enfant(s) placé(s) sur 120" in stderr
-    document = json.loads(out.read_text(encoding="utf-8"))
-    assert set(document) == {"assignment", "explanations", "cutoffs", "stats", "run"}
+    raw_output = out.read_bytes()
+    document = json.loads(raw_output.decode("utf-8"))
+    assert set(document) == {"assignment", "explanations", "cutoffs", "letters", "stats", "run"}
+    # Compact canonical JSON: sorted keys, no whitespace, UTF-8, one final newline.
+    assert raw_output == canonical_bytes(document) + b"\n"
+    assert "L. 311-3-1" in document["letters"]["legal_mention"]
     assert len(document["assignment"]) == 120
     run_record = document["run"]
     assert run_record["method"] == "siblings"
@@ -56,6 +60,21 @@ def test_solve_writes_the_whole_document(instance_file, tmp_path):
     raw = json.loads(instance_file.read_text(encoding="utf-8"))
     assert run_record["input_sha256"] == sha256_of(raw)
     assert document["stats"]["feasible"] is True
+
+
+def test_pretty_output_for_a_person(instance_file, tmp_path):
+    compact, pretty = tmp_path / "compact.json", tmp_path / "pretty.json"
+    assert call("solve", str(instance_file), "-o", str(compact), "-q")[0] == 0
+    assert call("solve", str(instance_file), "-o", str(pretty), "-q", "--pretty")[0] == 0
+    text = pretty.read_text(encoding="utf-8")
+    assert text.startswith('{\n "assignment": {\n')
+    first, second = json.loads(compact.read_bytes()), json.loads(text)
+    first["run"].pop("duration_seconds")
+    second["run"].pop("duration_seconds")
+    assert first == second
+    code, stdout, _ = call("solve", str(instance_file), "-q", "--method", "da")
+    assert code == 0 and json.loads(stdout)["run"]["method"] == "da"
+    assert "\n" not in stdout.rstrip("\n")
 
 
 def test_canonical_json_is_sorted_compact_utf8():
@@ -181,9 +200,11 @@ def test_same_input_same_bytes_whatever_the_hash_seed(tmp_path):
             env=env,
             cwd=ROOT,
         )
-        document = json.loads(out.read_text(encoding="utf-8"))
-        document["run"].pop("duration_seconds")
-        outputs.append(json.dumps(document, sort_keys=True, ensure_ascii=False))
+        raw = out.read_bytes()
+        duration = json.loads(raw)["run"]["duration_seconds"]
+        marker = f'"duration_seconds":{json.dumps(duration)}'.encode()
+        assert raw.count(marker) == 1
+        outputs.append(raw.replace(marker, b'"duration_seconds":0'))
     assert outputs[0] == outputs[1]
 
 
@@ -233,3 +254,34 @@ def test_progress_on_request(instance_file, tmp_path):
     assert code == 0
     assert "siblings, essai : 1" in stderr
     assert "explications : 120/120" in stderr
+
+
+def test_da_and_siblings_never_load_or_tools_and_optimal_leaves_pandas_importable(tmp_path):
+    """`da`/`siblings` start fast; `optimal` loads OR-Tools without leaving a stand-in for
+    pandas behind (a later `import pandas` gets the real package)."""
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(random_instance(3, children=30)), encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from maillage.commission.allocation import load_instance, run\n"
+        f"instance = load_instance({str(path)!r})\n"
+        "run(instance, 'siblings')\n"
+        "run(instance, 'da')\n"
+        "assert 'ortools' not in sys.modules and 'numpy' not in sys.modules, 'loaded'\n"
+        "document = run(instance, 'optimal', time_limit=2)\n"
+        "assert 'ortools.sat.python.cp_model' in sys.modules\n"
+        "assert 'pandas' not in sys.modules or hasattr(sys.modules['pandas'], 'DataFrame')\n"
+        "import pandas\n"
+        "assert hasattr(pandas, 'DataFrame')\n"
+        "print(document['stats']['placed'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 
 from maillage.commission.allocation import explain, parse_instance, solve
 from maillage.commission.allocation.explain import format_date, format_score
+from maillage.commission.allocation.letters import render_letter_text, wish_text
 from maillage.commission.allocation.priority import Priorities
 from tests.commission.allocation.strategies import instances, random_instance
 
@@ -14,11 +15,13 @@ REASONS = {"cutoff", "reserved", "no_place", "not_acceptable", "joint_option", "
 
 def test_letters_carry_the_legal_mention_and_the_parameters():
     instance = parse_instance(random_instance(2, children=200))
-    explained = explain(instance, solve(instance).assignment)["explanations"]
+    document = explain(instance, solve(instance).assignment)
+    explained = document["explanations"]
+    labels = document["letters"]["structure_labels"]
     assert set(explained) == {c.id for c in instance.children}
     for child in instance.children:
         entry = explained[child.id]
-        text = entry["text"]
+        text = render_letter_text(child.id, entry, labels)
         assert "traitement algorithmique (article L. 311-3-1 du code des relations" in text
         assert "R. 311-3-1-1 et R. 311-3-1-2" in text
         assert f"Paramètres appliqués à l'enfant {child.id} : " in text
@@ -27,8 +30,9 @@ def test_letters_carry_the_legal_mention_and_the_parameters():
         for sid in child.bonus:
             assert f"pour {instance.structure_by_id[sid].label()}" in text
         for refusal in entry["not_obtained"]:
-            assert refusal["reason"] in REASONS - {"blocking"}, refusal["text"]
-            assert refusal["text"] in text
+            assert refusal["reason"] in REASONS - {"blocking"}, refusal
+            if "wish_rank" in refusal:
+                assert wish_text(refusal, entry["parameters"], labels) in text
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -82,10 +86,12 @@ def test_an_unstable_assignment_is_explained_honestly():
         ],
     }
     instance = parse_instance(data)
-    explained = explain(instance, solve(instance, "da").assignment)["explanations"]
+    document = explain(instance, solve(instance, "da").assignment)
+    explained = document["explanations"]
     refusal = explained["C4"]["not_obtained"][0]
     assert refusal["reason"] == "blocking"
-    assert "n'est pas stable" in refusal["text"]
+    labels = document["letters"]["structure_labels"]
+    assert "n'est pas stable" in render_letter_text("C4", explained["C4"], labels)
     option = explained["C2"]["not_obtained"][1]
     assert option["option_rank"] == 2 and option["reason"] == "blocking"
 
