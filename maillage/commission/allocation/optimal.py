@@ -21,8 +21,6 @@ only guards against a pathological run.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING
 
 from maillage.commission.allocation.check import check
@@ -36,27 +34,10 @@ if TYPE_CHECKING:
 
 
 def _cp_model():
-    """OR-Tools' CP-SAT module, imported when `optimal` runs: about a second of start-up
-    that `da` and `siblings` need not pay.
+    """OR-Tools' CP-SAT module, imported when `optimal` runs only: about a second of start-up
+    (OR-Tools and the pandas it loads) that `da` and `siblings` need not pay."""
+    from ortools.sat.python import cp_model  # noqa: PLC0415
 
-    `cp_model` imports pandas only to accept pandas series in helpers this engine never
-    calls; importing pandas costs more than the medium solve itself. Unless pandas is
-    already loaded, `cp_model` is imported against a stand-in that only names those types
-    (nothing can be an instance of them), which is then taken out of `sys.modules`, so a
-    later `import pandas` anywhere gets the real package."""
-    if "ortools.sat.python.cp_model" in sys.modules or "pandas" in sys.modules:
-        from ortools.sat.python import cp_model  # noqa: PLC0415
-
-        return cp_model
-    stand_in = types.ModuleType("pandas")
-    stand_in.Index = type("Index", (), {})
-    stand_in.Series = type("Series", (), {})
-    sys.modules["pandas"] = stand_in
-    try:
-        from ortools.sat.python import cp_model  # noqa: PLC0415
-    finally:
-        if sys.modules.get("pandas") is stand_in:
-            del sys.modules["pandas"]
     return cp_model
 
 

@@ -256,9 +256,8 @@ def test_progress_on_request(instance_file, tmp_path):
     assert "explications : 120/120" in stderr
 
 
-def test_da_and_siblings_never_load_or_tools_and_optimal_leaves_pandas_importable(tmp_path):
-    """`da`/`siblings` start fast; `optimal` loads OR-Tools without leaving a stand-in for
-    pandas behind (a later `import pandas` gets the real package)."""
+def test_da_and_siblings_never_load_or_tools(tmp_path):
+    """`da`/`siblings` start fast: OR-Tools (and numpy, pandas) load only when `optimal` runs."""
     path = tmp_path / "instance.json"
     path.write_text(json.dumps(random_instance(3, children=30)), encoding="utf-8")
     script = (
@@ -270,9 +269,6 @@ def test_da_and_siblings_never_load_or_tools_and_optimal_leaves_pandas_importabl
         "assert 'ortools' not in sys.modules and 'numpy' not in sys.modules, 'loaded'\n"
         "document = run(instance, 'optimal', time_limit=2)\n"
         "assert 'ortools.sat.python.cp_model' in sys.modules\n"
-        "assert 'pandas' not in sys.modules or hasattr(sys.modules['pandas'], 'DataFrame')\n"
-        "import pandas\n"
-        "assert hasattr(pandas, 'DataFrame')\n"
         "print(document['stats']['placed'])\n"
     )
     done = subprocess.run(
