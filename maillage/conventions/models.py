@@ -93,6 +93,7 @@ class Convention(VersionedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = "convention"
+        verbose_name_plural = "conventions"
         ordering = ["-start_date", "title"]
         constraints = [
             models.CheckConstraint(
@@ -160,6 +161,7 @@ class ConventionTransitionLog(models.Model):
 
     class Meta:
         verbose_name = "changement d'état de convention"
+        verbose_name_plural = "changements d'état de convention"
         ordering = ["at", "id"]
 
     def __str__(self):
@@ -186,6 +188,7 @@ class Party(models.Model):
 
     class Meta:
         verbose_name = "partie"
+        verbose_name_plural = "parties"
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -209,6 +212,7 @@ class Clause(models.Model):
 
     class Meta:
         verbose_name = "clause"
+        verbose_name_plural = "clauses"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -228,6 +232,7 @@ class CompetenceItem(models.Model):
 
     class Meta:
         verbose_name = "ligne de la grille des compétences"
+        verbose_name_plural = "lignes de la grille des compétences"
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "key"], name="one_competence_item_key")
@@ -248,6 +253,7 @@ class CommuneCompetence(models.Model):
 
     class Meta:
         verbose_name = "compétence exercée"
+        verbose_name_plural = "compétences exercées"
         constraints = [
             models.UniqueConstraint(fields=["item", "commune"], name="one_competence_per_commune")
         ]
@@ -264,6 +270,7 @@ class Objective(models.Model):
 
     class Meta:
         verbose_name = "objectif partagé"
+        verbose_name_plural = "objectifs partagés"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -281,6 +288,7 @@ class Zone(models.Model):
 
     class Meta:
         verbose_name = "zone"
+        verbose_name_plural = "zones"
         ordering = ["name"]
 
     def __str__(self):
@@ -297,6 +305,7 @@ class Axis(models.Model):
 
     class Meta:
         verbose_name = "axe"
+        verbose_name_plural = "axes"
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["convention", "code"], name="one_axis_code")]
 
@@ -315,6 +324,7 @@ class Perspective(models.Model):
 
     class Meta:
         verbose_name = "perspective générale"
+        verbose_name_plural = "perspectives générales"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -469,6 +479,7 @@ class Indicator(VersionedModel):
 
     class Meta:
         verbose_name = "indicateur"
+        verbose_name_plural = "indicateurs"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -508,6 +519,7 @@ class Measurement(models.Model):
 
     class Meta:
         verbose_name = "mesure"
+        verbose_name_plural = "mesures"
         ordering = ["-on", "-id"]
 
     def __str__(self):
@@ -524,6 +536,7 @@ class EvaluationQuestion(models.Model):
 
     class Meta:
         verbose_name = "question évaluative"
+        verbose_name_plural = "questions évaluatives"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -564,6 +577,7 @@ class Body(models.Model):
 
     class Meta:
         verbose_name = "instance"
+        verbose_name_plural = "instances"
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "code"], name="one_body_code"),
@@ -629,6 +643,7 @@ class Meeting(TimeStampedModel):
 
     class Meta:
         verbose_name = "réunion"
+        verbose_name_plural = "réunions"
         ordering = ["date", "id"]
 
     def __str__(self):
@@ -642,6 +657,7 @@ class Decision(models.Model):
 
     class Meta:
         verbose_name = "décision"
+        verbose_name_plural = "décisions"
         ordering = ["id"]
 
     def __str__(self):
@@ -664,6 +680,7 @@ class EvaluationReport(VersionedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = "rapport d'évaluation"
+        verbose_name_plural = "rapports d'évaluation"
         ordering = ["-year", "-id"]
 
     def __str__(self):
@@ -686,6 +703,7 @@ class Equipment(models.Model):
 
     class Meta:
         verbose_name = "équipement de l'annexe"
+        verbose_name_plural = "équipements de l'annexe"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -753,6 +771,7 @@ class BonusBeneficiary(models.Model):
 
     class Meta:
         verbose_name = "bénéficiaire du bonus territoire"
+        verbose_name_plural = "bénéficiaires du bonus territoire"
         ordering = ["name", "id"]
 
     def __str__(self):
@@ -778,6 +797,7 @@ class CooperationPost(models.Model):
 
     class Meta:
         verbose_name = "poste de chargé de coopération"
+        verbose_name_plural = "postes de chargé de coopération"
         ordering = ["year", "person"]
 
     def __str__(self):
@@ -794,6 +814,7 @@ class ConventionVersion(models.Model):
 
     class Meta:
         verbose_name = "version de la convention"
+        verbose_name_plural = "versions de la convention"
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "number"], name="one_version_number")
@@ -823,6 +844,7 @@ class Amendment(TimeStampedModel):
 
     class Meta:
         verbose_name = "avenant"
+        verbose_name_plural = "avenants"
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "number"], name="one_amendment_number")
