@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from maillage.conventions import schedule
@@ -116,6 +117,31 @@ class Convention(VersionedModel, TimeStampedModel):
     def notice_deadline(self) -> datetime.date:
         """Last day to give notice (dénonciation) so that it takes effect at the end date."""
         return schedule.add_months(self.end_date, -self.notice_months)
+
+    def shown_status(self, on: datetime.date | None = None) -> tuple[str, str]:
+        """(code, French label) of the state the pages show on a date, computed from the dates:
+        a signed or active convention past its end date is shown as ended, and within the
+        renewal window (its notice period before the end) as « à renouveler ». Never written:
+        the stored status still changes only through `editing.change_status`."""
+        on = on or timezone.localdate()
+        if self.status in (ConventionStatus.SIGNED, ConventionStatus.ACTIVE):
+            if on > self.end_date:
+                return ConventionStatus.ENDED.value, ConventionStatus.ENDED.label
+            if on >= max(self.notice_deadline, self.start_date):
+                return "to_renew", f"À renouveler (échéance le {self.end_date:%d/%m/%Y})"
+        return self.status, self.get_status_display()
+
+    @property
+    def status_label(self) -> str:
+        return self.shown_status()[1]
+
+    @property
+    def status_is_stale(self) -> bool:
+        """The stored state lags behind the dates (an échéance to record)."""
+        return (
+            self.shown_status()[0] == ConventionStatus.ENDED
+            and self.status != ConventionStatus.ENDED
+        )
 
     @property
     def years(self) -> list[int]:

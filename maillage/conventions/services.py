@@ -21,6 +21,7 @@ from maillage.conventions.models import (
     Clause,
     Convention,
     ConventionVersion,
+    Equipment,
     EvaluationReport,
     Meeting,
 )
@@ -196,6 +197,7 @@ def record_amendment(
     signed_on: datetime.date | None = None,
     duration_years: int | None = None,
     clauses: list[dict] | None = None,
+    refresh_equipment: bool = False,
     by=None,
     seen_version: int | None = None,
 ) -> Amendment:
@@ -232,6 +234,8 @@ def record_amendment(
             if change.get("title", "").strip():
                 clause.title = change["title"].strip()
             clause.save()
+    if refresh_equipment:
+        snapshot_equipment(convention)
     content = snapshot_content(convention)
     if content == before.content:
         raise ValidationError(
@@ -318,32 +322,43 @@ def bonus_shares(convention: Convention) -> list[dict]:
 
 
 # -- equipment per commune ----------------------------------------------------------------------
-def equipment_by_commune(convention: Convention) -> tuple[list[tuple], str]:
-    """[(commune, [rows])] and where it comes from: the directory when it lists structures for the
-    territory, otherwise the equipment recorded in the convention's annex."""
-    communes = list(convention.territory.communes.order_by("name"))
-    try:
-        from maillage.directory.models import Structure
+def snapshot_equipment(convention: Convention) -> int:
+    """Copies the directory's active structures of the territory into the convention's annex
+    (`Equipment`), replacing the previous copy; done at signature and by an avenant that asks for
+    it. The annex is never read live: an import not yet reviewed in the directory cannot reach a
+    signed document. Returns the number of rows; with an empty directory the annex is kept as it
+    was (e.g. transcribed from the signed text)."""
+    from maillage.directory.models import Structure
 
-        structures = list(
-            Structure.objects.filter(commune__in=communes, is_active=True)
-            .select_related("commune")
-            .order_by("commune__name", "kind", "name")
+    communes = list(convention.territory.communes.all())
+    structures = list(
+        Structure.objects.filter(commune__in=communes, is_active=True)
+        .select_related("commune")
+        .order_by("commune__name", "kind", "name")
+    )
+    if not structures:
+        return convention.equipment.count()
+    convention.equipment.all().delete()
+    Equipment.objects.bulk_create(
+        Equipment(
+            convention=convention,
+            commune=s.commune,
+            kind=s.get_kind_display()[:100],
+            name=s.name[:300],
+            address=" ".join(filter(None, [s.address, s.postal_code]))[:300],
+            places=s.places_total or None,
+            order=order,
         )
-    except Exception:  # the directory may not be migrated yet on a given deployment
-        structures = []
-    if structures:
-        rows = {c.pk: [] for c in communes}
-        for s in structures:
-            rows[s.commune_id].append(
-                {
-                    "kind": s.get_kind_display(),
-                    "name": s.name,
-                    "address": " ".join(filter(None, [s.address, s.postal_code])),
-                    "places": s.places_total or None,
-                }
-            )
-        return [(c, rows[c.pk]) for c in communes], "Annuaire Maillage"
+        for order, s in enumerate(structures)
+    )
+    return len(structures)
+
+
+def equipment_by_commune(convention: Convention) -> tuple[list[tuple], str]:
+    """[(commune, [rows])] of the convention's annex: the copy taken at signature or by an
+    avenant (`snapshot_equipment`), or transcribed from the signed text — never the live
+    directory."""
+    communes = list(convention.territory.communes.order_by("name"))
     rows = {c.pk: [] for c in communes}
     for e in convention.equipment.all():
         rows.setdefault(e.commune_id, []).append(

@@ -213,6 +213,12 @@ class AmendmentForm(BootstrapMixin, VersionMixin, forms.Form):
         required=False,
     )
     clause_title = forms.CharField(label="Titre de l'article", max_length=300, required=False)
+    refresh_equipment = forms.BooleanField(
+        label="Mettre à jour l'annexe des équipements à partir de l'annuaire",
+        required=False,
+        help_text="L'annexe est une copie prise à la signature ; l'avenant en prend une nouvelle.",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     clause_text = forms.CharField(
         label="Nouveau texte de l'article",
         required=False,
