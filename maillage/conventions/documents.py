@@ -277,6 +277,12 @@ def report_docx(report: EvaluationReport) -> bytes:
             for a in data["actions"]
         ],
     )
+    if data.get("missing"):
+        doc.add_heading("Ce que le rapport ne peut pas dire", level=1)
+        doc.add_paragraph(
+            "Ces données manquent ; saisissez-les puis générez de nouveau le rapport :"
+        )
+        _bullets(doc, data["missing"])
     doc.add_heading("Indicateurs au regard des cibles", level=1)
     _table(
         doc,
@@ -286,8 +292,8 @@ def report_docx(report: EvaluationReport) -> bytes:
                 i["action"] or "—",
                 i["label"],
                 _fmt(i["baseline"]),
-                _fmt(i["target"]),
-                _fmt(i["value"]),
+                "non fixée" if i["target"] is None else _fmt(i["target"]),
+                "aucune mesure" if i["value"] is None else _fmt(i["value"]),
                 i["on"] or "—",
             ]
             for i in data["indicators"]
@@ -309,6 +315,18 @@ def report_docx(report: EvaluationReport) -> bytes:
         _bullets(doc, [f"{code} : {count} réunion(s)" for code, count in data["meetings"].items()])
     else:
         doc.add_paragraph("Aucune réunion enregistrée sur la période.")
+    doc.add_heading("Décisions", level=1)
+    if data.get("decisions"):
+        _bullets(
+            doc,
+            [
+                f"{d['date']} ({d['body']}) : {d['text']}"
+                + (f" — actions {', '.join(d['actions'])}" if d["actions"] else "")
+                for d in data["decisions"]
+            ],
+        )
+    else:
+        doc.add_paragraph("Aucune décision enregistrée sur la période.")
     if data["questions"]:
         doc.add_heading("Questions évaluatives", level=1)
         _bullets(doc, [q["text"] for q in data["questions"]])

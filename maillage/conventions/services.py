@@ -21,6 +21,7 @@ from maillage.conventions.models import (
     Clause,
     Convention,
     ConventionVersion,
+    Decision,
     Equipment,
     EvaluationReport,
     Meeting,
@@ -432,6 +433,19 @@ def report_data(convention: Convention, *, kind: str, year: int | None = None) -
     by_body = {}
     for meeting in meetings.select_related("body"):
         by_body[meeting.body.code] = by_body.get(meeting.body.code, 0) + 1
+    decisions = [
+        {
+            "date": d.meeting.date.isoformat(),
+            "body": d.meeting.body.code,
+            "text": d.text,
+            "actions": [a.code for a in d.actions.all()],
+        }
+        for d in Decision.objects.filter(meeting__in=meetings)
+        .select_related("meeting__body")
+        .prefetch_related("actions")
+        .order_by("meeting__date", "id")
+    ]
+    missing = _missing(actions, indicators, by_body, decisions)
     questions = [
         {
             "text": q.text,
@@ -468,8 +482,35 @@ def report_data(convention: Convention, *, kind: str, year: int | None = None) -
         "indicators": indicators,
         "new_equipment": new_equipment,
         "meetings": by_body,
+        "decisions": decisions,
+        "missing": missing,
         "questions": questions,
     }
+
+
+def _missing(actions, indicators, meetings, decisions) -> list[str]:
+    """What the report cannot say, in plain French, so that a reader knows what to enter."""
+    missing = []
+    unmeasured = [i["label"] for i in indicators if i["value"] is None]
+    if unmeasured:
+        missing.append(
+            f"{len(unmeasured)} indicateur(s) sur {len(indicators)} sans aucune mesure saisie "
+            f"à la fin de la période : {', '.join(unmeasured)}."
+        )
+    no_target = [i["label"] for i in indicators if i["target"] is None]
+    if no_target:
+        missing.append(f"{len(no_target)} indicateur(s) sans cible : {', '.join(no_target)}.")
+    untouched = [a.code for a in actions if a.status == ActionStatus.NEW and a.progress == 0]
+    if untouched:
+        missing.append(
+            f"{len(untouched)} fiche(s) action dont l'état et l'avancement n'ont jamais été "
+            f"renseignés : {', '.join(untouched)}."
+        )
+    if not meetings:
+        missing.append("Aucune réunion des instances enregistrée sur la période.")
+    elif not decisions:
+        missing.append("Aucune décision enregistrée dans les comptes rendus de la période.")
+    return missing
 
 
 def generate_report(convention, *, kind: str, year: int | None = None, by=None) -> EvaluationReport:
