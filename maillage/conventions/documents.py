@@ -5,6 +5,7 @@ import io
 
 from django.template.loader import render_to_string
 
+from maillage.conventions.enums import PartyRole
 from maillage.conventions.models import Action, Convention, EvaluationReport
 from maillage.conventions.services import bonus_shares, equipment_by_commune
 
@@ -144,6 +145,20 @@ def convention_docx(convention: Convention) -> bytes:
     if ctx["objectives"]:
         doc.add_heading("Objectifs partagés par thématique", level=1)
         _table(doc, ["Thématique", "Objectif"], [[o.theme, o.text] for o in ctx["objectives"]])
+
+    doc.add_heading("Signatures", level=1)
+    convention = ctx["convention"]
+    place = convention.signed_place or "………………………"
+    day = f"{convention.signed_on:%d/%m/%Y}" if convention.signed_on else "………………………"
+    doc.add_paragraph(f"Fait à {place}, le {day}.")
+    for party in ctx["parties"]:
+        if party.role == PartyRole.ASSOCIATED:
+            continue
+        doc.add_paragraph(f"Pour {party.organisation.name}").runs[0].bold = True
+        for signatory in party.signatories or [{"name": "Nom et qualité : ………………………"}]:
+            title = signatory.get("title")
+            doc.add_paragraph(signatory.get("name", "") + (f", {title}" if title else ""))
+        doc.add_paragraph("Signature et cachet :\n\n\n")
 
     doc.add_heading("Annexe — Équipements et services par commune", level=1)
     doc.add_paragraph(f"Source : {ctx['equipment_source']}.")
