@@ -90,3 +90,19 @@ def test_no_thread_is_started_by_the_application():
         if "threading" in path.read_text(encoding="utf-8")
     ]
     assert offenders == [], offenders
+
+
+def test_every_model_names_itself_in_french_singular_and_plural():
+    """The admin never derives a plural by appending « s » (« objectif partagés »)."""
+    from django.apps import apps
+
+    missing = [
+        model._meta.label
+        for model in apps.get_models()
+        if model.__module__.startswith("maillage.")
+        and not (
+            "verbose_name" in model._meta.original_attrs
+            and "verbose_name_plural" in model._meta.original_attrs
+        )
+    ]
+    assert missing == [], f"verbose_name et verbose_name_plural à déclarer : {missing}"

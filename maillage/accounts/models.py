@@ -49,6 +49,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
 
     def __str__(self):
         return self.get_full_name() or self.email
@@ -116,6 +117,7 @@ class Organisation(models.Model):
 
     class Meta:
         verbose_name = "organisation"
+        verbose_name_plural = "organisations"
         ordering = ["name"]
 
     def __str__(self):
@@ -135,6 +137,7 @@ class Membership(models.Model):
 
     class Meta:
         verbose_name = "appartenance"
+        verbose_name_plural = "appartenances"
         ordering = ["organisation__name"]
         constraints = [
             models.UniqueConstraint(

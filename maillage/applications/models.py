@@ -162,6 +162,7 @@ class Household(TimeStampedModel):
 
     class Meta:
         verbose_name = "foyer"
+        verbose_name_plural = "foyers"
         constraints = [
             models.UniqueConstraint(
                 fields=["territory", "external_reference"],
@@ -186,6 +187,7 @@ class Child(TimeStampedModel):
 
     class Meta:
         verbose_name = "enfant"
+        verbose_name_plural = "enfants"
         constraints = [
             models.CheckConstraint(
                 condition=Q(birth_date__isnull=False) | Q(expected_date__isnull=False),
@@ -320,6 +322,8 @@ class ApplicationCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = "compteur de demandes"
+        verbose_name_plural = "compteurs de demandes"
         constraints = [
             models.UniqueConstraint(fields=["territory", "year"], name="one_counter_per_year")
         ]
@@ -337,6 +341,7 @@ class Wish(models.Model):
 
     class Meta:
         verbose_name = "vœu"
+        verbose_name_plural = "vœux"
         ordering = ["application", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["application", "rank"], name="one_wish_per_rank"),
@@ -374,6 +379,7 @@ class Document(models.Model):
 
     class Meta:
         verbose_name = "pièce justificative"
+        verbose_name_plural = "pièces justificatives"
         ordering = ["application", "kind", "-uploaded_at"]
 
     def __str__(self):
@@ -391,6 +397,7 @@ class Note(models.Model):
 
     class Meta:
         verbose_name = "note interne"
+        verbose_name_plural = "notes internes"
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -408,6 +415,7 @@ class Message(models.Model):
 
     class Meta:
         verbose_name = "message"
+        verbose_name_plural = "messages"
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -428,6 +436,7 @@ class SentNotice(models.Model):
 
     class Meta:
         verbose_name = "courriel envoyé"
+        verbose_name_plural = "courriels envoyés"
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["application", "key"], name="one_notice_per_key")

@@ -5,6 +5,7 @@ import io
 
 from django.template.loader import render_to_string
 
+from maillage.conventions.enums import PartyRole
 from maillage.conventions.models import Action, Convention, EvaluationReport
 from maillage.conventions.services import bonus_shares, equipment_by_commune
 
@@ -145,6 +146,20 @@ def convention_docx(convention: Convention) -> bytes:
         doc.add_heading("Objectifs partagés par thématique", level=1)
         _table(doc, ["Thématique", "Objectif"], [[o.theme, o.text] for o in ctx["objectives"]])
 
+    doc.add_heading("Signatures", level=1)
+    convention = ctx["convention"]
+    place = convention.signed_place or "………………………"
+    day = f"{convention.signed_on:%d/%m/%Y}" if convention.signed_on else "………………………"
+    doc.add_paragraph(f"Fait à {place}, le {day}.")
+    for party in ctx["parties"]:
+        if party.role == PartyRole.ASSOCIATED:
+            continue
+        doc.add_paragraph(f"Pour {party.organisation.name}").runs[0].bold = True
+        for signatory in party.signatories or [{"name": "Nom et qualité : ………………………"}]:
+            title = signatory.get("title")
+            doc.add_paragraph(signatory.get("name", "") + (f", {title}" if title else ""))
+        doc.add_paragraph("Signature et cachet :\n\n\n")
+
     doc.add_heading("Annexe — Équipements et services par commune", level=1)
     doc.add_paragraph(f"Source : {ctx['equipment_source']}.")
     for commune, rows in ctx["equipment"]:
@@ -277,6 +292,12 @@ def report_docx(report: EvaluationReport) -> bytes:
             for a in data["actions"]
         ],
     )
+    if data.get("missing"):
+        doc.add_heading("Ce que le rapport ne peut pas dire", level=1)
+        doc.add_paragraph(
+            "Ces données manquent ; saisissez-les puis générez de nouveau le rapport :"
+        )
+        _bullets(doc, data["missing"])
     doc.add_heading("Indicateurs au regard des cibles", level=1)
     _table(
         doc,
@@ -286,8 +307,8 @@ def report_docx(report: EvaluationReport) -> bytes:
                 i["action"] or "—",
                 i["label"],
                 _fmt(i["baseline"]),
-                _fmt(i["target"]),
-                _fmt(i["value"]),
+                "non fixée" if i["target"] is None else _fmt(i["target"]),
+                "aucune mesure" if i["value"] is None else _fmt(i["value"]),
                 i["on"] or "—",
             ]
             for i in data["indicators"]
@@ -309,6 +330,18 @@ def report_docx(report: EvaluationReport) -> bytes:
         _bullets(doc, [f"{code} : {count} réunion(s)" for code, count in data["meetings"].items()])
     else:
         doc.add_paragraph("Aucune réunion enregistrée sur la période.")
+    doc.add_heading("Décisions", level=1)
+    if data.get("decisions"):
+        _bullets(
+            doc,
+            [
+                f"{d['date']} ({d['body']}) : {d['text']}"
+                + (f" — actions {', '.join(d['actions'])}" if d["actions"] else "")
+                for d in data["decisions"]
+            ],
+        )
+    else:
+        doc.add_paragraph("Aucune décision enregistrée sur la période.")
     if data["questions"]:
         doc.add_heading("Questions évaluatives", level=1)
         _bullets(doc, [q["text"] for q in data["questions"]])

@@ -84,6 +84,9 @@ def change_status(
                 reason=reason,
                 extra_updates=extra,
             )
+            if name == "sign":
+                # The annexes are a copy taken at signature, never live data.
+                services.snapshot_equipment(convention)
             return ConventionTransitionLog.objects.create(
                 convention=convention,
                 transition=name,
@@ -356,18 +359,22 @@ def record_amendment(
     signed_on=None,
     duration_years: int | None = None,
     clauses: list[dict] | None = None,
+    refresh_equipment: bool = False,
     seen_version=None,
     actor=None,
     organisation=None,
 ):
     """An avenant (see services.record_amendment), checked against the version of the convention
-    the form was shown: two avenants typed at the same time never interleave."""
+    the form was shown: two avenants typed at the same time never interleave. With
+    `refresh_equipment`, the avenant also takes a new copy of the equipment annex from the
+    directory (reviewed structures only)."""
     amendment = services.record_amendment(
         convention,
         title=title,
         signed_on=signed_on,
         duration_years=duration_years,
         clauses=clauses,
+        refresh_equipment=refresh_equipment,
         by=actor,
         seen_version=seen_version,
     )

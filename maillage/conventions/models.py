@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from maillage.conventions import schedule
@@ -93,6 +94,7 @@ class Convention(VersionedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = "convention"
+        verbose_name_plural = "conventions"
         ordering = ["-start_date", "title"]
         constraints = [
             models.CheckConstraint(
@@ -115,6 +117,31 @@ class Convention(VersionedModel, TimeStampedModel):
     def notice_deadline(self) -> datetime.date:
         """Last day to give notice (dénonciation) so that it takes effect at the end date."""
         return schedule.add_months(self.end_date, -self.notice_months)
+
+    def shown_status(self, on: datetime.date | None = None) -> tuple[str, str]:
+        """(code, French label) of the state the pages show on a date, computed from the dates:
+        a signed or active convention past its end date is shown as ended, and within the
+        renewal window (its notice period before the end) as « à renouveler ». Never written:
+        the stored status still changes only through `editing.change_status`."""
+        on = on or timezone.localdate()
+        if self.status in (ConventionStatus.SIGNED, ConventionStatus.ACTIVE):
+            if on > self.end_date:
+                return ConventionStatus.ENDED.value, ConventionStatus.ENDED.label
+            if on >= max(self.notice_deadline, self.start_date):
+                return "to_renew", f"À renouveler (échéance le {self.end_date:%d/%m/%Y})"
+        return self.status, self.get_status_display()
+
+    @property
+    def status_label(self) -> str:
+        return self.shown_status()[1]
+
+    @property
+    def status_is_stale(self) -> bool:
+        """The stored state lags behind the dates (an échéance to record)."""
+        return (
+            self.shown_status()[0] == ConventionStatus.ENDED
+            and self.status != ConventionStatus.ENDED
+        )
 
     @property
     def years(self) -> list[int]:
@@ -160,6 +187,7 @@ class ConventionTransitionLog(models.Model):
 
     class Meta:
         verbose_name = "changement d'état de convention"
+        verbose_name_plural = "changements d'état de convention"
         ordering = ["at", "id"]
 
     def __str__(self):
@@ -186,6 +214,7 @@ class Party(models.Model):
 
     class Meta:
         verbose_name = "partie"
+        verbose_name_plural = "parties"
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -209,6 +238,7 @@ class Clause(models.Model):
 
     class Meta:
         verbose_name = "clause"
+        verbose_name_plural = "clauses"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -228,6 +258,7 @@ class CompetenceItem(models.Model):
 
     class Meta:
         verbose_name = "ligne de la grille des compétences"
+        verbose_name_plural = "lignes de la grille des compétences"
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "key"], name="one_competence_item_key")
@@ -248,6 +279,7 @@ class CommuneCompetence(models.Model):
 
     class Meta:
         verbose_name = "compétence exercée"
+        verbose_name_plural = "compétences exercées"
         constraints = [
             models.UniqueConstraint(fields=["item", "commune"], name="one_competence_per_commune")
         ]
@@ -264,6 +296,7 @@ class Objective(models.Model):
 
     class Meta:
         verbose_name = "objectif partagé"
+        verbose_name_plural = "objectifs partagés"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -281,6 +314,7 @@ class Zone(models.Model):
 
     class Meta:
         verbose_name = "zone"
+        verbose_name_plural = "zones"
         ordering = ["name"]
 
     def __str__(self):
@@ -297,6 +331,7 @@ class Axis(models.Model):
 
     class Meta:
         verbose_name = "axe"
+        verbose_name_plural = "axes"
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["convention", "code"], name="one_axis_code")]
 
@@ -315,6 +350,7 @@ class Perspective(models.Model):
 
     class Meta:
         verbose_name = "perspective générale"
+        verbose_name_plural = "perspectives générales"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -469,6 +505,7 @@ class Indicator(VersionedModel):
 
     class Meta:
         verbose_name = "indicateur"
+        verbose_name_plural = "indicateurs"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -508,6 +545,7 @@ class Measurement(models.Model):
 
     class Meta:
         verbose_name = "mesure"
+        verbose_name_plural = "mesures"
         ordering = ["-on", "-id"]
 
     def __str__(self):
@@ -524,6 +562,7 @@ class EvaluationQuestion(models.Model):
 
     class Meta:
         verbose_name = "question évaluative"
+        verbose_name_plural = "questions évaluatives"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -564,6 +603,7 @@ class Body(models.Model):
 
     class Meta:
         verbose_name = "instance"
+        verbose_name_plural = "instances"
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "code"], name="one_body_code"),
@@ -629,6 +669,7 @@ class Meeting(TimeStampedModel):
 
     class Meta:
         verbose_name = "réunion"
+        verbose_name_plural = "réunions"
         ordering = ["date", "id"]
 
     def __str__(self):
@@ -642,6 +683,7 @@ class Decision(models.Model):
 
     class Meta:
         verbose_name = "décision"
+        verbose_name_plural = "décisions"
         ordering = ["id"]
 
     def __str__(self):
@@ -664,6 +706,7 @@ class EvaluationReport(VersionedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = "rapport d'évaluation"
+        verbose_name_plural = "rapports d'évaluation"
         ordering = ["-year", "-id"]
 
     def __str__(self):
@@ -686,6 +729,7 @@ class Equipment(models.Model):
 
     class Meta:
         verbose_name = "équipement de l'annexe"
+        verbose_name_plural = "équipements de l'annexe"
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -753,6 +797,7 @@ class BonusBeneficiary(models.Model):
 
     class Meta:
         verbose_name = "bénéficiaire du bonus territoire"
+        verbose_name_plural = "bénéficiaires du bonus territoire"
         ordering = ["name", "id"]
 
     def __str__(self):
@@ -778,6 +823,7 @@ class CooperationPost(models.Model):
 
     class Meta:
         verbose_name = "poste de chargé de coopération"
+        verbose_name_plural = "postes de chargé de coopération"
         ordering = ["year", "person"]
 
     def __str__(self):
@@ -794,6 +840,7 @@ class ConventionVersion(models.Model):
 
     class Meta:
         verbose_name = "version de la convention"
+        verbose_name_plural = "versions de la convention"
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "number"], name="one_version_number")
@@ -823,6 +870,7 @@ class Amendment(TimeStampedModel):
 
     class Meta:
         verbose_name = "avenant"
+        verbose_name_plural = "avenants"
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(fields=["convention", "number"], name="one_amendment_number")

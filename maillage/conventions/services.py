@@ -21,6 +21,8 @@ from maillage.conventions.models import (
     Clause,
     Convention,
     ConventionVersion,
+    Decision,
+    Equipment,
     EvaluationReport,
     Meeting,
 )
@@ -196,6 +198,7 @@ def record_amendment(
     signed_on: datetime.date | None = None,
     duration_years: int | None = None,
     clauses: list[dict] | None = None,
+    refresh_equipment: bool = False,
     by=None,
     seen_version: int | None = None,
 ) -> Amendment:
@@ -232,6 +235,8 @@ def record_amendment(
             if change.get("title", "").strip():
                 clause.title = change["title"].strip()
             clause.save()
+    if refresh_equipment:
+        snapshot_equipment(convention)
     content = snapshot_content(convention)
     if content == before.content:
         raise ValidationError(
@@ -318,32 +323,43 @@ def bonus_shares(convention: Convention) -> list[dict]:
 
 
 # -- equipment per commune ----------------------------------------------------------------------
-def equipment_by_commune(convention: Convention) -> tuple[list[tuple], str]:
-    """[(commune, [rows])] and where it comes from: the directory when it lists structures for the
-    territory, otherwise the equipment recorded in the convention's annex."""
-    communes = list(convention.territory.communes.order_by("name"))
-    try:
-        from maillage.directory.models import Structure
+def snapshot_equipment(convention: Convention) -> int:
+    """Copies the directory's active structures of the territory into the convention's annex
+    (`Equipment`), replacing the previous copy; done at signature and by an avenant that asks for
+    it. The annex is never read live: an import not yet reviewed in the directory cannot reach a
+    signed document. Returns the number of rows; with an empty directory the annex is kept as it
+    was (e.g. transcribed from the signed text)."""
+    from maillage.directory.models import Structure
 
-        structures = list(
-            Structure.objects.filter(commune__in=communes, is_active=True)
-            .select_related("commune")
-            .order_by("commune__name", "kind", "name")
+    communes = list(convention.territory.communes.all())
+    structures = list(
+        Structure.objects.filter(commune__in=communes, is_active=True)
+        .select_related("commune")
+        .order_by("commune__name", "kind", "name")
+    )
+    if not structures:
+        return convention.equipment.count()
+    convention.equipment.all().delete()
+    Equipment.objects.bulk_create(
+        Equipment(
+            convention=convention,
+            commune=s.commune,
+            kind=s.get_kind_display()[:100],
+            name=s.name[:300],
+            address=" ".join(filter(None, [s.address, s.postal_code]))[:300],
+            places=s.places_total or None,
+            order=order,
         )
-    except Exception:  # the directory may not be migrated yet on a given deployment
-        structures = []
-    if structures:
-        rows = {c.pk: [] for c in communes}
-        for s in structures:
-            rows[s.commune_id].append(
-                {
-                    "kind": s.get_kind_display(),
-                    "name": s.name,
-                    "address": " ".join(filter(None, [s.address, s.postal_code])),
-                    "places": s.places_total or None,
-                }
-            )
-        return [(c, rows[c.pk]) for c in communes], "Annuaire Maillage"
+        for order, s in enumerate(structures)
+    )
+    return len(structures)
+
+
+def equipment_by_commune(convention: Convention) -> tuple[list[tuple], str]:
+    """[(commune, [rows])] of the convention's annex: the copy taken at signature or by an
+    avenant (`snapshot_equipment`), or transcribed from the signed text — never the live
+    directory."""
+    communes = list(convention.territory.communes.order_by("name"))
     rows = {c.pk: [] for c in communes}
     for e in convention.equipment.all():
         rows.setdefault(e.commune_id, []).append(
@@ -417,6 +433,19 @@ def report_data(convention: Convention, *, kind: str, year: int | None = None) -
     by_body = {}
     for meeting in meetings.select_related("body"):
         by_body[meeting.body.code] = by_body.get(meeting.body.code, 0) + 1
+    decisions = [
+        {
+            "date": d.meeting.date.isoformat(),
+            "body": d.meeting.body.code,
+            "text": d.text,
+            "actions": [a.code for a in d.actions.all()],
+        }
+        for d in Decision.objects.filter(meeting__in=meetings)
+        .select_related("meeting__body")
+        .prefetch_related("actions")
+        .order_by("meeting__date", "id")
+    ]
+    missing = _missing(actions, indicators, by_body, decisions)
     questions = [
         {
             "text": q.text,
@@ -453,8 +482,35 @@ def report_data(convention: Convention, *, kind: str, year: int | None = None) -
         "indicators": indicators,
         "new_equipment": new_equipment,
         "meetings": by_body,
+        "decisions": decisions,
+        "missing": missing,
         "questions": questions,
     }
+
+
+def _missing(actions, indicators, meetings, decisions) -> list[str]:
+    """What the report cannot say, in plain French, so that a reader knows what to enter."""
+    missing = []
+    unmeasured = [i["label"] for i in indicators if i["value"] is None]
+    if unmeasured:
+        missing.append(
+            f"{len(unmeasured)} indicateur(s) sur {len(indicators)} sans aucune mesure saisie "
+            f"à la fin de la période : {', '.join(unmeasured)}."
+        )
+    no_target = [i["label"] for i in indicators if i["target"] is None]
+    if no_target:
+        missing.append(f"{len(no_target)} indicateur(s) sans cible : {', '.join(no_target)}.")
+    untouched = [a.code for a in actions if a.status == ActionStatus.NEW and a.progress == 0]
+    if untouched:
+        missing.append(
+            f"{len(untouched)} fiche(s) action dont l'état et l'avancement n'ont jamais été "
+            f"renseignés : {', '.join(untouched)}."
+        )
+    if not meetings:
+        missing.append("Aucune réunion des instances enregistrée sur la période.")
+    elif not decisions:
+        missing.append("Aucune décision enregistrée dans les comptes rendus de la période.")
+    return missing
 
 
 def generate_report(convention, *, kind: str, year: int | None = None, by=None) -> EvaluationReport:

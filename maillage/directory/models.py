@@ -180,6 +180,7 @@ class Structure(VersionedModel, TimeStampedModel):
 
     class Meta:
         verbose_name = "structure"
+        verbose_name_plural = "structures"
         ordering = ["name"]
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="structure_lat_lon"),

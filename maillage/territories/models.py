@@ -12,6 +12,7 @@ class Region(models.Model):
 
     class Meta:
         verbose_name = "région"
+        verbose_name_plural = "régions"
         ordering = ["code"]
 
     def __str__(self):
@@ -27,6 +28,7 @@ class Departement(models.Model):
 
     class Meta:
         verbose_name = "département"
+        verbose_name_plural = "départements"
         ordering = ["code"]
 
     def __str__(self):
@@ -87,6 +89,7 @@ class Commune(models.Model):
 
     class Meta:
         verbose_name = "commune"
+        verbose_name_plural = "communes"
         ordering = ["name", "insee_code"]
 
     def __str__(self):

@@ -90,9 +90,10 @@ def test_annual_report_documents(convention, alice):
         and report.data["indicators"][0]["reached"] is False
     )
     headings = docx_headings(documents.report_docx(report))
-    assert headings[:3] == [
+    assert headings[:4] == [
         str(report),
         "Actions réalisées par rapport au prévisionnel",
+        "Ce que le rapport ne peut pas dire",
         "Indicateurs au regard des cibles",
     ]
     text = pdf_text(documents.report_pdf(report))

@@ -112,3 +112,13 @@ def test_only_the_demo_settings_are_marked_as_demo_settings():
             timeout=120,
         )
         assert result.stdout.strip() == expected, (module, result.stderr)
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_refused_oversize_form_tells_that_the_typed_text_is_kept(client, db):
+    """The page loads the script that kept the texts in the tab when the form was sent (the
+    behaviour itself is pinned by a browser test), and its notice is shown by that script."""
+    response = client.post("/connexion/", {"username": "x@example.org", "password": "p" * 5000})
+    page = _page(response)
+    assert "/static/js/keep-typed.js" in page
+    assert "data-typed-kept hidden" in page and "vos textes y seront remis" in page

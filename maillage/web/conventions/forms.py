@@ -1,8 +1,10 @@
 import datetime
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from maillage.conventions.enums import ActionStatus
+from maillage.web.fields import PlausibleDateField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
@@ -81,7 +83,8 @@ class MeasurementForm(BootstrapMixin, forms.Form):
             "required": "Saisissez la valeur mesurée.",
         },
     )
-    on = forms.DateField(
+    on = PlausibleDateField(
+        years_after=0,
         label="Date de la mesure",
         widget=DATE_WIDGET,
         error_messages={
@@ -91,7 +94,10 @@ class MeasurementForm(BootstrapMixin, forms.Form):
     )
     source = forms.CharField(label="Source", max_length=300, required=False)
     comment = forms.CharField(
-        label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Commentaire",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean_on(self):
@@ -103,10 +109,11 @@ class MeasurementForm(BootstrapMixin, forms.Form):
 
 class TransitionForm(BootstrapMixin, forms.Form):
     transition = forms.ChoiceField(label="Changement d'état")
-    on = forms.DateField(label="Date d'effet", widget=DATE_WIDGET)
+    on = PlausibleDateField(label="Date d'effet", widget=DATE_WIDGET)
     reason = forms.CharField(
         label="Motif (obligatoire pour une résiliation)",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -135,32 +142,45 @@ class ReportForm(BootstrapMixin, forms.Form):
 
 class ConclusionsForm(BootstrapMixin, VersionMixin, forms.Form):
     conclusions = forms.CharField(
-        label="Conclusions", required=False, widget=forms.Textarea(attrs={"rows": 8})
+        label="Conclusions",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
 
 
 class MeetingForm(BootstrapMixin, forms.Form):
     body = forms.ChoiceField(label="Instance")
-    date = forms.DateField(
+    date = PlausibleDateField(
         label="Date",
         widget=DATE_WIDGET,
         error_messages={"invalid": "Saisissez une date valide.", "required": "Indiquez la date."},
     )
     agenda = forms.CharField(
-        label="Ordre du jour", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Ordre du jour",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     attendees = forms.MultipleChoiceField(
         label="Organisations présentes", required=False, widget=forms.CheckboxSelectMultiple
     )
     attendance_note = forms.CharField(
-        label="Participants (détail)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Participants (détail)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     minutes = forms.CharField(
-        label="Compte rendu", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label="Compte rendu",
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     decisions = forms.CharField(
         label="Décisions (une par ligne ; citez les actions : « cf 1.2.1 »)",
         required=False,
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -175,7 +195,7 @@ class MeetingForm(BootstrapMixin, forms.Form):
 
 class AmendmentForm(BootstrapMixin, VersionMixin, forms.Form):
     title = forms.CharField(label="Objet de l'avenant", max_length=300)
-    signed_on = forms.DateField(label="Signé le", widget=DATE_WIDGET, required=False)
+    signed_on = PlausibleDateField(label="Signé le", widget=DATE_WIDGET, required=False)
     duration_years = forms.IntegerField(
         label="Nouvelle durée (années, de 1 à 5)",
         required=False,
@@ -193,8 +213,17 @@ class AmendmentForm(BootstrapMixin, VersionMixin, forms.Form):
         required=False,
     )
     clause_title = forms.CharField(label="Titre de l'article", max_length=300, required=False)
+    refresh_equipment = forms.BooleanField(
+        label="Mettre à jour l'annexe des équipements à partir de l'annuaire",
+        required=False,
+        help_text="L'annexe est une copie prise à la signature ; l'avenant en prend une nouvelle.",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     clause_text = forms.CharField(
-        label="Nouveau texte de l'article", required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label="Nouveau texte de l'article",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def clean(self):
@@ -228,6 +257,15 @@ class LinesField(forms.CharField):
     """A list of texts edited as one text per line."""
 
     widget = forms.Textarea(attrs={"rows": 4})
+    default_error_messages = {
+        "max_length": "Ce texte compte %(show_value)d caractères ; %(limit_value)d au plus "
+        "sont acceptés.",
+    }
+
+    def __init__(self, *, max_length: int = 10000, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+        # The limit applies to the text as typed (checked in to_python), not to the list of lines.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -236,6 +274,12 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value) or ""
+        if len(text) > self.max_length:
+            raise forms.ValidationError(
+                self.error_messages["max_length"],
+                code="max_length",
+                params={"limit_value": self.max_length, "show_value": len(text)},
+            )
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -244,7 +288,8 @@ LINES_HELP = "Un élément par ligne. « cf 1.2.2 » crée un lien vers la fiche
 
 class ActionEditForm(BootstrapMixin, VersionMixin, forms.Form):
     title = forms.CharField(label="Intitulé", max_length=400)
-    deadline = forms.DateField(
+    deadline = PlausibleDateField(
+        years_after=15,
         label="Échéance",
         required=False,
         widget=DATE_WIDGET,

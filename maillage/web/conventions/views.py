@@ -823,6 +823,7 @@ def amendments(request, slug):
                     signed_on=data["signed_on"],
                     duration_years=data["duration_years"],
                     clauses=clauses,
+                    refresh_equipment=data["refresh_equipment"],
                     seen_version=data["version"],
                     **_who(request),
                 )

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from maillage.accounts.security import check_login_allowed
+from maillage.web.fields import PlausibleDateField
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -12,6 +13,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     password = forms.CharField(
         label="Mot de passe",
         strip=False,
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
@@ -51,13 +53,17 @@ class AuditTrailFilterForm(forms.Form):
     organisation = forms.TypedChoiceField(
         label="Organisation", required=False, coerce=int, empty_value=None
     )
-    date_from = forms.DateField(
+    date_from = PlausibleDateField(
+        years_before=30,
+        years_after=1,
         label="Du",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
-    date_until = forms.DateField(
+    date_until = PlausibleDateField(
+        years_before=30,
+        years_after=1,
         label="Au",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -18,6 +18,7 @@ from maillage.directory.enums import (
 from maillage.directory.search import CHILDMINDER, DEFAULT_RADIUS_KM, EAJE, MAX_RADIUS_KM
 from maillage.directory.simulation import CareKind
 from maillage.territories.models import Commune
+from maillage.web.fields import PlausibleDateField
 
 
 def kind_choices():
@@ -154,7 +155,7 @@ class SearchForm(forms.Form):
             }
         ),
     )
-    insee = forms.CharField(required=False, widget=forms.HiddenInput)
+    insee = forms.CharField(required=False, max_length=5, widget=forms.HiddenInput)
     radius_km = forms.IntegerField(
         label="Distance maximale (km)",
         required=False,
@@ -188,7 +189,9 @@ class SearchForm(forms.Form):
         help_text="Mois et année (aaaa-mm) ; si l'enfant n'est pas encore né, le mois prévu.",
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "aaaa-mm"}),
     )
-    needed_from = forms.DateField(
+    needed_from = PlausibleDateField(
+        years_before=1,
+        years_after=5,
         label="Accueil souhaité à partir du",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -309,7 +312,9 @@ class SimulatorForm(forms.Form):
         ),
         initial=CareKind.COLLECTIVE,
     )
-    date = forms.DateField(
+    date = PlausibleDateField(
+        years_before=10,
+        years_after=5,
         label="Date de l'accueil",
         help_text="Les barèmes en vigueur à cette date sont appliqués.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -412,7 +417,9 @@ class ImportForm(forms.Form):
 class AvailabilityForm(forms.Form):
     """An availability declared by an assistant maternel (recorded by an agent of the RPE)."""
 
-    available_from = forms.DateField(
+    available_from = PlausibleDateField(
+        years_before=1,
+        years_after=5,
         label="Disponible à partir du",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},

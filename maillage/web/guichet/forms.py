@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from maillage.applications.enums import DocumentKind, State
 from maillage.directory.geo import haversine_km
 from maillage.web.conventions.forms import DATE_WIDGET, BootstrapMixin
+from maillage.web.fields import PlausibleDateField
 
 YES_NO = [(False, "Non"), (True, "Oui")]
 
@@ -23,12 +24,14 @@ class SignupForm(BootstrapMixin, forms.Form):
     password = forms.CharField(
         label="Mot de passe",
         strip=False,
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="Au moins 12 caractères.",
     )
     password_again = forms.CharField(
         label="Mot de passe (confirmation)",
         strip=False,
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -95,16 +98,28 @@ class ApplicationForm(BootstrapMixin, forms.Form):
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
-    birth_date = forms.DateField(label="Date de naissance", required=False, widget=DATE_WIDGET)
-    expected_date = forms.DateField(
-        label="Date prévue de naissance", required=False, widget=DATE_WIDGET
+    birth_date = PlausibleDateField(
+        label="Date de naissance",
+        required=False,
+        widget=DATE_WIDGET,
+        years_before=18,
+        years_after=0,
+    )
+    expected_date = PlausibleDateField(
+        label="Date prévue de naissance",
+        required=False,
+        widget=DATE_WIDGET,
+        years_before=0,
+        years_after=1,
     )
     disability = forms.BooleanField(
         label="Enfant en situation de handicap ou avec une maladie chronique (AEEH, PAI)",
         required=False,
         help_text="Pour préparer l'accueil. Ne donnez pas la nature de la maladie ou du handicap.",
     )
-    desired_start = forms.DateField(label="Date d'entrée souhaitée", widget=DATE_WIDGET)
+    desired_start = PlausibleDateField(
+        label="Date d'entrée souhaitée", widget=DATE_WIDGET, years_before=1, years_after=3
+    )
     days_per_week = forms.TypedChoiceField(
         label="Jours par semaine", choices=[(i, str(i)) for i in range(1, 6)], coerce=int,
         initial=5,
@@ -225,17 +240,20 @@ class DocumentForm(BootstrapMixin, forms.Form):
 
 
 class BirthForm(BootstrapMixin, forms.Form):
-    birth_date = forms.DateField(label="Date de naissance", widget=DATE_WIDGET)
+    birth_date = PlausibleDateField(
+        label="Date de naissance", widget=DATE_WIDGET, years_before=18, years_after=0
+    )
 
 
 class QueueFilterForm(BootstrapMixin, forms.Form):
-    q = forms.CharField(label="Nom ou numéro", required=False)
+    q = forms.CharField(label="Nom ou numéro", required=False, max_length=100)
     state = forms.ChoiceField(label="État", required=False)
     commune = forms.ChoiceField(label="Commune de résidence", required=False)
     structure = forms.ChoiceField(label="Structure souhaitée", required=False)
     start_month = forms.CharField(
         label="Mois d'entrée souhaité",
         required=False,
+        max_length=7,
         widget=forms.DateInput(attrs={"type": "month"}),
     )
     missing = forms.BooleanField(label="Pièces manquantes", required=False)

@@ -9,23 +9,22 @@ class CommentForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
+    text = forms.CharField(
+        label="Commentaire des partenaires",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
+        help_text="Texte libre, repris tel quel dans la prochaine édition du diagnostic "
+        "(10 000 caractères au plus).",
+        error_messages={
+            "max_length": "Le commentaire compte %(show_value)d caractères ; "
+            "10 000 au plus sont acceptés."
+        },
+    )
+
     class Meta:
         model = DiagnosticComment
         fields = ["text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 5, "class": "form-control"})}
-        labels = {"text": "Commentaire des partenaires"}
-        help_texts = {
-            "text": "Texte libre, repris tel quel dans la prochaine édition du diagnostic "
-            "(10 000 caractères au plus)."
-        }
-
-    def clean_text(self):
-        text = self.cleaned_data["text"].strip()
-        if len(text) > 10000:
-            raise forms.ValidationError(
-                f"Le commentaire compte {len(text)} caractères ; 10 000 au plus sont acceptés."
-            )
-        return text
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
