@@ -2,12 +2,13 @@
 # Load test: the production stack (gunicorn + worker + scheduler, PostgreSQL) under 50 users.
 #   bash bench/load.sh [USERS] [DURATION]        (defaults: 50 users, 5m)
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates the database maillage_load, loads
-# the demo into it, starts `make serve` on port 8765, runs locust on the same machine, stops.
+# the demo into it, starts `make serve` on port 8765 (BENCH_PORT), runs locust on the same
+# machine, stops. BENCH_DATABASE_URL: another database; BENCH_SKIP_DEMO=1: keep its data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS="${1:-50}"
 DURATION="${2:-5m}"
-PORT=8765
+PORT="${BENCH_PORT:-8765}"
 BIN=.venv/bin
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/maillage_load}"
 mkdir -p bench/out
@@ -34,8 +35,13 @@ echo
   --host "http://127.0.0.1:$PORT" --csv bench/out/load --only-summary 2>&1 | tail -40
 "$BIN/python" - <<'PY'
 import csv
+import json
 rows = list(csv.DictReader(open("bench/out/load_stats.csv")))
 total = next(r for r in rows if r["Name"] == "Aggregated")
 print(f"requêtes {total['Request Count']}, échecs {total['Failure Count']}, "
       f"médiane {total['50%']} ms, p95 {total['95%']} ms, p99 {total['99%']} ms")
+pages = json.load(open("bench/out/pages.json"))
+print(f"pages (sans l'envoi du mot de passe) : requêtes {pages['requests']}, "
+      f"échecs {pages['failures']}, médiane {pages['p50']} ms, p95 {pages['p95']} ms, "
+      f"p99 {pages['p99']} ms")
 PY

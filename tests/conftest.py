@@ -43,6 +43,17 @@ def _reference_parameters(request):
         seed_reference_parameters()
 
 
+@pytest.fixture(autouse=True)
+def _derived_cache():
+    """Each test starts with an empty cache of derived figures: ids and timestamps rolled back
+    by one test may come back identical in the next one."""
+    from django.core.cache import caches
+
+    caches["derived"].clear()
+    yield
+    caches["derived"].clear()
+
+
 BASSIN = [
     ("06033", "Carros", 13803, ["06510"]),
     ("06064", "Gattières", 4226, ["06510"]),

@@ -298,6 +298,15 @@ else:
             "LOCATION": "maillage_cache",
         }
     }
+# Derived public figures (coverage and catchment of the observatory), one copy per process:
+# keys carry the version of the data they derive from (maillage/core/derived.py), so a change
+# is visible at once; never personal data nor per-user pages.
+CACHES["derived"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "maillage-derived",
+    "TIMEOUT": env_int("MAILLAGE_DERIVED_CACHE_TIMEOUT", 600),
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 
 # Background work: Django's task framework (backport django-tasks) with its database backend.
 # `maillage worker` runs the tasks, `maillage scheduler` enqueues the periodic ones declared in

@@ -20,6 +20,22 @@ FIELDS = [
 ]
 
 
+def competence_grid(convention: Convention, communes: list) -> list[dict]:
+    """The grid of competences: per item, what each of `communes` exercises ("X" or a detail)."""
+    grid = []
+    for item in convention.competence_items.prefetch_related("exercised"):
+        by_commune = {e.commune_id: e for e in item.exercised.all()}
+        grid.append(
+            {
+                "item": item,
+                "cells": [
+                    (by_commune[c.pk].detail or "X") if c.pk in by_commune else "" for c in communes
+                ],
+            }
+        )
+    return grid
+
+
 def convention_context(convention: Convention) -> dict:
     axes = list(convention.axes.prefetch_related("perspectives__actions__lead"))
     actions = list(
@@ -30,18 +46,7 @@ def convention_context(convention: Convention) -> dict:
     )
     equipment, equipment_source = equipment_by_commune(convention)
     communes = list(convention.territory.communes.order_by("name"))
-    items = list(convention.competence_items.prefetch_related("exercised"))
-    grid = []
-    for item in items:
-        by_commune = {e.commune_id: e for e in item.exercised.all()}
-        grid.append(
-            {
-                "item": item,
-                "cells": [
-                    (by_commune[c.pk].detail or "X") if c.pk in by_commune else "" for c in communes
-                ],
-            }
-        )
+    grid = competence_grid(convention, communes)
     bodies = list(convention.bodies.select_related("relative_to"))
     return {
         "convention": convention,

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from maillage.conventions import schedule
@@ -147,7 +148,7 @@ class Convention(VersionedModel, TimeStampedModel):
     def years(self) -> list[int]:
         return list(range(self.start_date.year, self.end_date.year + 1))
 
-    @property
+    @cached_property
     def data_exchange_clause(self):
         return self.clauses.filter(kind=ClauseKind.DATA_EXCHANGE).first()
 

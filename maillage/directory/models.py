@@ -26,6 +26,25 @@ from maillage.directory.enums import (
 AVAILABILITY_FRESHNESS_DAYS = 183
 
 
+# Badges shown on a structure or an assistant maternel: (field, label); absent fields count as no.
+BADGES = [
+    ("early_hours", "Tôt le matin"),
+    ("late_hours", "Tard le soir"),
+    ("night", "La nuit"),
+    ("weekend", "Week-end"),
+    ("holidays", "Vacances scolaires"),
+]
+
+
+def badges(obj) -> list[str]:
+    """Labels of the atypical hours and inclusion badges of `obj` (computed here rather than by
+    the template, which would look up — and fail on — absent fields one by one)."""
+    labels = [label for name, label in BADGES if getattr(obj, name, False)]
+    if getattr(obj, "inclusion_adapted", False) or getattr(obj, "inclusion_referent", False):
+        labels.append("Accueil inclusif")
+    return labels
+
+
 def days_label(mask: int) -> str:
     days = days_of(mask or 0)
     if not days:
@@ -210,6 +229,10 @@ class Structure(VersionedModel, TimeStampedModel):
         return self.public_location().approximate
 
     @property
+    def badges(self) -> list[str]:
+        return badges(self)
+
+    @property
     def days_label(self) -> str:
         return days_label(self.opening_days)
 
@@ -378,6 +401,10 @@ class Childminder(VersionedModel, TimeStampedModel):
     @property
     def is_approximate(self) -> bool:
         return self.public_location().approximate
+
+    @property
+    def badges(self) -> list[str]:
+        return badges(self)
 
     def current_availability(self, on: datetime.date | None = None):
         """The latest declaration if recent enough (prefetched `availabilities` are used)."""

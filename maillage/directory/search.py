@@ -99,6 +99,7 @@ class Hit:
     distance_km: float | None
     availability: object | None = None  # ChildminderAvailability for childminders
     admits_family: bool = True  # False: reserved to families of other communes
+    admitted_communes: list = field(default_factory=list)  # when not admitting: who is
 
     @property
     def is_childminder(self) -> bool:
@@ -351,10 +352,10 @@ def search(criteria: SearchCriteria) -> SearchResult:
     hits: list[Hit] = []
     limit = MAX_RESULTS + 1
     truncated = False
+    admitted: dict[int, list[int]] = {}  # structure id: ids of the communes it admits
     if criteria.wants_structures:
         rows = _nearest(_structures(criteria, centre), centre, radius, limit)
         truncated |= len(rows) >= limit
-        admitted: dict[int, list[int]] = {}
         through = Structure.admitted_communes.through.objects.filter(
             structure_id__in=[structure.pk for _, structure in rows]
         )
@@ -386,10 +387,19 @@ def search(criteria: SearchCriteria) -> SearchResult:
             if needs_check and not _covers(availability, criteria, childminder):
                 continue
             hits.append(Hit(childminder, d, availability))
-    # one query for the communes of all hits (deduplicated), light columns only
-    communes = Commune.objects.only(*COMMUNE_FIELDS).in_bulk({h.obj.commune_id for h in hits})
+    # one query for the communes of all hits and those admitted by the structures reserved to
+    # other communes (deduplicated), light columns only
+    reserved = [h for h in hits if not h.admits_family]
+    wanted = {h.obj.commune_id for h in hits} | {
+        commune_id for h in reserved for commune_id in admitted[h.obj.pk]
+    }
+    communes = Commune.objects.only(*COMMUNE_FIELDS).in_bulk(wanted)
     for hit in hits:
         hit.obj.commune = communes[hit.obj.commune_id]
+    for hit in reserved:
+        hit.admitted_communes = sorted(
+            (communes[i] for i in admitted[hit.obj.pk]), key=lambda c: (c.name, c.insee_code)
+        )
     hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, str(h.obj)))
     truncated |= len(hits) > MAX_RESULTS
     return SearchResult(hits[:MAX_RESULTS], centre, radius, truncated)

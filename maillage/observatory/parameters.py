@@ -3,6 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from maillage.core.models import Parameter, parameter_at
 
 SECRECY_KEY = "observatory-secrecy-threshold"
@@ -147,6 +149,22 @@ def references(
         if row is not None:
             result.append(_reference(row))
     return result
+
+
+def parameters_fingerprint() -> tuple:
+    """Every stored row of the observatory's parameters and reference rates, in one query: a
+    part of the cache key of derived figures, so that an edited parameter is seen at once."""
+    rows = (
+        Parameter.objects.filter(
+            Q(key__startswith="observatory-") | Q(key__startswith=REFERENCE_PREFIX)
+        )
+        .order_by("pk")
+        .values_list(
+            "pk", "key", "value", "valid_from", "valid_until", "source_label", "source_url",
+            "verified", "label", "unit",
+        )
+    )  # fmt: skip
+    return tuple(rows)
 
 
 def reference_history(key: str = NATIONAL_KEY) -> list[Reference]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from maillage.core import derived
 from maillage.observatory import supply
 from maillage.observatory.enums import MODE_INDICATORS, CoverageMode, Indicator, Method
 from maillage.observatory.indicators import (
@@ -33,6 +34,7 @@ from maillage.observatory.parameters import (
     ObservatoryParameters,
     Reference,
     observatory_parameters,
+    parameters_fingerprint,
     references,
 )
 from maillage.territories.models import Commune
@@ -485,8 +487,37 @@ def coverage_report(
     demand: dict[str, float] | None = None,
     with_areas: bool = False,
 ) -> CoverageReport:
-    """Coverage of `communes` (a list or queryset), with catchment and references."""
+    """Coverage of `communes` (a list or queryset), with catchment and references.
+
+    Without `demand`, the report is kept in the per-process cache of derived figures
+    (`maillage.core.derived`) under the communes, the date, the parameters in force and the
+    version of the figures, structures and assistants maternels: any change of these is seen at
+    once. The report holds unmasked counts: masking is applied by `as_dict(raw_codes=…)` on
+    every request, for the person asking."""
     on = on or datetime.date.today()
+    if demand is not None:
+        return _coverage_report(
+            communes, title=title, slug=slug, on=on, demand=demand, with_areas=with_areas
+        )
+    ids = sorted(c.pk for c in communes)
+    parts = (ids, title, slug, on.isoformat(), with_areas, parameters_fingerprint())
+    return derived.cached(
+        "coverage-report",
+        parts,
+        lambda: _coverage_report(communes, title=title, slug=slug, on=on, with_areas=with_areas),
+        models=(Figure, *supply.SUPPLY_MODELS),
+    )
+
+
+def _coverage_report(
+    communes,
+    *,
+    title: str,
+    slug: str,
+    on: datetime.date,
+    demand: dict[str, float] | None = None,
+    with_areas: bool = False,
+) -> CoverageReport:
     params = observatory_parameters(on)
     communes = list(
         Commune.objects.filter(pk__in=[c.pk for c in communes])

@@ -11,6 +11,9 @@ from django.db.models import F, Sum
 from maillage.directory.enums import EAJE_KINDS, Theme, theme_of
 from maillage.directory.models import Childminder, Structure
 
+# The directory tables the observatory's figures derive from (their version keys the cache).
+SUPPLY_MODELS = (Structure, Childminder)
+
 SOURCE_LABEL = "Annuaire Maillage (structures et assistants maternels actifs)"
 
 THEMES = [(theme.value, theme.label) for theme in Theme]

@@ -70,3 +70,26 @@ def test_the_plan_page_query_budget(
     content = page.content.decode()
     carros_actions = 1 + len([n for n in range(29) if n % 4 == 1])  # 1.2.1 and every 4th
     assert content.count('#avancement">Mettre à jour</a>') == carros_actions
+
+
+# Session, user, membership, second factor (2); the convention and the party; the calendar
+# (meetings, bodies) and the bodies; the communes; the competence grid (items and what each
+# commune exercises); the actions count; the documents; the clauses, the data-exchange clause
+# (once for its three uses), parties, transitions, objectives, zones and their communes.
+DETAIL_QUERIES = 21
+
+
+@pytest.mark.django_db
+def test_the_convention_page_query_budget(
+    client, convention, organisations, bruno, django_assert_max_num_queries
+):
+    """The overview no longer builds the whole document (actions, indicators, equipment of the
+    directory) to show the competence grid."""
+    grow_plan(convention, organisations, 31)
+    client.force_login(bruno)
+    url = reverse("web:convention_detail", kwargs={"slug": convention.slug})
+    client.get(url)
+    with django_assert_max_num_queries(DETAIL_QUERIES):
+        page = client.get(url)
+    assert page.status_code == 200
+    assert "31 fiches action" in page.content.decode()

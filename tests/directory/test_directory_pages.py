@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maillage.directory import demo
@@ -371,3 +373,42 @@ def test_search_results_come_first_and_take_the_focus(client, located_bassin):
     assert page.index('id="resultats"') < page.index('<form method="get"')
     assert "Modifier la recherche" in page and "js/result-focus.js" in page
     assert 'tabindex="-1" data-result-focus' in page
+
+
+def _search_page(client, code: str):
+    return client.get(
+        reverse("web:directory_search"), {"commune": code, "insee": code, "radius_km": 15}
+    )
+
+
+def test_reserved_structures_name_their_communes_in_a_fixed_number_of_queries(
+    client, located_bassin, django_assert_num_queries
+):
+    carros, broc, gaude = located_bassin["06033"], located_bassin["06025"], located_bassin["06065"]
+    StructureFactory(commune=carros, name="Crèche ouverte à tous")
+    StructureFactory(commune=carros, name="Crèche réservée 1", admitted=[gaude, broc])
+    _search_page(client, "06033")  # warm the per-process caches (templates, URLs)
+    with CaptureQueriesContext(connection) as before:
+        page = _search_page(client, "06033").content.decode()
+    assert "Réservé aux familles de :</strong> La Gaude, Le Broc</p>" in page
+    for i in range(2, 6):
+        StructureFactory(
+            commune=broc, name=f"Crèche réservée {i}", admitted=[located_bassin["06122"]]
+        )
+    with django_assert_num_queries(len(before)):
+        page = _search_page(client, "06033").content.decode()
+    assert page.count("Réservé aux familles de :</strong> Saint-Jeannet</p>") == 4
+    assert "Crèche ouverte à tous" in page
+
+
+def test_badges_of_structures_and_childminders(client, located_bassin):
+    carros = located_bassin["06033"]
+    StructureFactory(commune=carros, late_hours=True, holidays=True, inclusion_referent=True)
+    childminder = ChildminderFactory(commune=carros, weekend=True, inclusion_adapted=True)
+    AvailabilityFactory(childminder=childminder)
+    page = _search_page(client, "06033").content.decode()
+    for label in ("Tard le soir", "Vacances scolaires", "Week-end"):
+        assert f'<span class="badge text-bg-light border">{label}</span>' in page
+    assert page.count('<span class="badge text-bg-light border">Accueil inclusif</span>') == 2
+    for label in ("Tôt le matin", "La nuit"):
+        assert f'<span class="badge text-bg-light border">{label}</span>' not in page

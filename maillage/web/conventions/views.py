@@ -94,11 +94,7 @@ def convention_detail(request, slug):
     bodies = list(convention.bodies.select_related("relative_to"))
     next_meetings = [(body, schedule.next_meeting(events, body.code, on)) for body in bodies]
     communes = list(convention.territory.communes.order_by("name"))
-    grid = (
-        documents.convention_context(convention)["grid"]
-        if convention.competence_items.exists()
-        else []
-    )
+    grid = documents.competence_grid(convention, communes)
     return render(
         request,
         "conventions/detail.html",
