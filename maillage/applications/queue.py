@@ -95,6 +95,7 @@ def export_queue(membership, filters: QueueFilters, *, actor):
     from maillage.audit.models import AuditAction
     from maillage.audit.services import record
 
+    perms.require_personal_reader(membership)
     applications = queue(membership, filters)
     record(
         AuditAction.EXPORT,

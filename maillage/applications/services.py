@@ -1008,6 +1008,31 @@ def territory_counts(membership, territory) -> list[dict]:
     ]
 
 
+def commune_counts(membership, territory) -> list[dict]:
+    """Open applications of a territory by commune of residence, counts under 5 masked."""
+    from django.db.models import Count
+
+    if not perms.can_see_aggregates(membership, territory):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
+    rows = (
+        Application.objects.filter(territory=territory)
+        .exclude(state__in=[State.DRAFT, *CLOSED_STATES])
+        .values("household__commune__name")
+        .annotate(n=Count("pk"))
+        .order_by("household__commune__name")
+    )
+    return [
+        {
+            "label": row["household__commune__name"],
+            "count": row["n"],
+            "masked": 0 < row["n"] < SMALL_COUNT,
+        }
+        for row in rows
+    ]
+
+
 # --- retention ---------------------------------------------------------------------------------
 
 CLOSED_STATES = [State.LEFT, State.ARCHIVED, State.WITHDRAWN, State.CANCELLED, State.MERGED]

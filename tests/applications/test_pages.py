@@ -355,3 +355,23 @@ def test_families_cannot_use_the_agents_pages(client, guichet, emma, password):
     for url in ("/guichet/file/", f"/guichet/file/{application.number}/", "/guichet/file/export.csv",
                 "/guichet/bassin-de-vie-carros/au-guichet/"):  # fmt: skip
         assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("role", ["reader", "elected"])
+def test_readers_and_elected_members_see_counts_not_families(client, many, organisations, role,
+                                                             password):  # fmt: skip
+    from tests.accounts.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(password=password)
+    MembershipFactory(user=user, organisation=organisations["06033"], role=role)
+    client.login(email=user.email, password=password)
+    response = client.get("/guichet/file/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert many[0].number not in text and many[0].child.last_name not in text
+    assert "Exporter" not in text
+    assert "Carros : 8" in text and "Le Broc : 4" not in text and "Le Broc : &lt; 5" in text
+    assert client.get(f"/guichet/file/{many[0].number}/").status_code == 403
+    assert client.get("/guichet/file/export.csv").status_code == 403
+    assert client.get(f"/api/v1/guichet/applications/{many[0].number}/").status_code == 403
+    assert not AuditEntry.objects.filter(action__in=[AuditAction.VIEW, AuditAction.EXPORT]).exists()

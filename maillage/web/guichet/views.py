@@ -406,7 +406,11 @@ def queue_view(request):
         pk__in=perms.operated_territory_ids(membership.organisation)
     )
     aggregates = [
-        (territory, services.territory_counts(membership, territory))
+        (
+            territory,
+            services.territory_counts(membership, territory),
+            services.commune_counts(membership, territory),
+        )
         for territory in services.open_territories()
         if perms.can_see_aggregates(membership, territory)
     ]
@@ -414,19 +418,20 @@ def queue_view(request):
         request,
         "guichet/queue.html",
         {"form": form, "page": page, "query": query.urlencode(), "operated": operated,
-         "aggregates": aggregates},
+         "aggregates": aggregates, "personal": perms.reads_personal(membership)},
     )  # fmt: skip
 
 
 def queue_export(request):
     membership = require_professional(request)
     form = _queue_form(request, membership)
+    rows = export_queue(membership, _filters(form), actor=request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="guichet-demandes.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerow(EXPORT_HEADER)
-    writer.writerows(export_queue(membership, _filters(form), actor=request.user))
+    writer.writerows(rows)
     return response
 
 
