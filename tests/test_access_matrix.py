@@ -36,7 +36,7 @@ from maillage.accounts.enums import OrganisationKind, Role
 from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import ApiToken
 from maillage.applications.enums import DocumentKind
-from maillage.applications.models import Document
+from maillage.applications.models import ApplicationImport, Document
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import GeneratedDocument
 from maillage.conventions.services import generate_report, record_amendment
@@ -197,6 +197,11 @@ MATRIX = {
                                             "login   ok      404     403     403     403     403     403     403     403"),
     "web:guichet_family_withdraw":      _row("login   405     405     405     405     405     405     405     405     405",
                                             "login   ok      404     403     403     403     403     403     403     403"),
+    "web:guichet_import":               _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:guichet_import_batch":         _row("login   403     403     200     404     404     404     404     404     404",
+                                            "login   403     403     ok      404     404     404     404     404     404"),
+    "web:guichet_import_status":        _row("login   403     403     200     404     404     404     404     404     404"),
     "web:guichet_index":                _row(PUBLIC),
     "web:guichet_queue":                _row("login   403     403     200     200     200     200     200     200     200"),
     "web:guichet_queue_export":         _row("login   403     403     200     200     200     403     403     403     200"),
@@ -308,6 +313,9 @@ def _build_world() -> dict:
         batch = DirectoryImport(kind="structures", filename="fichier.csv", organisation=org)
         batch.file.save("fichier.csv", ContentFile(b"nom\n"), save=False)
         batch.save()
+        waitlist = ApplicationImport(filename="liste.csv", organisation=org, territory=group)
+        waitlist.file.save("liste.csv", ContentFile(b"reference\n"), save=False)
+        waitlist.save()
         figures = FigureImport(filename="donnees.csv", organisation=org)
         figures.file.save("donnees.csv", ContentFile(b"indicator\n"), save=False)
         figures.save()
@@ -351,6 +359,7 @@ def _build_world() -> dict:
             "generated": generated.pk,
             "application": application.number,
             "document": document.pk,
+            "waitlist": waitlist.pk,
         }
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
@@ -417,6 +426,8 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "web:convention_document_status": side["generated"],
         "web:convention_document_file": side["generated"],
         "web:guichet_agent_document": side["document"],
+        "web:guichet_import_batch": side["waitlist"],
+        "web:guichet_import_status": side["waitlist"],
     }
     fmts = {
         "web:directory_export": "csv",

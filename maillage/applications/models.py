@@ -16,6 +16,7 @@ from maillage.applications.enums import (
     State,
 )
 from maillage.core.concurrency import VersionedModel
+from maillage.core.imports import ImportBatch, ImportStatus
 from maillage.core.models import TimeStampedModel
 
 
@@ -435,3 +436,27 @@ class SentNotice(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class ApplicationImport(ImportBatch):
+    """A waiting list (CSV or XLSX, format v1) uploaded by an agent of the guichet's operator,
+    between its upload, its preview (stored report) and its import (see `batch_imports`)."""
+
+    Status = ImportStatus
+
+    territory = models.ForeignKey(
+        "territories.TerritoryGroup",
+        on_delete=models.CASCADE,
+        related_name="application_imports",
+        verbose_name="territoire",
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="application_imports",
+        verbose_name="organisation",
+    )
+
+    class Meta(ImportBatch.Meta):
+        verbose_name = "import de liste d'attente"
+        verbose_name_plural = "imports de listes d'attente"

@@ -259,3 +259,24 @@ class QueueFilterForm(BootstrapMixin, forms.Form):
             (c.insee_code, c.name) for c in communes
         ]
         self.fields["structure"].choices = [("", "Toutes")] + [(s.pk, s.name) for s in structures]
+
+
+class WaitingListImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier de la liste d'attente (CSV ou XLSX)",
+        help_text="CSV UTF-8 ou Windows-1252, séparateur point-virgule ou virgule, ou classeur "
+        "XLSX (première feuille). Les colonnes attendues sont décrites sous ce formulaire.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv", "class": "form-control"}
+        ),
+    )
+
+    def clean_file(self):
+        from maillage.core.imports import file_too_large_message, max_bytes
+
+        upload = self.cleaned_data["file"]
+        if upload.size > max_bytes():
+            raise forms.ValidationError(file_too_large_message(upload.size))
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
+            raise forms.ValidationError("Choisissez un fichier .csv ou .xlsx.")
+        return upload

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maillage.web.guichet import views
+from maillage.web.guichet import imports, views
 
 F = "guichet/mes-demandes/<str:number>/"
 A = "guichet/file/<str:number>/"
@@ -27,4 +27,13 @@ urlpatterns = [
     path("guichet/<slug:slug>/comment-ca-marche/", views.rules_page, name="guichet_rules"),
     path("guichet/<slug:slug>/nouvelle-demande/", views.family_new, name="guichet_family_new"),
     path("guichet/<slug:slug>/au-guichet/", views.counter_new, name="guichet_counter_new"),
+    path("guichet/<slug:slug>/import/", imports.waiting_list_import, name="guichet_import"),
+    path(
+        "guichet/imports/<int:pk>/", imports.waiting_list_import_batch, name="guichet_import_batch"
+    ),  # fmt: skip
+    path(
+        "guichet/imports/<int:pk>/etat/",
+        imports.waiting_list_import_status,
+        name="guichet_import_status",
+    ),  # fmt: skip
 ]

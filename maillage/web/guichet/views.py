@@ -404,6 +404,8 @@ def queue_view(request):
     query.pop("page", None)
     operated = TerritoryGroup.objects.filter(
         pk__in=perms.operated_territory_ids(membership.organisation)
+        if perms.reads_personal(membership)
+        else []
     )
     aggregates = [
         (
