@@ -174,6 +174,8 @@ MATRIX = {
     "web:directory_structure":          _row(PUBLIC),
     "web:guichet_agent_action":         _row("login   405     405     405     405     405     405     405     405     405",
                                             "login   403     403     ok      ok      403     403     403     403     404"),
+    "web:guichet_agent_merge":          _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     404"),
     "web:guichet_agent_application":    _row("login   403     403     200     200     200     403     403     403     404"),
     "web:guichet_agent_document":       _row("login   403     403     200     200     403     403     403     403     404"),
     "web:guichet_counter_new":          _row("login   403     403     200     200     403     403     403     403     403"),

@@ -281,6 +281,14 @@ class Application(VersionedModel, TimeStampedModel):
         related_name="+",
         verbose_name="créée par",
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name="fusionnée dans",
+    )
 
     objects = ApplicationQuerySet.as_manager()
 

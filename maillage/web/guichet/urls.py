@@ -23,6 +23,7 @@ urlpatterns = [
     path("guichet/file/export.csv", views.queue_export, name="guichet_queue_export"),
     path(A, views.agent_application, name="guichet_agent_application"),
     path(A + "action/", views.agent_action, name="guichet_agent_action"),
+    path(A + "fusionner/", views.agent_merge, name="guichet_agent_merge"),
     path(A + "pieces/<int:pk>/", views.agent_document, name="guichet_agent_document"),
     path("guichet/<slug:slug>/comment-ca-marche/", views.rules_page, name="guichet_rules"),
     path("guichet/<slug:slug>/nouvelle-demande/", views.family_new, name="guichet_family_new"),

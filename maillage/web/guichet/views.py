@@ -453,6 +453,10 @@ def agent_application(request, number):
             "missing": [labels[k] for k in services.missing_documents(application)],
             "notes": application.notes.all(),
             "messages_list": application.messages.all(),
+            "duplicates": services.possible_duplicates(application)
+            if perms.can_instruct(membership, application) and application.is_open
+            else [],
+            "merged_from": application.merged_from.all(),
         },
     )
 
@@ -488,6 +492,22 @@ AGENT_ACTIONS = {
         get_object_or_404(a.documents, pk=p.get("document")), actor=u, organisation=o
     ),
 }
+
+
+@require_POST
+def agent_merge(request, number):
+    """Merge two applications of the same child; the agent chooses the one kept."""
+    membership = require_professional(request)
+    try:
+        kept = services.merge_duplicate(
+            membership, number, request.POST.get("other", ""),
+            keep_this=request.POST.get("keep", "this") != "other", actor=request.user,
+        )  # fmt: skip
+    except (services.GuichetError, WorkflowError) as exc:
+        messages.error(request, str(exc))
+        return redirect("web:guichet_agent_application", number=number)
+    messages.success(request, f"Demandes fusionnées : la demande {kept.number} est conservée.")
+    return redirect("web:guichet_agent_application", number=kept.number)
 
 
 @require_POST
