@@ -204,6 +204,8 @@ MATRIX = {
     "web:guichet_import_batch":         _row("login   403     403     200     404     404     404     404     404     404",
                                             "login   403     403     ok      404     404     404     404     404     404"),
     "web:guichet_import_status":        _row("login   403     403     200     404     404     404     404     404     404"),
+    "web:guichet_invitation":           _row("404     404     404     404     404     404     404     404     404     404",
+                                            "login   404     404     403     403     403     403     403     403     403"),
     "web:guichet_index":                _row(PUBLIC),
     "web:guichet_queue":                _row("login   403     403     200     200     200     200     200     200     200"),
     "web:guichet_queue_export":         _row("login   403     403     200     200     200     403     403     403     200"),
@@ -414,6 +416,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         else (1 if name.startswith("web:observatory") else side["amendment"]),
         "code": side["action"],
         "dataset": "structures",
+        "token": "jeton-inconnu",
     }
     pks = {
         "api:structure-detail": side["structure"],

@@ -1090,8 +1090,17 @@ def save_draft(
 def register_at_counter(*, actor, organisation, territory, **values) -> Application:
     """An agent registers an application for a family at the counter: saved and submitted."""
     values["source"] = Source.COUNTER
-    application = save_draft(territory=territory, actor=actor, organisation=organisation, **values)
-    return submit(application, actor=actor, organisation=organisation)
+    with transaction.atomic():
+        application = save_draft(
+            territory=territory, actor=actor, organisation=organisation, **values
+        )
+        submit(application, actor=actor, organisation=organisation)
+        email = (values.get("household_values") or {}).get("email")
+        if email and application.household.account_id is None:
+            from maillage.applications.invitations import invite_family
+
+            invite_family(application, email, actor=actor, organisation=organisation)
+    return application
 
 
 # --- aggregates (the Caf and partners without access to files) ------------------------------

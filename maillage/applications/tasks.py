@@ -41,3 +41,11 @@ def run_application_import(job_id: int, batch_id: int) -> None:
     from maillage.applications.batch_imports import run_import
 
     run_import(job_id, batch_id)
+
+
+@task()
+def send_invitation(invitation_id: int) -> None:
+    """Send a family the single-use link to claim an application registered at the counter."""
+    from maillage.applications.invitations import deliver_invitation
+
+    deliver_invitation(invitation_id)

@@ -213,7 +213,12 @@ class ApplicationForm(BootstrapMixin, forms.Form):
 
 
 class CounterContactForm(BootstrapMixin, forms.Form):
-    email = forms.EmailField(label="Adresse électronique de la famille", required=False)
+    email = forms.EmailField(
+        label="Adresse électronique de la famille",
+        required=False,
+        help_text="Facultative. La famille y reçoit l'accusé de réception et un lien personnel, "
+        "valable une seule fois, pour suivre sa demande en ligne avec son compte.",
+    )
 
 
 class DocumentForm(BootstrapMixin, forms.Form):

@@ -8,6 +8,7 @@ A = "guichet/file/<str:number>/"
 urlpatterns = [
     path("guichet/", views.index, name="guichet_index"),
     path("guichet/inscription/", views.signup, name="guichet_signup"),
+    path("guichet/invitation/<str:token>/", views.invitation, name="guichet_invitation"),
     path("guichet/mes-demandes/", views.family_home, name="guichet_family_home"),
     path(F, views.family_application, name="guichet_family_application"),
     path(F + "modifier/", views.family_edit, name="guichet_family_edit"),

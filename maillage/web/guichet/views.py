@@ -6,6 +6,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -74,10 +75,23 @@ def index(request):
     return render(request, "guichet/index.html", {"territories": services.open_territories()})
 
 
+def _next_url(request) -> str:
+    """Where to go after sign-up (the invitation page), only if it is a page of this site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 @login_not_required
 def signup(request):
+    next_url = _next_url(request)
     if request.user.is_authenticated:
-        return redirect("web:guichet_family_home")
+        return redirect(next_url or "web:guichet_family_home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,8 +103,33 @@ def signup(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Votre compte est créé. Vous pouvez faire votre demande.")
-            return redirect("web:guichet_family_home")
-    return render(request, "guichet/signup.html", {"form": form})
+            return redirect(next_url or "web:guichet_family_home")
+    return render(request, "guichet/signup.html", {"form": form, "next_url": next_url})
+
+
+@login_not_required
+def invitation(request, token):
+    """The link of an invitation e-mail: sign in or sign up, then attach the application."""
+    from maillage.applications import invitations
+
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.path)
+    try:
+        if request.method == "POST":
+            application = invitations.claim(token, request.user)
+            messages.success(request, f"La demande {application.number} est rattachée à votre "
+                             "compte : vous pouvez la suivre en ligne.")  # fmt: skip
+            return redirect("web:guichet_family_application", number=application.number)
+        found = invitations.find_invitation(token)
+    except invitations.InvitationError as exc:
+        return render(request, "guichet/invitation.html", {"error": str(exc), "found": None},
+                      status=exc.status)  # fmt: skip
+    return render(
+        request,
+        "guichet/invitation.html",
+        {"error": "", "found": found, "path": request.path,
+         "is_family": request.user.is_authenticated and request.user.is_family},
+    )  # fmt: skip
 
 
 # --- family -------------------------------------------------------------------------------------
