@@ -209,6 +209,7 @@ MATRIX = {
     "web:guichet_index":                _row(PUBLIC),
     "web:guichet_queue":                _row("login   403     403     200     200     200     200     200     200     200"),
     "web:guichet_queue_export":         _row("login   403     403     200     200     200     403     403     403     200"),
+    "web:guichet_queue_export_xlsx":    _row("login   403     403     200     200     200     403     403     403     200"),
     "web:guichet_rules":                _row(PUBLIC),
     "web:guichet_signup":               _row("200     302     302     302     302     302     302     302     302     302"),
     "web:health":                       _row("503     503     503     503     503     503     503     503     503     503"),

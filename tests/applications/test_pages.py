@@ -375,3 +375,27 @@ def test_readers_and_elected_members_see_counts_not_families(client, many, organ
     assert client.get("/guichet/file/export.csv").status_code == 403
     assert client.get(f"/api/v1/guichet/applications/{many[0].number}/").status_code == 403
     assert not AuditEntry.objects.filter(action__in=[AuditAction.VIEW, AuditAction.EXPORT]).exists()
+
+
+def test_xlsx_export_is_minimised_text_only_and_audited(client, many, guichet, bruno, password):
+    import io
+
+    import openpyxl
+
+    guichet["carros"].name = '=HYPERLINK("http://exemple.invalid","x")'
+    guichet["carros"].save()
+    client.login(email=bruno.email, password=password)
+    response = client.get("/guichet/file/export.xlsx?state=waiting")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]][:2] == ["numero", "etat"]
+    assert len(rows) == 1 + 6
+    assert all(c.data_type == "s" for row in rows for c in row if c.value is not None)
+    assert all(row[5].value == "4" or row[5].value.isdigit() for row in rows[1:])
+    assert rows[1][7].value.startswith("'=HYPERLINK")  # never a live formula
+    text = " ".join(str(c.value) for row in rows for c in row)
+    assert many[1].household.email not in text and many[1].child.last_name not in text
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).latest("id")
+    assert entry.changes["format"] == "xlsx" and entry.changes["count"] == 6

@@ -22,6 +22,12 @@ urlpatterns = [
     path(F + "message/", views.family_message, name="guichet_family_message"),
     path("guichet/file/", views.queue_view, name="guichet_queue"),
     path("guichet/file/export.csv", views.queue_export, name="guichet_queue_export"),
+    path(
+        "guichet/file/export.xlsx",
+        views.queue_export,
+        {"fmt": "xlsx"},
+        name="guichet_queue_export_xlsx",
+    ),  # fmt: skip
     path(A, views.agent_application, name="guichet_agent_application"),
     path(A + "action/", views.agent_action, name="guichet_agent_action"),
     path(A + "fusionner/", views.agent_merge, name="guichet_agent_merge"),

@@ -1,8 +1,6 @@
 """Pages of the guichet unique: the family's journey (phone first) and the agents' queue.
 Each view parses input, calls one domain service, renders."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -20,6 +18,7 @@ from maillage.applications.enums import DocumentKind, Source
 from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue, queue
 from maillage.audit.workflow import WorkflowError
 from maillage.core.concurrency import ConcurrentEditError
+from maillage.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from maillage.territories.models import TerritoryGroup
 from maillage.web.guichet.forms import (
     ApplicationForm,
@@ -463,16 +462,18 @@ def queue_view(request):
     )  # fmt: skip
 
 
-def queue_export(request):
+def queue_export(request, fmt="csv"):
+    """The minimised export of the queue (same filters), CSV or XLSX; cells written as text
+    through the safe export helpers."""
     membership = require_professional(request)
     form = _queue_form(request, membership)
-    rows = export_queue(membership, _filters(form), actor=request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="guichet-demandes.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(rows)
+    rows = export_queue(membership, _filters(form), actor=request.user, fmt=fmt)
+    if fmt == "xlsx":
+        content, content_type = xlsx_bytes("Demandes", EXPORT_HEADER, rows), XLSX_CONTENT_TYPE
+    else:
+        content, content_type = csv_bytes(EXPORT_HEADER, rows), CSV_CONTENT_TYPE
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="guichet-demandes.{fmt}"'
     return response
 
 
