@@ -399,3 +399,15 @@ def test_xlsx_export_is_minimised_text_only_and_audited(client, many, guichet, b
     assert many[1].household.email not in text and many[1].child.last_name not in text
     entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).latest("id")
     assert entry.changes["format"] == "xlsx" and entry.changes["count"] == 6
+
+
+def test_queue_filter_selects_keep_the_chosen_value(client, many, guichet, bruno, password):
+    client.login(email=bruno.email, password=password)
+    text = client.get(f"/guichet/file/?commune=06025&structure={guichet['carros'].pk}").content
+    text = text.decode()
+    assert '<option value="06025" selected>Le Broc</option>' in text
+    assert (
+        f'<option value="{guichet["carros"].pk}" selected>Maison de l&#x27;Enfance</option>' in text
+    )
+    assert '<option value="06033">Carros</option>' in text
+    assert 'name="structure"' in text and 'class="form-select' in text

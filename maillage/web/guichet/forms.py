@@ -233,11 +233,33 @@ class BirthForm(BootstrapMixin, forms.Form):
     birth_date = forms.DateField(label="Date de naissance", widget=DATE_WIDGET)
 
 
+class FastSelect(forms.Select):
+    """A select rendered in Python: Django renders each option through a template, which costs
+    most of the queue page with hundreds of structures."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.forms.utils import flatatt
+        from django.utils.html import format_html, format_html_join
+        from django.utils.safestring import mark_safe
+
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        values = value if isinstance(value, list | tuple) else [value]
+        chosen = {str(v) for v in values if v not in (None, "")}
+        selected = mark_safe(" selected")
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(v), selected if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
 class QueueFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="Nom ou numéro", required=False)
     state = forms.ChoiceField(label="État", required=False)
-    commune = forms.ChoiceField(label="Commune de résidence", required=False)
-    structure = forms.ChoiceField(label="Structure souhaitée", required=False)
+    commune = forms.ChoiceField(label="Commune de résidence", required=False, widget=FastSelect)
+    structure = forms.ChoiceField(label="Structure souhaitée", required=False, widget=FastSelect)
     start_month = forms.CharField(
         label="Mois d'entrée souhaité",
         required=False,
