@@ -89,7 +89,7 @@ def prepare(applications: int):
             defaults={"name": "Opérateur du banc", "kind": OrganisationKind.COMMUNE},
         )
         organisation.communes.set(communes)
-        for slug, prefix in ((SLUG, "BEN"), (IMPORT_SLUG, "IMP")):
+        for slug in (SLUG, IMPORT_SLUG):
             territory, _ = TerritoryGroup.objects.get_or_create(
                 slug=slug, defaults={"name": f"Banc {slug}"}
             )
