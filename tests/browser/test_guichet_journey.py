@@ -77,9 +77,9 @@ def test_agent_pages_of_the_import_and_the_merge_are_accessible(
     live_url,
     login,
     assert_accessible,
-    guichet,
+    guichet,  # noqa: F811
     bruno,
-    password,  # noqa: F811
+    password,
 ):
     from tests.applications.factories import ApplicationFactory, HouseholdFactory
 
