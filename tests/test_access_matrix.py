@@ -36,7 +36,7 @@ from maillage.accounts.enums import OrganisationKind, Role
 from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import ApiToken
 from maillage.applications.enums import DocumentKind
-from maillage.applications.models import Document
+from maillage.applications.models import ApplicationImport, Document
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import GeneratedDocument
 from maillage.conventions.services import generate_report, record_amendment
@@ -97,7 +97,7 @@ MATRIX = {
                                             "403     405     405     405     405     405     405     405     405     405"),
     "api:docs":                         _row(PUBLIC,
                                             "405     405     405     405     405     405     405     405     405     405"),
-    "api:guichet-application":          _row("401     403     403     200     200     200     200     200     404     404",
+    "api:guichet-application":          _row("401     403     403     200     200     200     403     403     403     404",
                                             "401     405     405     405     405     405     405     405     405     405",
                                             api="200 405"),
     "api:guichet-applications":         _row("401     405     405     405     405     405     405     405     405     405",
@@ -173,9 +173,11 @@ MATRIX = {
                                             "ok      ok      ok      ok      ok      ok      ok      ok      ok      ok"),
     "web:directory_structure":          _row(PUBLIC),
     "web:guichet_agent_action":         _row("login   405     405     405     405     405     405     405     405     405",
-                                            "login   403     403     ok      ok      403     403     403     404     404"),
-    "web:guichet_agent_application":    _row("login   403     403     200     200     200     200     200     404     404"),
-    "web:guichet_agent_document":       _row("login   403     403     200     200     403     403     403     404     404"),
+                                            "login   403     403     ok      ok      403     403     403     403     404"),
+    "web:guichet_agent_merge":          _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     404"),
+    "web:guichet_agent_application":    _row("login   403     403     200     200     200     403     403     403     404"),
+    "web:guichet_agent_document":       _row("login   403     403     200     200     403     403     403     403     404"),
     "web:guichet_counter_new":          _row("login   403     403     200     200     403     403     403     403     403"),
     "web:guichet_family_application":   _row("login   200     404     403     403     403     403     403     403     403"),
     "web:guichet_family_birth":         _row("login   405     405     405     405     405     405     405     405     405",
@@ -197,9 +199,17 @@ MATRIX = {
                                             "login   ok      404     403     403     403     403     403     403     403"),
     "web:guichet_family_withdraw":      _row("login   405     405     405     405     405     405     405     405     405",
                                             "login   ok      404     403     403     403     403     403     403     403"),
+    "web:guichet_import":               _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:guichet_import_batch":         _row("login   403     403     200     404     404     404     404     404     404",
+                                            "login   403     403     ok      404     404     404     404     404     404"),
+    "web:guichet_import_status":        _row("login   403     403     200     404     404     404     404     404     404"),
+    "web:guichet_invitation":           _row("404     404     404     404     404     404     404     404     404     404",
+                                            "login   404     404     403     403     403     403     403     403     403"),
     "web:guichet_index":                _row(PUBLIC),
     "web:guichet_queue":                _row("login   403     403     200     200     200     200     200     200     200"),
-    "web:guichet_queue_export":         _row("login   403     403     200     200     200     200     200     200     200"),
+    "web:guichet_queue_export":         _row("login   403     403     200     200     200     403     403     403     200"),
+    "web:guichet_queue_export_xlsx":    _row("login   403     403     200     200     200     403     403     403     200"),
     "web:guichet_rules":                _row(PUBLIC),
     "web:guichet_signup":               _row("200     302     302     302     302     302     302     302     302     302"),
     "web:health":                       _row("503     503     503     503     503     503     503     503     503     503"),
@@ -308,6 +318,9 @@ def _build_world() -> dict:
         batch = DirectoryImport(kind="structures", filename="fichier.csv", organisation=org)
         batch.file.save("fichier.csv", ContentFile(b"nom\n"), save=False)
         batch.save()
+        waitlist = ApplicationImport(filename="liste.csv", organisation=org, territory=group)
+        waitlist.file.save("liste.csv", ContentFile(b"reference\n"), save=False)
+        waitlist.save()
         figures = FigureImport(filename="donnees.csv", organisation=org)
         figures.file.save("donnees.csv", ContentFile(b"indicator\n"), save=False)
         figures.save()
@@ -351,6 +364,7 @@ def _build_world() -> dict:
             "generated": generated.pk,
             "application": application.number,
             "document": document.pk,
+            "waitlist": waitlist.pk,
         }
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
@@ -403,6 +417,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         else (1 if name.startswith("web:observatory") else side["amendment"]),
         "code": side["action"],
         "dataset": "structures",
+        "token": "jeton-inconnu",
     }
     pks = {
         "api:structure-detail": side["structure"],
@@ -417,6 +432,8 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "web:convention_document_status": side["generated"],
         "web:convention_document_file": side["generated"],
         "web:guichet_agent_document": side["document"],
+        "web:guichet_import_batch": side["waitlist"],
+        "web:guichet_import_status": side["waitlist"],
     }
     fmts = {
         "web:directory_export": "csv",

@@ -17,7 +17,7 @@ PUBLIC = {
     "api:conventions", "api:convention-plan",
     "web:personal_data", "web:legal_notice", "web:accessibility",
     "api:guichet-applications", "api:guichet-application",
-    "web:guichet_index", "web:guichet_rules", "web:guichet_signup",
+    "web:guichet_index", "web:guichet_rules", "web:guichet_signup", "web:guichet_invitation",
 }  # fmt: skip
 
 

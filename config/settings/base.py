@@ -323,6 +323,10 @@ EMAIL_HOST_USER = env_str("MAILLAGE_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("MAILLAGE_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("MAILLAGE_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("MAILLAGE_FROM_EMAIL", "Maillage <ne-pas-repondre@maillage.localhost>")
+# Address of the site, for links in e-mails sent by the worker (no request there).
+MAILLAGE_SITE_URL = env_str("MAILLAGE_SITE_URL", "http://localhost:8000").rstrip("/")
+# Days a family has to use the link of an invitation to claim an application (guichet unique).
+MAILLAGE_GUICHET_INVITATION_DAYS = int(env_str("MAILLAGE_GUICHET_INVITATION_DAYS", "14"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Map tiles are a setting: an empty value shows the map without a background layer.

@@ -18,7 +18,7 @@ from maillage.applications.enums import Source, State
 from maillage.applications.models import Application, Child, Household
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
-from maillage.core.imports import ImportLimitError, iter_table
+from maillage.core.imports import IMPORT_CHUNK, ImportLimitError, chunked, iter_table
 from maillage.directory.importers import ImportFileError
 from maillage.directory.models import Structure
 from maillage.territories.models import Commune
@@ -510,6 +510,45 @@ def apply(
             message=f"Import de liste d'attente {filename}"[:500],
         )  # fmt: skip
     return result
+
+
+def write_valid_rows(
+    result: ImportResult,
+    territory,
+    *,
+    actor,
+    organisation,
+    filename="",
+    progress=None,
+    chunk_size: int = IMPORT_CHUNK,
+) -> ImportResult:
+    """Write the valid rows of a checked file by chunks (one transaction per chunk, so that the
+    site keeps answering and progress can be shown); a chunk interrupted is rolled back and
+    re-importing the file completes it (references are updated, never duplicated)."""
+    valid = [row for row in result.rows if not row.errors]
+    done = 0
+    for rows in chunked(valid, chunk_size):
+        with transaction.atomic():
+            for row in rows:
+                outcome = _write_row(territory, row.values, actor)
+                setattr(result, outcome, getattr(result, outcome) + 1)
+        done += len(rows)
+        if progress is not None:
+            progress(done, len(valid))
+    record(
+        AuditAction.IMPORT,
+        actor=actor,
+        organisation=organisation,
+        obj=territory,
+        changes={"created": result.created, "updated": result.updated,
+                 "unchanged": result.unchanged, "skipped": len(result.rows) - len(valid)},
+        message=f"Import de liste d'attente {filename}"[:500],
+    )  # fmt: skip
+    return result
+
+
+def error_lines(result: ImportResult) -> int:
+    return len({e["line"] for e in result.errors})
 
 
 def run_import(

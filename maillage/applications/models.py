@@ -16,6 +16,7 @@ from maillage.applications.enums import (
     State,
 )
 from maillage.core.concurrency import VersionedModel
+from maillage.core.imports import ImportBatch, ImportStatus
 from maillage.core.models import TimeStampedModel
 
 
@@ -282,6 +283,14 @@ class Application(VersionedModel, TimeStampedModel):
         related_name="+",
         verbose_name="créée par",
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name="fusionnée dans",
+    )
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -444,3 +453,67 @@ class SentNotice(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class ApplicationImport(ImportBatch):
+    """A waiting list (CSV or XLSX, format v1) uploaded by an agent of the guichet's operator,
+    between its upload, its preview (stored report) and its import (see `batch_imports`)."""
+
+    Status = ImportStatus
+
+    territory = models.ForeignKey(
+        "territories.TerritoryGroup",
+        on_delete=models.CASCADE,
+        related_name="application_imports",
+        verbose_name="territoire",
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="application_imports",
+        verbose_name="organisation",
+    )
+
+    class Meta(ImportBatch.Meta):
+        verbose_name = "import de liste d'attente"
+        verbose_name_plural = "imports de listes d'attente"
+
+
+class Invitation(models.Model):
+    """An e-mail inviting a family to claim, with her account, an application registered for her
+    at the counter. Only the SHA-256 of the single-use token is stored; the token itself exists
+    only in the e-mail sent by the worker."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("adresse invitée")
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+    expires_at = models.DateTimeField("expire le", null=True, blank=True)
+    used_at = models.DateTimeField("utilisée le", null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="utilisée par",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="créée par",
+    )
+
+    class Meta:
+        verbose_name = "invitation à rattacher une demande"
+        verbose_name_plural = "invitations à rattacher une demande"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Invitation {self.application_id}"

@@ -5,6 +5,9 @@
 - The organisation operating a territory's guichet sees every application of the territory and
   is the only one to instruct them (check documents, corrections, notes, counter, cancel).
 - The Caf sees aggregates only, unless it operates the guichet.
+- Reading a family's application is for administrators and agents (`PERSONAL_ROLES`) of such an
+  organisation; readers (PMI…), elected members and the DPO get aggregates only: counts by state
+  and commune, small counts masked (`can_see_aggregates`).
 - A family sees its own applications only.
 """
 
@@ -17,7 +20,22 @@ from maillage.applications.enums import State
 from maillage.applications.models import Application, GuichetSettings
 
 EDITOR_ROLES = (Role.ADMIN, Role.AGENT)
+PERSONAL_ROLES = (Role.ADMIN, Role.AGENT)
 NOT_FOUND = "Aucune demande de ce numéro ne vous est accessible."
+AGGREGATES_ONLY = (
+    "Votre rôle donne accès aux chiffres agrégés du guichet unique, pas aux demandes des "
+    "familles. Seuls les agents et administrateurs des organisations concernées les ouvrent."
+)
+
+
+def reads_personal(membership) -> bool:
+    """May this membership open individual applications at all (before any scope)?"""
+    return membership is not None and membership.role in PERSONAL_ROLES
+
+
+def require_personal_reader(membership) -> None:
+    if not reads_personal(membership):
+        raise PermissionDenied(AGGREGATES_ONLY)
 
 
 def operated_territory_ids(organisation) -> set[int]:
@@ -29,8 +47,9 @@ def operated_territory_ids(organisation) -> set[int]:
 
 
 def visible_applications(membership):
-    """The applications `membership`'s organisation may open, as a queryset (no drafts)."""
-    if membership is None:
+    """The applications `membership` may open, as a queryset (no drafts; none for the roles
+    that see aggregates only)."""
+    if not reads_personal(membership):
         return Application.objects.none()
     organisation = membership.organisation
     operated = operated_territory_ids(organisation)
@@ -48,7 +67,9 @@ def can_view_application(membership, application) -> bool:
 
 
 def require_visible_application(membership, number: str) -> Application:
-    """Fetch an application by number and check it is visible (404 otherwise, no leak)."""
+    """Fetch an application by number and check it is visible (403 for the roles that see
+    aggregates only, 404 when out of scope: no leak)."""
+    require_personal_reader(membership)
     application = (
         visible_applications(membership)
         .select_related("territory", "household__commune", "child")

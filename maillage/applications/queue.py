@@ -75,32 +75,35 @@ EXPORT_HEADER = [
 
 
 def export_rows(applications):
-    """Minimised rows: no names, no contact, no resources (the number leads to the file)."""
+    """Minimised rows: no names, no contact, no resources (the number leads to the file). Every
+    cell is text, as in the CSV."""
     applications = applications.prefetch_related("wishes__structure")
-    for a in applications:
-        yield [
+    for a in applications.iterator(chunk_size=1000):
+        yield dict(zip(EXPORT_HEADER, [
             a.number,
             a.get_state_display(),
             a.registered_on.isoformat() if a.registered_on else "",
             a.household.commune.insee_code,
             a.desired_start.isoformat(),
-            a.days_per_week,
+            str(a.days_per_week),
             "oui" if a.child.birth_date else "non",
             " | ".join(w.structure.name for w in sorted(a.wishes.all(), key=lambda w: w.rank)),
-        ]
+        ], strict=True))  # fmt: skip
 
 
-def export_queue(membership, filters: QueueFilters, *, actor):
-    """The rows of the CSV export, recorded in the trail (what was exported, not the values)."""
+def export_queue(membership, filters: QueueFilters, *, actor, fmt: str = "csv"):
+    """The rows (dicts keyed by EXPORT_HEADER) of the CSV or XLSX export, recorded in the trail
+    (what was exported, not the values)."""
     from maillage.audit.models import AuditAction
     from maillage.audit.services import record
 
+    perms.require_personal_reader(membership)
     applications = queue(membership, filters)
     record(
         AuditAction.EXPORT,
         actor=actor,
         organisation=membership.organisation,
-        changes={"columns": EXPORT_HEADER, "count": applications.count()},
+        changes={"columns": EXPORT_HEADER, "count": applications.count(), "format": fmt},
         message="Export de la file du guichet unique",
     )
     return export_rows(applications)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.http import Http404
 from django.utils import timezone
 
 from maillage.applications import perms
-from maillage.applications.enums import DeadlineKind, RefusalRule, Source, State
+from maillage.applications.enums import OPEN_STATES, DeadlineKind, RefusalRule, Source, State
 from maillage.applications.models import (
     Application,
     ApplicationCounter,
@@ -560,17 +561,134 @@ def cancel(application, reason: str, *, actor, organisation) -> Application:
     return application
 
 
+def _same_child(a: Child, b: Child) -> bool:
+    def name(text):
+        import unicodedata
+
+        text = unicodedata.normalize("NFKD", (text or "").strip().casefold())
+        return "".join(c for c in text if not unicodedata.combining(c))
+
+    dates_a = {d for d in (a.birth_date, a.expected_date) if d}
+    dates_b = {d for d in (b.birth_date, b.expected_date) if d}
+    return name(a.first_name) == name(b.first_name) and bool(dates_a & dates_b)
+
+
+def possible_duplicates(application) -> list[Application]:
+    """Other open applications of the territory for what looks like the same child (same first
+    name, same birth or expected date), to be merged by the guichet."""
+    child = application.child
+    dates = [d for d in (child.birth_date, child.expected_date) if d]
+    if not dates:
+        return []
+    candidates = (
+        Application.objects.filter(territory=application.territory, state__in=OPEN_STATES)
+        .exclude(pk=application.pk)
+        .exclude(state=State.DRAFT)
+        .filter(Q(child__birth_date__in=dates) | Q(child__expected_date__in=dates))
+        .select_related("child")
+    )
+    return [c for c in candidates if _same_child(child, c.child)]
+
+
 def merge(application, into: Application, *, actor, organisation) -> Application:
+    """The guichet merges a duplicate (`application`, the same child applied twice) into the
+    application it keeps (`into`): the duplicate goes to `merged` through the workflow and points
+    to the kept one; its wishes (within the territory's maximum), documents and internal notes
+    are carried over, its history and messages stay on it; the kept application keeps the
+    earlier seniority; audited; the family is informed."""
     if into.pk == application.pk or into.territory_id != application.territory_id:
         raise GuichetError("Choisissez une autre demande du même territoire.")
-    application_workflow.apply(
-        application,
-        "merge",
-        actor=actor,
-        organisation=organisation,
-        reason=f"Regroupée avec la demande {into.number}",
-    )
+    if not into.is_open or into.state == State.DRAFT:
+        raise GuichetError(
+            f"La demande conservée {into.number} doit être en cours (ni brouillon, ni close)."
+        )
+    if not _same_child(application.child, into.child):
+        raise GuichetError(
+            "Ces deux demandes ne concernent pas le même enfant (prénom et date de naissance "
+            "différents) : elles ne peuvent pas être fusionnées."
+        )
+    rules = rules_for(application.territory)
+    with transaction.atomic():
+        kept_structures = list(into.wishes.order_by("rank").values_list("structure_id", flat=True))
+        added, dropped = [], []
+        for wish in application.wishes.select_related("structure").order_by("rank"):
+            if wish.structure_id in kept_structures:
+                continue
+            if len(kept_structures) >= rules.max_wishes:
+                dropped.append(wish.structure.name)
+                continue
+            kept_structures.append(wish.structure_id)
+            Wish.objects.create(
+                application=into, structure_id=wish.structure_id, rank=len(kept_structures)
+            )
+            added.append(wish.structure.name)
+        documents = application.documents.update(application=into)
+        notes = application.notes.update(application=into)
+        seniority = [d for d in (into.registered_on, application.registered_on) if d]
+        if seniority and min(seniority) != into.registered_on:
+            Application.objects.filter(pk=into.pk).update(registered_on=min(seniority))
+            into.registered_on = min(seniority)
+        application_workflow.apply(
+            application,
+            "merge",
+            actor=actor,
+            organisation=organisation,
+            reason=f"Fusionnée dans la demande {into.number}",
+            extra_updates={"merged_into": into, "deadline_kind": "", "deadline": None},
+        )
+        summary = (
+            f"Demande {application.number} fusionnée dans celle-ci : "
+            f"{len(added)} vœu(x) ajouté(s)"
+            + (f" ({', '.join(added)})" if added else "")
+            + (
+                f", {len(dropped)} non repris faute de place ({', '.join(dropped)})"
+                if dropped
+                else ""
+            )
+            + f", {documents} pièce(s) et {notes} note(s) reprises."
+        )
+        Note.objects.create(
+            application=into, author=actor, author_label=getattr(actor, "email", ""), text=summary
+        )
+        record(
+            AuditAction.UPDATE,
+            actor=actor,
+            organisation=organisation,
+            obj=into,
+            changes={"merged": application.number, "wishes_added": len(added),
+                     "wishes_dropped": len(dropped), "documents": documents, "notes": notes},
+            message=f"Demande {application.number} fusionnée dans {into.number}",
+        )  # fmt: skip
+        body = (
+            f"Bonjour,\n\nVotre enfant avait deux demandes auprès du guichet unique. La demande "
+            f"{application.number} a été regroupée avec la demande {into.number}, qui est "
+            "désormais la seule suivie : vos vœux et vos pièces y ont été repris, et la date "
+            "d'ancienneté la plus ancienne est conservée." + _signature()
+        )
+        notify_family(into, f"merged-{application.number}", f"Demande {application.number} "
+                      f"regroupée avec {into.number}", body)  # fmt: skip
+        if application.household_id != into.household_id:
+            notify_family(application, "merged", f"Demande {application.number} regroupée avec "
+                          f"{into.number}", body)  # fmt: skip
     return application
+
+
+def merge_duplicate(membership, number: str, other_number: str, *, keep_this: bool, actor):
+    """An agent of the guichet merges two applications of the same child, choosing which one is
+    kept; both must be visible to and instructed by her organisation."""
+    this = perms.require_visible_application(membership, number)  # access first, then input
+    perms.require_instruct(membership, this)
+    other_number = (other_number or "").strip().upper()
+    if not other_number:
+        raise GuichetError("Indiquez le numéro de l'autre demande du même enfant.")
+    try:
+        other = perms.require_visible_application(membership, other_number)
+    except Http404:
+        raise GuichetError(f"Aucune demande n° {other_number} ne vous est accessible.") from None
+    perms.require_instruct(membership, other)
+    kept, duplicate = (this, other) if keep_this else (other, this)
+    merge(duplicate, kept, actor=actor, organisation=membership.organisation)
+    return kept
 
 
 def offer(application, *, actor=None, organisation=None, answer_by: datetime.date | None = None):
@@ -1002,8 +1120,17 @@ def save_draft(
 def register_at_counter(*, actor, organisation, territory, **values) -> Application:
     """An agent registers an application for a family at the counter: saved and submitted."""
     values["source"] = Source.COUNTER
-    application = save_draft(territory=territory, actor=actor, organisation=organisation, **values)
-    return submit(application, actor=actor, organisation=organisation)
+    with transaction.atomic():
+        application = save_draft(
+            territory=territory, actor=actor, organisation=organisation, **values
+        )
+        submit(application, actor=actor, organisation=organisation)
+        email = (values.get("household_values") or {}).get("email")
+        if email and application.household.account_id is None:
+            from maillage.applications.invitations import invite_family
+
+            invite_family(application, email, actor=actor, organisation=organisation)
+    return application
 
 
 # --- aggregates (the Caf and partners without access to files) ------------------------------
@@ -1035,6 +1162,31 @@ def territory_counts(membership, territory) -> list[dict]:
         }
         for state in State
         if state != State.DRAFT
+    ]
+
+
+def commune_counts(membership, territory) -> list[dict]:
+    """Open applications of a territory by commune of residence, counts under 5 masked."""
+    from django.db.models import Count
+
+    if not perms.can_see_aggregates(membership, territory):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
+    rows = (
+        Application.objects.filter(territory=territory)
+        .exclude(state__in=[State.DRAFT, *CLOSED_STATES])
+        .values("household__commune__name")
+        .annotate(n=Count("pk"))
+        .order_by("household__commune__name")
+    )
+    return [
+        {
+            "label": row["household__commune__name"],
+            "count": row["n"],
+            "masked": 0 < row["n"] < SMALL_COUNT,
+        }
+        for row in rows
     ]
 
 

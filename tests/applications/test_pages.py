@@ -355,3 +355,59 @@ def test_families_cannot_use_the_agents_pages(client, guichet, emma, password):
     for url in ("/guichet/file/", f"/guichet/file/{application.number}/", "/guichet/file/export.csv",
                 "/guichet/bassin-de-vie-carros/au-guichet/"):  # fmt: skip
         assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("role", ["reader", "elected"])
+def test_readers_and_elected_members_see_counts_not_families(client, many, organisations, role,
+                                                             password):  # fmt: skip
+    from tests.accounts.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(password=password)
+    MembershipFactory(user=user, organisation=organisations["06033"], role=role)
+    client.login(email=user.email, password=password)
+    response = client.get("/guichet/file/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert many[0].number not in text and many[0].child.last_name not in text
+    assert "Exporter" not in text
+    assert "Carros : 8" in text and "Le Broc : 4" not in text and "Le Broc : &lt; 5" in text
+    assert client.get(f"/guichet/file/{many[0].number}/").status_code == 403
+    assert client.get("/guichet/file/export.csv").status_code == 403
+    assert client.get(f"/api/v1/guichet/applications/{many[0].number}/").status_code == 403
+    assert not AuditEntry.objects.filter(action__in=[AuditAction.VIEW, AuditAction.EXPORT]).exists()
+
+
+def test_xlsx_export_is_minimised_text_only_and_audited(client, many, guichet, bruno, password):
+    import io
+
+    import openpyxl
+
+    guichet["carros"].name = '=HYPERLINK("http://exemple.invalid","x")'
+    guichet["carros"].save()
+    client.login(email=bruno.email, password=password)
+    response = client.get("/guichet/file/export.xlsx?state=waiting")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]][:2] == ["numero", "etat"]
+    assert len(rows) == 1 + 6
+    assert all(c.data_type == "s" for row in rows for c in row if c.value is not None)
+    assert all(row[5].value == "4" or row[5].value.isdigit() for row in rows[1:])
+    assert rows[1][7].value.startswith("'=HYPERLINK")  # never a live formula
+    text = " ".join(str(c.value) for row in rows for c in row)
+    assert many[1].household.email not in text and many[1].child.last_name not in text
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).latest("id")
+    assert entry.changes["format"] == "xlsx" and entry.changes["count"] == 6
+
+
+def test_queue_filter_selects_keep_the_chosen_value(client, many, guichet, bruno, password):
+    client.login(email=bruno.email, password=password)
+    text = client.get(f"/guichet/file/?commune=06025&structure={guichet['carros'].pk}").content
+    text = text.decode()
+    assert '<option value="06025" selected>Le Broc</option>' in text
+    assert (
+        f'<option value="{guichet["carros"].pk}" selected>Maison de l&#x27;Enfance</option>' in text
+    )
+    assert '<option value="06033">Carros</option>' in text
+    assert 'name="structure"' in text and 'class="form-select' in text

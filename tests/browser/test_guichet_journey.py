@@ -70,3 +70,31 @@ def test_family_applies_on_a_phone_and_gets_the_receipt(
     assert_accessible(page)
     assert application.state == "submitted"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_agent_pages_of_the_import_and_the_merge_are_accessible(
+    browser_page,
+    live_url,
+    login,
+    assert_accessible,
+    guichet,  # noqa: F811
+    bruno,
+    password,
+):
+    from tests.applications.factories import ApplicationFactory, HouseholdFactory
+
+    application = ApplicationFactory(
+        household=HouseholdFactory(territory=guichet["territory"]), wishes=[guichet["carros"]]
+    )
+    page = browser_page
+    login(page, bruno.email, password)
+    page.goto(live_url("/guichet/bassin-de-vie-carros/import/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Importer une liste d'attente")
+    expect(page.get_by_role("table", name="Colonnes du fichier")).to_be_visible()
+    assert_accessible(page)
+    page.goto(live_url(f"/guichet/file/{application.number}/"))
+    expect(page.get_by_role("button", name="Fusionner")).to_be_visible()
+    assert_accessible(page)
+    page.goto(live_url("/guichet/file/"))
+    expect(page.get_by_role("link", name="Exporter (XLSX minimisé)")).to_be_visible()
+    assert_accessible(page)

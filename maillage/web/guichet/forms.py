@@ -228,7 +228,12 @@ class ApplicationForm(BootstrapMixin, forms.Form):
 
 
 class CounterContactForm(BootstrapMixin, forms.Form):
-    email = forms.EmailField(label="Adresse électronique de la famille", required=False)
+    email = forms.EmailField(
+        label="Adresse électronique de la famille",
+        required=False,
+        help_text="Facultative. La famille y reçoit l'accusé de réception et un lien personnel, "
+        "valable une seule fois, pour suivre sa demande en ligne avec son compte.",
+    )
 
 
 class DocumentForm(BootstrapMixin, forms.Form):
@@ -245,11 +250,33 @@ class BirthForm(BootstrapMixin, forms.Form):
     )
 
 
+class FastSelect(forms.Select):
+    """A select rendered in Python: Django renders each option through a template, which costs
+    most of the queue page with hundreds of structures."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.forms.utils import flatatt
+        from django.utils.html import format_html, format_html_join
+        from django.utils.safestring import mark_safe
+
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        values = value if isinstance(value, list | tuple) else [value]
+        chosen = {str(v) for v in values if v not in (None, "")}
+        selected = mark_safe(" selected")
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(v), selected if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
 class QueueFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="Nom ou numéro", required=False, max_length=100)
     state = forms.ChoiceField(label="État", required=False)
-    commune = forms.ChoiceField(label="Commune de résidence", required=False)
-    structure = forms.ChoiceField(label="Structure souhaitée", required=False)
+    commune = forms.ChoiceField(label="Commune de résidence", required=False, widget=FastSelect)
+    structure = forms.ChoiceField(label="Structure souhaitée", required=False, widget=FastSelect)
     start_month = forms.CharField(
         label="Mois d'entrée souhaité",
         required=False,
@@ -277,3 +304,24 @@ class QueueFilterForm(BootstrapMixin, forms.Form):
             (c.insee_code, c.name) for c in communes
         ]
         self.fields["structure"].choices = [("", "Toutes")] + [(s.pk, s.name) for s in structures]
+
+
+class WaitingListImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier de la liste d'attente (CSV ou XLSX)",
+        help_text="CSV UTF-8 ou Windows-1252, séparateur point-virgule ou virgule, ou classeur "
+        "XLSX (première feuille). Les colonnes attendues sont décrites sous ce formulaire.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv", "class": "form-control"}
+        ),
+    )
+
+    def clean_file(self):
+        from maillage.core.imports import file_too_large_message, max_bytes
+
+        upload = self.cleaned_data["file"]
+        if upload.size > max_bytes():
+            raise forms.ValidationError(file_too_large_message(upload.size))
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
+            raise forms.ValidationError("Choisissez un fichier .csv ou .xlsx.")
+        return upload

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maillage.web.guichet import views
+from maillage.web.guichet import imports, views
 
 F = "guichet/mes-demandes/<str:number>/"
 A = "guichet/file/<str:number>/"
@@ -8,6 +8,7 @@ A = "guichet/file/<str:number>/"
 urlpatterns = [
     path("guichet/", views.index, name="guichet_index"),
     path("guichet/inscription/", views.signup, name="guichet_signup"),
+    path("guichet/invitation/<str:token>/", views.invitation, name="guichet_invitation"),
     path("guichet/mes-demandes/", views.family_home, name="guichet_family_home"),
     path(F, views.family_application, name="guichet_family_application"),
     path(F + "modifier/", views.family_edit, name="guichet_family_edit"),
@@ -21,10 +22,26 @@ urlpatterns = [
     path(F + "message/", views.family_message, name="guichet_family_message"),
     path("guichet/file/", views.queue_view, name="guichet_queue"),
     path("guichet/file/export.csv", views.queue_export, name="guichet_queue_export"),
+    path(
+        "guichet/file/export.xlsx",
+        views.queue_export,
+        {"fmt": "xlsx"},
+        name="guichet_queue_export_xlsx",
+    ),  # fmt: skip
     path(A, views.agent_application, name="guichet_agent_application"),
     path(A + "action/", views.agent_action, name="guichet_agent_action"),
+    path(A + "fusionner/", views.agent_merge, name="guichet_agent_merge"),
     path(A + "pieces/<int:pk>/", views.agent_document, name="guichet_agent_document"),
     path("guichet/<slug:slug>/comment-ca-marche/", views.rules_page, name="guichet_rules"),
     path("guichet/<slug:slug>/nouvelle-demande/", views.family_new, name="guichet_family_new"),
     path("guichet/<slug:slug>/au-guichet/", views.counter_new, name="guichet_counter_new"),
+    path("guichet/<slug:slug>/import/", imports.waiting_list_import, name="guichet_import"),
+    path(
+        "guichet/imports/<int:pk>/", imports.waiting_list_import_batch, name="guichet_import_batch"
+    ),  # fmt: skip
+    path(
+        "guichet/imports/<int:pk>/etat/",
+        imports.waiting_list_import_status,
+        name="guichet_import_status",
+    ),  # fmt: skip
 ]

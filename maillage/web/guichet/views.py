@@ -1,11 +1,10 @@
 """Pages of the guichet unique: the family's journey (phone first) and the agents' queue.
 Each view parses input, calls one domain service, renders."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -20,6 +19,7 @@ from maillage.applications.enums import DocumentKind, Source
 from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue, queue
 from maillage.audit.workflow import WorkflowError
 from maillage.core.concurrency import ConcurrentEditError
+from maillage.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from maillage.territories.models import TerritoryGroup
 from maillage.web.guichet.forms import (
     ApplicationForm,
@@ -104,6 +104,31 @@ def signup(request):
             messages.success(request, "Votre compte est créé. Vous pouvez faire votre demande.")
             return redirect(next_url or "web:guichet_family_home")
     return render(request, "guichet/signup.html", {"form": form, "next": next_url})
+
+
+@login_not_required
+def invitation(request, token):
+    """The link of an invitation e-mail: sign in or sign up, then attach the application."""
+    from maillage.applications import invitations
+
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.path)
+    try:
+        if request.method == "POST":
+            application = invitations.claim(token, request.user)
+            messages.success(request, f"La demande {application.number} est rattachée à votre "
+                             "compte : vous pouvez la suivre en ligne.")  # fmt: skip
+            return redirect("web:guichet_family_application", number=application.number)
+        found = invitations.find_invitation(token)
+    except invitations.InvitationError as exc:
+        return render(request, "guichet/invitation.html", {"error": str(exc), "found": None},
+                      status=exc.status)  # fmt: skip
+    return render(
+        request,
+        "guichet/invitation.html",
+        {"error": "", "found": found, "path": request.path,
+         "is_family": request.user.is_authenticated and request.user.is_family},
+    )  # fmt: skip
 
 
 # --- family -------------------------------------------------------------------------------------
@@ -421,9 +446,15 @@ def queue_view(request):
     query.pop("page", None)
     operated = TerritoryGroup.objects.filter(
         pk__in=perms.operated_territory_ids(membership.organisation)
+        if perms.reads_personal(membership)
+        else []
     )
     aggregates = [
-        (territory, services.territory_counts(membership, territory))
+        (
+            territory,
+            services.territory_counts(membership, territory),
+            services.commune_counts(membership, territory),
+        )
         for territory in services.open_territories()
         if perms.can_see_aggregates(membership, territory)
     ]
@@ -431,19 +462,22 @@ def queue_view(request):
         request,
         "guichet/queue.html",
         {"form": form, "page": page, "query": query.urlencode(), "operated": operated,
-         "aggregates": aggregates},
+         "aggregates": aggregates, "personal": perms.reads_personal(membership)},
     )  # fmt: skip
 
 
-def queue_export(request):
+def queue_export(request, fmt="csv"):
+    """The minimised export of the queue (same filters), CSV or XLSX; cells written as text
+    through the safe export helpers."""
     membership = require_professional(request)
     form = _queue_form(request, membership)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="guichet-demandes.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(export_queue(membership, _filters(form), actor=request.user))
+    rows = export_queue(membership, _filters(form), actor=request.user, fmt=fmt)
+    if fmt == "xlsx":
+        content, content_type = xlsx_bytes("Demandes", EXPORT_HEADER, rows), XLSX_CONTENT_TYPE
+    else:
+        content, content_type = csv_bytes(EXPORT_HEADER, rows), CSV_CONTENT_TYPE
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="guichet-demandes.{fmt}"'
     return response
 
 
@@ -463,6 +497,10 @@ def agent_application(request, number):
             "missing": [labels[k] for k in services.missing_documents(application)],
             "notes": application.notes.all(),
             "messages_list": application.messages.all(),
+            "duplicates": services.possible_duplicates(application)
+            if perms.can_instruct(membership, application) and application.is_open
+            else [],
+            "merged_from": application.merged_from.all(),
         },
     )
 
@@ -498,6 +536,22 @@ AGENT_ACTIONS = {
         get_object_or_404(a.documents, pk=p.get("document")), actor=u, organisation=o
     ),
 }
+
+
+@require_POST
+def agent_merge(request, number):
+    """Merge two applications of the same child; the agent chooses the one kept."""
+    membership = require_professional(request)
+    try:
+        kept = services.merge_duplicate(
+            membership, number, request.POST.get("other", ""),
+            keep_this=request.POST.get("keep", "this") != "other", actor=request.user,
+        )  # fmt: skip
+    except (services.GuichetError, WorkflowError) as exc:
+        messages.error(request, str(exc))
+        return redirect("web:guichet_agent_application", number=number)
+    messages.success(request, f"Demandes fusionnées : la demande {kept.number} est conservée.")
+    return redirect("web:guichet_agent_application", number=kept.number)
 
 
 @require_POST

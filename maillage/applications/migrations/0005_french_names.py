@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0001_guichet_unique'),
+        ('applications', '0004_invitation'),
     ]
 
     operations = [
