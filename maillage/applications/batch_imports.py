@@ -5,12 +5,11 @@ the same checks and writes as `maillage import_applications` (`importer`); audit
 written there, never by views."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import File
 from django.http import Http404
 
 from maillage.applications import importer, perms
 from maillage.applications.models import ApplicationImport
-from maillage.core.imports import STORED_ERRORS, ImportStatus, check_limits
+from maillage.core.imports import STORED_ERRORS, ImportStatus, store_upload
 from maillage.core.jobs import JobError, run_job, start_job
 
 ERRORS_REMAIN = (
@@ -60,30 +59,14 @@ def upload_waiting_list(membership, territory, upload) -> ApplicationImport:
     """Store the file after checking its size and line count, then start its preview.
     Raises ImportLimitError (French) for a file over the limits."""
     require_import(membership, territory)
-    declared = check_limits(upload, upload.name)
-    upload.seek(0)
-    batch = ApplicationImport(
-        filename=upload.name[:255],
-        territory=territory,
-        organisation=membership.organisation,
-        user=membership.user,
-        report={"declared_rows": declared},
-    )
-    batch.file.save(upload.name, File(upload), save=False)
-    batch.save()
     from maillage.applications.tasks import preview_application_import
 
-    job = start_job(
-        "application-import-preview",
-        f"Vérification de {batch.filename}",
-        preview_application_import,
-        batch.pk,
-        user=membership.user,
-        key=f"application-import-preview:{batch.pk}",
+    batch = ApplicationImport(
+        territory=territory, organisation=membership.organisation, user=membership.user
     )
-    ApplicationImport.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
-    return batch
+    return store_upload(
+        batch, upload, kind="application-import", preview_task=preview_application_import
+    )
 
 
 def _check(batch: ApplicationImport) -> importer.ImportResult:

@@ -423,3 +423,31 @@ def import_batch_purgers(model, *, kind: str, label: str) -> list:
             purge=lambda limit: _purge_batches(not_imported(limit)),
         ),
     ]
+
+
+# -- the common steps of every import page -------------------------------------------------------
+
+
+def start_batch_job(batch, kind: str, label: str, task):
+    """Start `task(job_id, batch.pk)` for the batch, once (the job key), and link the job."""
+    from maillage.core.jobs import start_job
+
+    job = start_job(kind, label, task, batch.pk, user=batch.user, key=f"{kind}:{batch.pk}")
+    type(batch).objects.filter(pk=batch.pk).update(job=job)
+    batch.job = job
+    return job
+
+
+def store_upload(batch, upload, *, kind: str, preview_task):
+    """Check the upload's size and row count (before any parsing, ImportLimitError in French),
+    store it on the unsaved `batch` (MEDIA), then start its preview in the worker."""
+    from django.core.files.base import File
+
+    declared = check_limits(upload, upload.name)
+    upload.seek(0)
+    batch.filename = upload.name[:255]
+    batch.report = {"declared_rows": declared}
+    batch.file.save(upload.name, File(upload), save=False)
+    batch.save()
+    start_batch_job(batch, f"{kind}-preview", f"Vérification de {batch.filename}", preview_task)
+    return batch

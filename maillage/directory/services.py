@@ -5,12 +5,11 @@ open-data downloads. Audit entries are written here, never by views."""
 import datetime
 from dataclasses import dataclass
 
-from django.core.files.base import File
 from django.shortcuts import get_object_or_404
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record, record_read
-from maillage.core.imports import ImportLimitError, ImportStatus, check_limits
+from maillage.core.imports import ImportLimitError, ImportStatus, store_upload
 from maillage.core.jobs import JobError, run_job, start_job
 from maillage.directory import importers
 from maillage.directory.enums import days_mask
@@ -31,30 +30,12 @@ class ImportRefused(ValueError):
 def upload_import(membership, upload, kind: str) -> DirectoryImport:
     """Store the file after checking its size and row count (before any parsing), then start
     its preview in the worker. Raises ImportLimitError (French) for a file over the limits."""
-    declared = check_limits(upload, upload.name)
-    upload.seek(0)
-    batch = DirectoryImport(
-        kind=kind,
-        filename=upload.name[:255],
-        organisation=membership.organisation,
-        user=membership.user,
-        report={"declared_rows": declared},
-    )
-    batch.file.save(upload.name, File(upload), save=False)
-    batch.save()
     from maillage.directory.tasks import preview_directory_import
 
-    job = start_job(
-        "directory-import-preview",
-        f"Vérification de {batch.filename}",
-        preview_directory_import,
-        batch.pk,
-        user=membership.user,
-        key=f"directory-import-preview:{batch.pk}",
+    batch = DirectoryImport(kind=kind, organisation=membership.organisation, user=membership.user)
+    return store_upload(
+        batch, upload, kind="directory-import", preview_task=preview_directory_import
     )
-    DirectoryImport.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
-    return batch
 
 
 def run_preview(job_id: int, batch_id: int) -> None:

@@ -2,11 +2,9 @@
 preview in the worker (report stored once), idempotent confirmation, import in batches in the
 worker. Audit entries are written here, never by views."""
 
-from django.core.files.base import File
-
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
-from maillage.core.imports import STORED_ERRORS, ImportStatus, check_limits
+from maillage.core.imports import STORED_ERRORS, ImportStatus, store_upload
 from maillage.core.jobs import JobError, run_job, start_job
 from maillage.observatory import importers
 from maillage.observatory.models import FigureImport
@@ -25,29 +23,10 @@ class FigureImportRefused(ValueError):
 def upload_figures(membership, upload) -> FigureImport:
     """Store the file after checking its size and line count, then start its preview.
     Raises ImportLimitError (French) for a file over the limits."""
-    declared = check_limits(upload, upload.name)
-    upload.seek(0)
-    batch = FigureImport(
-        filename=upload.name[:255],
-        organisation=membership.organisation,
-        user=membership.user,
-        report={"declared_rows": declared},
-    )
-    batch.file.save(upload.name, File(upload), save=False)
-    batch.save()
     from maillage.observatory.tasks import preview_figure_import
 
-    job = start_job(
-        "figure-import-preview",
-        f"Vérification de {batch.filename}",
-        preview_figure_import,
-        batch.pk,
-        user=membership.user,
-        key=f"figure-import-preview:{batch.pk}",
-    )
-    FigureImport.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
-    return batch
+    batch = FigureImport(organisation=membership.organisation, user=membership.user)
+    return store_upload(batch, upload, kind="figure-import", preview_task=preview_figure_import)
 
 
 def _check(batch: FigureImport):
