@@ -1,0 +1,161 @@
+"""A family's points under a grid, line by line: the one computation the freeze, the grid
+simulation, the family's status page and the letters use.
+
+`compute_points` reads only the application and objects already loaded with it (household,
+child, wishes with their structures), so the freeze of 20,000 applications prefetches once
+and computes in memory. See `load_for_points` for the matching queryset."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from maillage.commission.enums import PER_STRUCTURE_CRITERIA, Criterion, ReserveKind
+
+
+@dataclass(frozen=True)
+class PointsLine:
+    criterion: str
+    label: str
+    units: int
+    points: Decimal
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {
+            "criterion": self.criterion,
+            "label": self.label,
+            "units": self.units,
+            "points": float(self.points),
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Points:
+    total: Decimal = Decimal(0)
+    lines: list[PointsLine] = field(default_factory=list)
+    # Structure id -> lines of the per-structure criteria that apply there.
+    bonus: dict[int, list[PointsLine]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+
+    def bonus_total(self, structure_id: int) -> Decimal:
+        return sum((line.points for line in self.bonus.get(structure_id, [])), Decimal(0))
+
+    def at(self, structure_id: int) -> Decimal:
+        """The score at one structure: the grid's points plus that structure's bonus."""
+        return self.total + self.bonus_total(structure_id)
+
+
+def months_between(start: datetime.date, end: datetime.date) -> int:
+    """Completed months from start to end (0 if end is before start)."""
+    if end <= start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    return max(months, 0)
+
+
+def seniority_start(application) -> datetime.date | None:
+    if application.registered_on:
+        return application.registered_on
+    if application.submitted_at:
+        return application.submitted_at.date()
+    return None
+
+
+def tags_of(application) -> list[str]:
+    """The reserve categories the application is eligible for (engine tags)."""
+    household = application.household
+    tags = []
+    if household.integration_pathway:
+        tags.append(str(ReserveKind.INTEGRATION))
+    if household.job_seeking or household.integration_pathway:
+        tags.append(str(ReserveKind.AVIP))
+    if application.child.disability:
+        tags.append(str(ReserveKind.DISABILITY))
+    return tags
+
+
+def _units(criterion: str, application, on: datetime.date, sessions_passed: int) -> int:
+    household = application.household
+    if criterion == Criterion.PARENTS_WORKING:
+        return household.parents_working
+    if criterion == Criterion.ALL_PARENTS_WORKING:
+        needed = 1 if household.single_parent else 2
+        return int(household.parents_working >= needed)
+    if criterion == Criterion.JOB_SEEKING:
+        return int(household.job_seeking)
+    if criterion == Criterion.SINGLE_PARENT:
+        return int(household.single_parent)
+    if criterion == Criterion.INTEGRATION_PATHWAY:
+        return int(household.integration_pathway)
+    if criterion == Criterion.DISABILITY:
+        return int(application.child.disability)
+    if criterion == Criterion.SIBLINGS_TOGETHER:
+        return int(application.siblings_together)
+    if criterion == Criterion.SENIORITY_MONTH:
+        start = seniority_start(application)
+        return months_between(start, on) if start else 0
+    if criterion == Criterion.SENIORITY_SESSION:
+        return sessions_passed
+    if criterion == Criterion.REFUSAL_PENALTY:
+        return application.refusals
+    raise ValueError(f"critère inconnu : {criterion}")
+
+
+def _line(criterion_row, units: int) -> PointsLine | None:
+    if units <= 0:
+        return None
+    points = criterion_row.points * units
+    if criterion_row.cap is not None:
+        cap = abs(criterion_row.cap)
+        points = max(min(points, cap), -cap)
+    return PointsLine(
+        criterion=criterion_row.criterion,
+        label=Criterion(criterion_row.criterion).label,
+        units=units,
+        points=points,
+        reason=criterion_row.reason,
+    )
+
+
+def compute_points(
+    application,
+    criteria,
+    on: datetime.date,
+    *,
+    sessions_passed: int = 0,
+    structures=None,
+) -> Points:
+    """The points of `application` under the grid lines `criteria` (GridCriterion rows, or any
+    objects with criterion, points, cap, reason) at date `on`.
+
+    `structures` are the structures to compute the per-structure bonus for (default: the
+    application's wished structures, from `application.wishes.all()`, prefetched)."""
+    if structures is None:
+        structures = [wish.structure for wish in application.wishes.all()]
+    result = Points(tags=tags_of(application))
+    for row in criteria:
+        if row.criterion in PER_STRUCTURE_CRITERIA:
+            for structure in structures:
+                if row.criterion == Criterion.RESIDENCE_COMMUNE:
+                    units = int(structure.commune_id == application.household.commune_id)
+                else:
+                    units = int(structure.pk == application.sibling_structure_id)
+                line = _line(row, units)
+                if line is not None:
+                    result.bonus.setdefault(structure.pk, []).append(line)
+            continue
+        line = _line(row, _units(row.criterion, application, on, sessions_passed))
+        if line is not None:
+            result.lines.append(line)
+            result.total += line.points
+    return result
+
+
+def load_for_points(queryset):
+    """The queryset with what `compute_points` reads, loaded in three queries."""
+    return queryset.select_related("household", "child").prefetch_related("wishes__structure")
