@@ -18,6 +18,7 @@ from maillage.applications import perms, services
 from maillage.applications.enums import DocumentKind, Source
 from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue, queue
 from maillage.audit.workflow import WorkflowError
+from maillage.commission.family import family_panel
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from maillage.territories.models import TerritoryGroup
@@ -348,6 +349,7 @@ def family_application(request, number):
             "wishes": application.wishes.select_related("structure__commune"),
             "can_edit": services.can_family_edit(application),
             "birth_form": BirthForm(),
+            "commission": family_panel(application),
         },
     )
 
