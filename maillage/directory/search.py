@@ -60,6 +60,8 @@ class SearchCriteria:
     commune: object | None = None  # territories.Commune: the centre, or the only commune
     # several communes (a postal code shared by several): the search runs around each of them
     communes: list = field(default_factory=list)
+    # communes without coordinates: their own rows, without distance (set by `search`)
+    within: list = field(default_factory=list)
     radius_km: float = DEFAULT_RADIUS_KM
     kinds: list[str] = field(default_factory=list)  # StructureKind values, EAJE, CHILDMINDER
     age_months: int | None = None
@@ -144,6 +146,8 @@ def _centre(criteria: SearchCriteria):
 def _located(qs, criteria: SearchCriteria, centre):
     """Without a known centre, the commune's own rows; with one, no filter here (the bounding
     box is applied by `_nearest`)."""
+    if centre is None and criteria.within:
+        return qs.filter(commune__in=criteria.within)
     if centre is None and criteria.commune is not None:
         return qs.filter(commune=criteria.commune)
     return qs
@@ -157,8 +161,9 @@ def _planar_order(qs, centre):
     return qs.alias(_planar=squared).order_by("_planar", "pk")
 
 
-def _nearest(qs, centre, radius_km: float, limit: int) -> list[tuple[float | None, object]]:
-    """The `limit` nearest rows within `radius_km`, as (distance, object), nearest first.
+def _nearest(qs, centres, radius_km: float, limit: int) -> list[tuple[float | None, object]]:
+    """The `limit` nearest rows within `radius_km` of the nearest of `centres`, as (distance,
+    object), nearest first.
 
     Bounding box on the indexed columns, planar order and LIMIT in SQL, exact haversine
     distance in Python. The box grows from 3 km (×3 each round) so that a dense area never
@@ -170,7 +175,7 @@ def _nearest(qs, centre, radius_km: float, limit: int) -> list[tuple[float | Non
     their commune without consent, see `Childminder.public_location`), never from a private
     point, even if one were stored.
     """
-    if centre is None:
+    if not centres:
         order = "name" if qs.model is Structure else "last_name"
         return [(None, obj) for obj in qs.order_by(order, "pk")[:limit]]
     private = qs.model is Childminder
@@ -179,16 +184,32 @@ def _nearest(qs, centre, radius_km: float, limit: int) -> list[tuple[float | Non
         columns += ["contact_consent", "commune__latitude", "commune__longitude"]
     radius = min(radius_km, 3.0)
     while True:
-        box = qs.in_bbox(*bounding_box(centre[0], centre[1], radius))
+        if len(centres) == 1:
+            centre = centres[0]
+            box = qs.in_bbox(*bounding_box(centre[0], centre[1], radius))
+            candidates = _planar_order(box, centre).values_list(*columns)[:limit]
+        else:
+            # several centres close to each other (communes sharing a postal code): the box
+            # that holds all their circles, the distance to the nearest centre in Python
+            boxes = [bounding_box(lat, lon, radius) for lat, lon in centres]
+            box = qs.in_bbox(
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+            candidates = box.values_list(*columns)
         rows = []
-        for pk, lat, lon, *public in _planar_order(box, centre).values_list(*columns)[:limit]:
+        for pk, lat, lon, *public in candidates:
             if private and not public[0]:
                 lat, lon = public[1], public[2]
                 if lat is None or lon is None:
                     continue
-            d = haversine_km(centre[0], centre[1], lat, lon)
+            d = min(haversine_km(c[0], c[1], lat, lon) for c in centres)
             if d <= radius:
                 rows.append((d, pk))
+        if len(centres) > 1:
+            rows = sorted(rows)[:limit]
         if len(rows) >= limit or radius >= radius_km:
             break
         radius = min(radius_km, radius * 3)
@@ -310,13 +331,18 @@ def _centroid(centres):
 
 
 def _search_around_each(criteria: SearchCriteria) -> SearchResult:
-    """A postal code shared by several communes: the union of the searches around each commune,
-    each result at its distance from the nearest of them."""
+    """A postal code shared by several communes and a point given as well: the union of the
+    searches around each commune, each result at its distance from the nearest of them."""
+    results = [search(replace(criteria, commune=c, communes=[])) for c in criteria.communes]
+    return _merge(criteria, results)
+
+
+def _merge(criteria: SearchCriteria, results: list[SearchResult]) -> SearchResult:
+    """The union of several searches: each result once, at its smallest known distance,
+    admitting the family if one of the searches says so."""
     best: dict[tuple[str, int], Hit] = {}
     centres, truncated, radius = [], False, criteria.radius_km
-    for commune in criteria.communes:
-        one = replace(criteria, commune=commune, communes=[])
-        result = search(one)
+    for result in results:
         centres.append(result.centre)
         truncated |= result.truncated
         radius = result.radius_km
@@ -340,13 +366,40 @@ def _search_around_each(criteria: SearchCriteria) -> SearchResult:
     return SearchResult(hits[:MAX_RESULTS], _centroid(centres), radius, truncated)
 
 
+def _located_or_not(communes) -> tuple[list, list]:
+    """(communes with coordinates, communes without)."""
+    located = [c for c in communes if c.latitude is not None and c.longitude is not None]
+    return located, [c for c in communes if c.latitude is None or c.longitude is None]
+
+
 def search(criteria: SearchCriteria) -> SearchResult:
-    if len(criteria.communes) > 1:
-        return _search_around_each(criteria)
-    if criteria.communes and criteria.commune is None:
+    """The results around one point or commune, or around several communes (a postal code
+    they share): then each result is at its distance from the nearest of them, and one pass
+    of queries serves them all."""
+    around = list(criteria.communes) if len(criteria.communes) > 1 else []
+    centres = None
+    if around:
+        if criteria.latitude is not None:
+            return _search_around_each(criteria)
+        located, unlocated = _located_or_not(around)
+        if located and unlocated:
+            # one pass around the located communes, one for the rows of the others
+            return _merge(
+                criteria,
+                [
+                    search(replace(criteria, communes=located, commune=None)),
+                    search(replace(criteria, communes=unlocated, commune=None)),
+                ],
+            )
+        centres = [(c.latitude, c.longitude) for c in located]
+        criteria.commune = None
+        criteria.within = unlocated
+    elif criteria.communes and criteria.commune is None:
         criteria.commune = criteria.communes[0]
     on = criteria.on or datetime.date.today()
-    centre = _centre(criteria)
+    centre = _centroid(centres) if centres else _centre(criteria)
+    centres = centres or ([centre] if centre is not None else [])
+    admitting = {c.pk for c in around} if around else None
     radius = min(max(float(criteria.radius_km), 0.0), MAX_RADIUS_KM)
     criteria.radius_km = radius
     hits: list[Hit] = []
@@ -354,7 +407,7 @@ def search(criteria: SearchCriteria) -> SearchResult:
     truncated = False
     admitted: dict[int, list[int]] = {}  # structure id: ids of the communes it admits
     if criteria.wants_structures:
-        rows = _nearest(_structures(criteria, centre), centre, radius, limit)
+        rows = _nearest(_structures(criteria, centre), centres, radius, limit)
         truncated |= len(rows) >= limit
         through = Structure.admitted_communes.through.objects.filter(
             structure_id__in=[structure.pk for _, structure in rows]
@@ -363,7 +416,10 @@ def search(criteria: SearchCriteria) -> SearchResult:
             admitted.setdefault(structure_id, []).append(commune_id)
         for d, structure in rows:
             codes = admitted.get(structure.pk)
-            admits = not codes or criteria.commune is None or criteria.commune.pk in codes
+            if admitting is not None:
+                admits = not codes or bool(admitting.intersection(codes))
+            else:
+                admits = not codes or criteria.commune is None or criteria.commune.pk in codes
             hits.append(Hit(structure, d, admits_family=admits))
     if criteria.wants_childminders:
         needs_check = (
@@ -372,7 +428,7 @@ def search(criteria: SearchCriteria) -> SearchResult:
             or criteria.needs_from is not None
             or criteria.needs_until is not None
         )
-        rows = _nearest(_childminders(criteria, centre, on), centre, radius, limit)
+        rows = _nearest(_childminders(criteria, centre, on), centres, radius, limit)
         truncated |= len(rows) >= limit
         since = on - datetime.timedelta(days=AVAILABILITY_FRESHNESS_DAYS)
         prefetch_related_objects(
@@ -408,21 +464,42 @@ def search(criteria: SearchCriteria) -> SearchResult:
 def helpers_for(commune) -> list[Structure]:
     """« Qui peut m'aider ? » — the relais petite enfance serving the family's commune (in it,
     or admitting its families), else the two nearest within 30 km."""
+    return helpers_for_communes([commune])
+
+
+def helpers_for_communes(communes) -> list[Structure]:
+    """`helpers_for` of each commune (a postal code shared by several), in order, each relais
+    once; the relais serving them are read in two queries whatever their number."""
     rpe = Structure.objects.active().filter(kind=StructureKind.RPE).select_related("commune")
-    own = list(
-        rpe.filter(Q(commune=commune) | Q(admitted_communes=commune)).distinct().order_by("name")
+    ids = [c.pk for c in communes]
+    serving = list(
+        rpe.filter(Q(commune_id__in=ids) | Q(admitted_communes__in=ids))
+        .distinct()
+        .order_by("name", "pk")
     )
-    if not own and commune.latitude is not None:
-        near = []
-        box = bounding_box(commune.latitude, commune.longitude, 30)
-        for structure in rpe.in_bbox(*box):
-            d = haversine_km(
-                commune.latitude, commune.longitude, structure.latitude, structure.longitude
-            )
-            if d <= 30:
-                near.append((d, structure))
-        own = [s for _, s in sorted(near, key=lambda pair: pair[0])[:2]]
-    return own
+    admitted: dict[int, set[int]] = {}
+    through = Structure.admitted_communes.through.objects.filter(
+        structure_id__in=[s.pk for s in serving], commune_id__in=ids
+    )
+    for structure_id, commune_id in through.values_list("structure_id", "commune_id"):
+        admitted.setdefault(structure_id, set()).add(commune_id)
+    helpers: list[Structure] = []
+    for commune in communes:
+        own = [
+            s for s in serving if s.commune_id == commune.pk or commune.pk in admitted.get(s.pk, ())
+        ]
+        if not own and commune.latitude is not None:
+            near = []
+            box = bounding_box(commune.latitude, commune.longitude, 30)
+            for structure in rpe.in_bbox(*box):
+                d = haversine_km(
+                    commune.latitude, commune.longitude, structure.latitude, structure.longitude
+                )
+                if d <= 30:
+                    near.append((d, structure))
+            own = [s for _, s in sorted(near, key=lambda pair: pair[0])[:2]]
+        helpers += [h for h in own if h not in helpers]
+    return helpers
 
 
 @dataclass

@@ -412,3 +412,38 @@ def test_badges_of_structures_and_childminders(client, located_bassin):
     assert page.count('<span class="badge text-bg-light border">Accueil inclusif</span>') == 2
     for label in ("Tôt le matin", "La nuit"):
         assert f'<span class="badge text-bg-light border">{label}</span>' not in page
+
+
+def test_shared_postal_code_search_equals_the_union_of_the_searches_around_each(located_bassin):
+    """One pass around several centres gives what one search per commune gives, merged: the
+    same results, each at its distance from the nearest commune; a structure reserved to some
+    communes admits the family when it admits one of the communes of the postal code."""
+    from maillage.directory.search import SearchCriteria, _search_around_each, search
+
+    b = located_bassin
+    communes = [b["06033"], b["06064"], b["06025"]]
+    for i, code in enumerate(("06033", "06064", "06066", "06065", "06025", "06122") * 3):
+        commune = b[code]
+        structure = StructureFactory(
+            commune=commune,
+            latitude=commune.latitude + 0.004 * (i % 5),
+            longitude=commune.longitude - 0.003 * (i % 4),
+        )
+        if i % 4 == 0:
+            structure.admitted_communes.set([b["06064"]])
+        elif i % 4 == 1:
+            structure.admitted_communes.set([b["06122"]])
+
+    def key(result):
+        return [
+            (h.obj.pk, round(h.distance_km, 9)) for h in sorted(result.hits, key=lambda h: h.obj.pk)
+        ]
+
+    for radius in (1, 4, 15):
+        one_pass = search(SearchCriteria(communes=list(communes), radius_km=radius))
+        each = _search_around_each(SearchCriteria(communes=list(communes), radius_km=radius))
+        assert key(one_pass) == key(each)
+        assert one_pass.truncated == each.truncated
+        for hit in one_pass.hits:
+            codes = {c.pk for c in hit.obj.admitted_communes.all()}
+            assert hit.admits_family == (not codes or bool(codes & {c.pk for c in communes}))

@@ -57,7 +57,7 @@ def resolve_commune(
     code = text.split("(")[1].rstrip(")").strip() if "(" in text else ""
     if name.isdigit():
         code, name = name, ""
-    qs = Commune.objects.all()
+    qs = Commune.objects.defer("geometry")  # contours weigh kilobytes: read by the map only
     if code and name:
         found = list(
             qs.filter(name__iexact=name).filter(insee_code=code)

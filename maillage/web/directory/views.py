@@ -34,6 +34,7 @@ from maillage.directory.search import (
     EAJE,
     SearchCriteria,
     helpers_for,
+    helpers_for_communes,
     search,
     wider_searches,
 )
@@ -141,10 +142,7 @@ def _wider_links(query, options) -> list[dict]:
 
 def _helpers(commune, postal_communes) -> list:
     """« Qui peut m'aider ? » for the commune, or for each commune sharing the postal code."""
-    helpers = []
-    for one in [commune] if commune else postal_communes:
-        helpers += [h for h in helpers_for(one) if h not in helpers]
-    return helpers
+    return helpers_for_communes([commune] if commune else postal_communes)
 
 
 @login_not_required
