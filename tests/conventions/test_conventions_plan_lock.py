@@ -103,3 +103,16 @@ class TestPlanLock:
             )
         action = Action.objects.of(convention).get(code="1.2.1")
         assert action.status == ActionStatus.NEW
+
+
+@pytest.mark.django_db
+def test_the_evaluation_page_says_an_adopted_report_is_not_regenerated(
+    client, convention, final_report, bruno
+):
+    editing.adopt_report(final_report, on=ADOPTED_ON)
+    client.force_login(bruno)
+    page = client.get(url("web:convention_evaluation", convention)).content.decode()
+    assert "adopté le 14/03/2025" in page
+    response = client.post(url("web:convention_evaluation", convention), {"kind": "final"})
+    assert response.status_code == 400
+    assert "Ce rapport a été adopté le 14/03/2025" in response.content.decode()

@@ -1,14 +1,18 @@
 """Preparing the next convention from one that ends, and creating a convention in the site."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from maillage.audit.models import AuditEntry
 from maillage.conventions import renewal
 from maillage.conventions.enums import ActionStatus, ConventionStatus, PartyRole
 from maillage.conventions.models import Action, Convention, Indicator
+from tests.accounts.factories import OrganisationFactory
 from tests.conventions.factories import ObjectiveFactory
 
 LATE = datetime.date(2026, 11, 29)
@@ -192,8 +196,6 @@ class TestCreate:
             assert reverse("web:convention_create") not in listing
 
     def test_a_party_outside_the_territory_is_refused(self, bassin, organisations):
-        from tests.accounts.factories import OrganisationFactory
-
         stranger = OrganisationFactory(slug="ailleurs", name="Commune d'ailleurs")
         with pytest.raises(renewal.ValidationError) as error:
             renewal.create_convention(
@@ -206,3 +208,39 @@ class TestCreate:
                 organisation=organisations["06033"],
             )
         assert "« Commune d'ailleurs » ne couvre aucune commune" in " ".join(error.value.messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_clicks_prepare_one_draft(client, convention, bruno):
+    """Eight people click « Préparer la convention suivante » at once (real threads, each with
+    its own connection): one draft, and every one of them is sent to it."""
+    client.force_login(bruno)
+    assert client.get(url("web:convention_detail", convention)).status_code == 200
+    endpoint = url("web:convention_prepare_next", convention)
+    count = 8
+    barrier = threading.Barrier(count)
+    results: dict[int, tuple[int, str]] = {}
+    errors: list[BaseException] = []
+
+    def click(n: int) -> None:
+        try:
+            person = Client()
+            person.cookies = client.cookies
+            barrier.wait(timeout=60)
+            response = person.post(endpoint)
+            results[n] = (response.status_code, response.get("Location", ""))
+        except BaseException as exc:  # reported below, never swallowed
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    successor = Convention.objects.get(previous=convention)
+    assert set(results.values()) == {(302, url("web:convention_detail", successor))}
+    assert Convention.objects.count() == 2
+    assert Action.objects.of(successor).count() == 2
