@@ -76,10 +76,13 @@ def _pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+def convention_html(convention: Convention) -> str:
+    """The HTML the convention PDF is laid out from."""
+    return render_to_string("conventions/documents/convention.html", convention_context(convention))
+
+
 def convention_pdf(convention: Convention) -> bytes:
-    return _pdf(
-        render_to_string("conventions/documents/convention.html", convention_context(convention))
-    )
+    return _pdf(convention_html(convention))
 
 
 def report_pdf(report: EvaluationReport) -> bytes:

@@ -10,13 +10,14 @@ first, the whole change being rolled back. Status changes go through the workflo
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record, snapshot
 from maillage.audit.workflow import WorkflowError
-from maillage.conventions import services
+from maillage.conventions import perms, services
+from maillage.conventions.enums import ReportState
 from maillage.conventions.models import (
     Action,
     Convention,
@@ -31,7 +32,7 @@ from maillage.conventions.models import (
     TerritoryBonus,
     parse_references,
 )
-from maillage.conventions.workflows import convention_workflow
+from maillage.conventions.workflows import convention_workflow, report_workflow
 from maillage.core.concurrency import save_if_unchanged
 
 ACTION_TEXT_FIELDS = [
@@ -51,6 +52,27 @@ INDICATOR_DEFINITION_FIELDS = ["label", "unit", "baseline", "target", "source"]
 
 class InvalidTransition(ValidationError):
     """A status change refused (French message): not allowed from here, or no reason given."""
+
+
+class PlanLocked(PermissionDenied):
+    """The action plan is closed: the convention's final evaluation has been adopted."""
+
+
+class ReportAdopted(ValidationError):
+    """An adopted report is no longer regenerated nor its conclusions rewritten."""
+
+
+REPORT_ADOPTED = (
+    "Ce rapport a été adopté le {on:%d/%m/%Y} : ses données et ses conclusions ne se modifient "
+    "plus."
+)
+
+
+def _require_plan_open(convention_id: int) -> None:
+    """Refuses any change to the action plan once the final evaluation is adopted (checked in
+    the service too, not only by the pages)."""
+    if perms.is_plan_locked(convention_id):
+        raise PlanLocked(perms.PLAN_LOCKED)
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -106,6 +128,7 @@ def save_progress(
     action: Action, *, status: str, progress: int, seen_version=None, actor=None, organisation=None
 ) -> Action:
     """Status and progress of an action together ("réalisée" means 100 %)."""
+    _require_plan_open(action.perspective.axis.convention_id)
     before = snapshot(action, ["status", "progress"])
     action.set_progress(status=status, progress=progress)
     save_if_unchanged(action, seen_version, ["status", "progress"])
@@ -137,6 +160,7 @@ def save_fiche(
     when the submitted definition differs from the stored one, so that an untouched indicator
     edited meanwhile by someone else is neither overwritten nor a cause of conflict. Returns the
     "cf X.Y.Z" codes that match no action."""
+    _require_plan_open(action.perspective.axis.convention_id)
     names = [n for n in ACTION_TEXT_FIELDS if n in values]
     before = snapshot(action, names)
     for name in names:
@@ -195,6 +219,9 @@ def _same(stored, submitted) -> bool:
 def add_measurement(
     indicator: Indicator, *, value, on, source="", comment="", actor=None, organisation=None
 ) -> Measurement:
+    """A measurement of an indicator; an action's indicator follows the plan's lock."""
+    if indicator.action_id:
+        _require_plan_open(indicator.convention_id)
     measurement = indicator.record(
         value=value, on=on, source=source, comment=comment, by=actor if actor else None
     )
@@ -257,6 +284,15 @@ def record_meeting(
 def create_report(
     convention: Convention, *, kind: str, year: int | None, actor=None, organisation=None
 ) -> EvaluationReport:
+    """Generates the report, or refreshes its data (an adopted report is left as adopted)."""
+    adopted = EvaluationReport.objects.filter(
+        convention=convention,
+        kind=kind,
+        year=year if kind == "annual" else None,
+        state=ReportState.ADOPTED,
+    ).first()
+    if adopted is not None:
+        raise ReportAdopted(REPORT_ADOPTED.format(on=adopted.adopted_on))
     report = services.generate_report(convention, kind=kind, year=year, by=actor)
     record(
         AuditAction.CREATE,
@@ -272,6 +308,8 @@ def create_report(
 def save_conclusions(
     report: EvaluationReport, *, conclusions: str, seen_version=None, actor=None, organisation=None
 ) -> EvaluationReport:
+    if report.state == ReportState.ADOPTED:
+        raise ReportAdopted(REPORT_ADOPTED.format(on=report.adopted_on))
     before = snapshot(report, ["conclusions"])
     report.conclusions = conclusions
     save_if_unchanged(report, seen_version, ["conclusions"])
@@ -282,6 +320,30 @@ def save_conclusions(
         obj=report,
         changes=diff(before, snapshot(report, ["conclusions"])),
     )
+    return report
+
+
+def adopt_report(
+    report: EvaluationReport,
+    *,
+    on: datetime.date | None = None,
+    actor=None,
+    organisation=None,
+) -> EvaluationReport:
+    """Records the adoption of a report (by the COPIL) through the report workflow: the
+    transition log and the audit entry come with it. Adopting the final evaluation closes the
+    action plan (`perms.plan_locked`)."""
+    on = on or datetime.date.today()
+    try:
+        report_workflow.apply(
+            report,
+            "adopt",
+            actor=actor,
+            organisation=organisation,
+            extra_updates={"adopted_on": on},
+        )
+    except WorkflowError as exc:
+        raise InvalidTransition(str(exc)) from exc
     return report
 
 

@@ -76,6 +76,11 @@ class ReportKind(models.TextChoices):
     FINAL = "final", "Évaluation de fin de convention"
 
 
+class ReportState(models.TextChoices):
+    DRAFT = "draft", "En préparation"
+    ADOPTED = "adopted", "Adopté"
+
+
 class MeansKind(models.TextChoices):
     EQUIPMENT = "equipment", "Équipement"
     ACTION = "action", "Action"

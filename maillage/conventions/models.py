@@ -37,6 +37,7 @@ from maillage.conventions.enums import (
     PartyRole,
     RenewalRule,
     ReportKind,
+    ReportState,
 )
 from maillage.conventions.workflows import convention_workflow
 from maillage.core.concurrency import VersionedModel
@@ -90,6 +91,15 @@ class Convention(VersionedModel, TimeStampedModel):
     summary = models.TextField("objet", blank=True)
     evaluation_method = models.TextField("modalités d'évaluation", blank=True)
     source = models.CharField("source (fichier importé)", max_length=255, blank=True)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_convention",
+        verbose_name="convention précédente",
+        help_text="La convention dont celle-ci prépare la suite (une seule suite par convention).",
+    )
 
     objects = ConventionQuerySet.as_manager()
 
@@ -135,6 +145,29 @@ class Convention(VersionedModel, TimeStampedModel):
     @property
     def status_label(self) -> str:
         return self.shown_status()[1]
+
+    def renewal_open(self, on: datetime.date | None = None) -> bool:
+        """The next convention may be prepared: past the end date, or within the renewal window
+        (the notice period before the end). Not for a draft."""
+        on = on or timezone.localdate()
+        if self.status == ConventionStatus.DRAFT:
+            return False
+        return on >= max(self.notice_deadline, self.start_date)
+
+    @property
+    def renewal_is_open(self) -> bool:
+        return self.renewal_open()
+
+    @cached_property
+    def successor(self):
+        """The next convention prepared from this one, if any (None otherwise)."""
+        return Convention.objects.filter(previous=self).first()
+
+    @cached_property
+    def final_evaluation(self):
+        """The adopted final evaluation report, if any: once it exists the action plan is
+        locked (see `perms.plan_locked`)."""
+        return self.reports.filter(kind=ReportKind.FINAL, state=ReportState.ADOPTED).first()
 
     @property
     def status_is_stale(self) -> bool:
@@ -294,6 +327,9 @@ class Objective(models.Model):
     theme = models.CharField("thématique", max_length=100)
     text = models.TextField("objectif")
     order = models.PositiveSmallIntegerField("ordre", default=0)
+    carried_over = models.BooleanField(
+        "reprise de la convention précédente", default=False, help_text="À relire."
+    )
 
     class Meta:
         verbose_name = "objectif partagé"
@@ -329,6 +365,9 @@ class Axis(models.Model):
     theme = models.CharField("thématique", max_length=100, blank=True)
     diagnosis = models.TextField("diagnostic", blank=True)
     order = models.PositiveSmallIntegerField("ordre", default=0)
+    carried_over = models.BooleanField(
+        "repris de la convention précédente", default=False, help_text="À relire."
+    )
 
     class Meta:
         verbose_name = "axe"
@@ -411,6 +450,15 @@ class Action(VersionedModel, TimeStampedModel):
         "self", symmetrical=False, related_name="referenced_by", blank=True
     )
     order = models.PositiveSmallIntegerField("ordre", default=0)
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name="reprise de la fiche",
+        help_text="La fiche de la convention précédente dont celle-ci est reprise (à relire).",
+    )
 
     objects = ActionQuerySet.as_manager()
 
@@ -697,6 +745,10 @@ class EvaluationReport(VersionedModel, TimeStampedModel):
     year = models.PositiveSmallIntegerField("année", null=True, blank=True)
     data = models.JSONField("données", default=dict)
     conclusions = models.TextField("conclusions", blank=True)
+    state = models.CharField(
+        "état", max_length=20, choices=ReportState.choices, default=ReportState.DRAFT
+    )
+    adopted_on = models.DateField("adopté le", null=True, blank=True)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

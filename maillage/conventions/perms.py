@@ -18,10 +18,11 @@ times.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from maillage.accounts.enums import OrganisationKind, Role
-from maillage.conventions.enums import PartyRole
+from maillage.conventions.enums import PartyRole, ReportKind, ReportState
 from maillage.conventions.models import (
     Action,
     Convention,
@@ -30,6 +31,7 @@ from maillage.conventions.models import (
     Indicator,
     Party,
 )
+from maillage.territories.models import TerritoryGroup
 
 EDITOR_ROLES = (Role.ADMIN, Role.AGENT)
 
@@ -46,6 +48,24 @@ SECRETARIAT_REFUSED = (
     "(réunions, rapports, conclusions)."
 )
 MEANS_REFUSED = "Seuls les administrateurs et agents des parties saisissent leurs moyens."
+PLAN_LOCKED = (
+    "Le plan d'actions est clos : l'évaluation de fin de convention a été adoptée. Les fiches, "
+    "leur avancement et leurs indicateurs ne se modifient plus ; préparez la convention suivante "
+    "pour poursuivre une action."
+)
+CREATE_REFUSED = (
+    "Seuls les administrateurs et agents d'une organisation couvrant une commune du territoire "
+    "(Caf, commune, intercommunalité, Département) créent une convention."
+)
+PREPARE_NEXT_REFUSED = (
+    "Seuls les administrateurs et agents des parties signataires préparent la convention suivante."
+)
+CREATOR_KINDS = (
+    OrganisationKind.CAF,
+    OrganisationKind.COMMUNE,
+    OrganisationKind.EPCI,
+    OrganisationKind.DEPARTEMENT,
+)
 
 
 def _convention_id(obj) -> int:
@@ -106,8 +126,29 @@ def can_run_secretariat(membership, convention) -> bool:
     )
 
 
+def plan_locked(membership, convention_or_id) -> bool:
+    """The action plan is closed once the convention's final evaluation is adopted: no fiche,
+    progress or action indicator changes after that. Looked up once per convention and request
+    (kept on the membership object, like the party)."""
+    convention_id = (
+        convention_or_id if isinstance(convention_or_id, int) else _convention_id(convention_or_id)
+    )
+    cache = {} if membership is None else membership.__dict__.setdefault("_plan_locked", {})
+    if convention_id not in cache:
+        cache[convention_id] = is_plan_locked(convention_id)
+    return cache[convention_id]
+
+
+def is_plan_locked(convention_id: int) -> bool:
+    return EvaluationReport.objects.filter(
+        convention_id=convention_id, kind=ReportKind.FINAL, state=ReportState.ADOPTED
+    ).exists()
+
+
 def can_edit_action(membership, action) -> bool:
     if not _is_editor(membership):
+        return False
+    if plan_locked(membership, action):
         return False
     if membership.organisation_id == action.lead_id:
         return can_view_convention(membership, action)
@@ -137,6 +178,31 @@ def means_organisations(membership, convention) -> list:
     if _is_editor(membership):
         return [o for o in parties if o.pk == membership.organisation_id]
     return []
+
+
+def creatable_territories(membership):
+    """The territory groups a member may create a convention for: an admin or agent of a Caf,
+    commune, intercommunality or Département covering at least one commune of the group, or
+    named party for the group (`Organisation.territory_groups`)."""
+    if not _is_editor(membership) or membership.organisation.kind not in CREATOR_KINDS:
+        return TerritoryGroup.objects.none()
+    organisation = membership.organisation
+    return (
+        TerritoryGroup.objects.filter(
+            Q(communes__in=organisation.communes.all()) | Q(parties=organisation)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def can_create_convention(membership) -> bool:
+    return creatable_territories(membership).exists()
+
+
+def can_prepare_next(membership, convention) -> bool:
+    """Preparing the next convention: the secretariat (admin or agent of a signatory party)."""
+    return can_run_secretariat(membership, convention)
 
 
 def require(allowed: bool, message: str = "Vous ne pouvez pas modifier cet élément.") -> None:
@@ -183,6 +249,8 @@ def get_action_for_edit(
     membership, slug: str, code: str, message: str = EDIT_ACTION_REFUSED
 ) -> tuple[Convention, Action]:
     convention, action = get_action(membership, slug, code)
+    if _is_editor(membership) and plan_locked(membership, convention):
+        raise PermissionDenied(PLAN_LOCKED)
     require(can_edit_action(membership, action), message)
     return convention, action
 
@@ -196,6 +264,8 @@ def get_indicator_for_measurement(membership, slug: str, pk: int) -> tuple[Conve
     )
     if indicator is None:
         raise Http404("Indicateur introuvable.")
+    if indicator.action_id and _is_editor(membership) and plan_locked(membership, convention):
+        raise PermissionDenied(PLAN_LOCKED)
     require(can_record_measurement(membership, indicator), MEASUREMENT_REFUSED)
     return convention, indicator
 
@@ -206,6 +276,16 @@ def get_report(membership, slug: str, pk: int) -> tuple[Convention, EvaluationRe
     if report is None:
         raise Http404("Rapport introuvable.")
     return convention, report
+
+
+def get_convention_for_next(membership, slug: str) -> Convention:
+    convention = get_convention(membership, slug)
+    require(can_prepare_next(membership, convention), PREPARE_NEXT_REFUSED)
+    return convention
+
+
+def require_create_convention(membership) -> None:
+    require(can_create_convention(membership), CREATE_REFUSED)
 
 
 def get_report_for_secretariat(

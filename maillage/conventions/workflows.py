@@ -10,7 +10,7 @@ d'effet, motif) that the convention's page lists.
 """
 
 from maillage.audit.workflow import Transition, Workflow
-from maillage.conventions.enums import ConventionStatus
+from maillage.conventions.enums import ConventionStatus, ReportState
 
 S = ConventionStatus
 
@@ -27,3 +27,15 @@ class ConventionWorkflow(Workflow):
 
 
 convention_workflow = ConventionWorkflow()
+
+
+class ReportWorkflow(Workflow):
+    """An evaluation report is adopted once (by the COPIL, recorded by the secretariat); the
+    adopted final evaluation locks the action plan (`perms.plan_locked`)."""
+
+    field = "state"
+    transitions = [Transition("adopt", [ReportState.DRAFT], ReportState.ADOPTED, "Adopter")]
+    state_labels = {state.value: state.label for state in ReportState}
+
+
+report_workflow = ReportWorkflow()

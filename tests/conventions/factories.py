@@ -16,6 +16,7 @@ from maillage.conventions.models import (
     Clause,
     Convention,
     Indicator,
+    Objective,
     Party,
     Perspective,
 )
@@ -61,6 +62,15 @@ class ClauseFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"ARTICLE {n + 1}")
     title = "Durée de la convention"
     text = "La présente convention est conclue pour quatre ans."
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    convention = factory.SubFactory(ConventionFactory)
+    theme = "Enfance"
+    text = factory.Sequence(lambda n: f"Objectif partagé n° {n + 1}")
 
 
 class AxisFactory(factory.django.DjangoModelFactory):

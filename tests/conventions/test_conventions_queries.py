@@ -11,8 +11,9 @@ from tests.conventions.factories import ActionFactory, IndicatorFactory, Perspec
 
 # Session, user, membership; the convention and the acting organisation's party (once); the
 # filter form's choices (axes, parties, communes); the actions with their leads, perspectives and
-# axes, and their references both ways (prefetched); the axes and perspectives of the footer.
-PLAN_QUERIES = 14  # incl. one for the second-factor check of a logged-in person
+# axes, and their references both ways (prefetched); the axes and perspectives of the footer;
+# whether the plan is closed (adopted final evaluation, once per request).
+PLAN_QUERIES = 15  # incl. one for the second-factor check of a logged-in person
 
 
 def grow_plan(convention, organisations, total: int) -> None:
@@ -75,8 +76,9 @@ def test_the_plan_page_query_budget(
 # Session, user, membership, second factor (2); the convention and the party; the calendar
 # (meetings, bodies) and the bodies; the communes; the competence grid (items and what each
 # commune exercises); the actions count; the documents; the clauses, the data-exchange clause
-# (once for its three uses), parties, transitions, objectives, zones and their communes.
-DETAIL_QUERIES = 21
+# (once for its three uses), parties, transitions, objectives, zones and their communes; the
+# next convention (prepared or to prepare) and whether the plan is closed.
+DETAIL_QUERIES = 22
 
 
 @pytest.mark.django_db

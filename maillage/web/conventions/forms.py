@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.core.validators import MaxLengthValidator
 
-from maillage.conventions.enums import ActionStatus
+from maillage.conventions.enums import ActionStatus, ConventionKind
 from maillage.web.fields import PlausibleDateField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
@@ -411,3 +411,105 @@ class CooperationForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [(str(o.pk), o.name) for o in organisations]
         self.fields["year"].choices = [(y, y) for y in convention.years]
+
+
+class ConventionCreateForm(BootstrapMixin, forms.Form):
+    """A new convention (a draft): title, nature, territory, period and parties. The acting
+    organisation is always a signatory party; the other pages fill in the rest."""
+
+    title = forms.CharField(
+        label="Intitulé",
+        max_length=300,
+        error_messages={"required": "Indiquez l'intitulé de la convention."},
+    )
+    kind = forms.ChoiceField(label="Nature", choices=ConventionKind.choices)
+    territory = forms.ChoiceField(
+        label="Territoire",
+        error_messages={"invalid_choice": "Choisissez un territoire de la liste."},
+    )
+    start_date = PlausibleDateField(
+        years_before=10,
+        years_after=5,
+        label="Début",
+        widget=DATE_WIDGET,
+        help_text="Premier jour de la convention, par exemple le 1er janvier.",
+        error_messages={"required": "Indiquez la date de début."},
+    )
+    duration_years = forms.IntegerField(
+        label="Durée (années, de 1 à 5)",
+        min_value=1,
+        max_value=5,
+        initial=4,
+        error_messages={
+            "invalid": "Saisissez un nombre entier d'années, de 1 à 5.",
+            "min_value": "La durée d'une convention va de 1 à 5 ans.",
+            "max_value": "La durée d'une convention va de 1 à 5 ans.",
+            "required": "Indiquez la durée, de 1 à 5 ans.",
+        },
+    )
+    signatories = forms.MultipleChoiceField(
+        label="Autres parties signataires",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    associated = forms.MultipleChoiceField(
+        label="Partenaires associés (non signataires)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, territories, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.territories = {str(t.pk): t for t in territories}
+        self.organisations = {str(o.pk): o for o in organisations}
+        self.fields["territory"].choices = [("", "Choisissez…")] + [
+            (pk, t.name) for pk, t in self.territories.items()
+        ]
+        choices = [(pk, o.name) for pk, o in self.organisations.items()]
+        self.fields["signatories"].choices = choices
+        self.fields["associated"].choices = choices
+        if len(self.territories) == 1:
+            self.fields["territory"].initial = next(iter(self.territories))
+
+    def clean(self):
+        data = super().clean()
+        both = set(data.get("signatories") or []) & set(data.get("associated") or [])
+        if both:
+            names = ", ".join(sorted(self.organisations[pk].name for pk in both))
+            self.add_error(
+                "associated",
+                f"Une organisation est signataire ou partenaire associé, pas les deux : {names}.",
+            )
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "kind": data["kind"],
+            "territory": self.territories[data["territory"]],
+            "start_date": data["start_date"],
+            "duration_years": data["duration_years"],
+            "signatories": [self.organisations[pk] for pk in data["signatories"]],
+            "associated": [self.organisations[pk] for pk in data["associated"]],
+        }
+
+
+class AdoptReportForm(BootstrapMixin, forms.Form):
+    on = PlausibleDateField(
+        years_after=0,
+        label="Adopté le (date du comité de pilotage)",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Indiquez la date d'adoption."},
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme l'adoption : le rapport ne sera plus modifié",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Cochez la confirmation pour adopter le rapport."},
+    )
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > datetime.date.today():
+            raise forms.ValidationError("La date d'adoption ne peut pas être dans le futur.")
+        return on

@@ -6,8 +6,11 @@ P = "conventions/<slug:slug>/"
 
 urlpatterns = [
     path("conventions/", views.convention_list, name="conventions"),
+    # Before P: "nouvelle" is not a convention's slug.
+    path("conventions/nouvelle/", views.convention_create, name="convention_create"),
     path(P, views.convention_detail, name="convention_detail"),
     path(P + "etat/", views.convention_transition, name="convention_transition"),
+    path(P + "suivante/", views.convention_prepare_next, name="convention_prepare_next"),
     path(P + "plan/", views.action_plan, name="convention_plan"),
     path(P + "actions/<str:code>/", views.action_detail, name="convention_action"),
     path(P + "actions/<str:code>/modifier/", views.action_edit, name="convention_action_edit"),
@@ -25,6 +28,11 @@ urlpatterns = [
     path(P + "calendrier.ics", views.calendar_ics, name="convention_ics"),
     path(P + "evaluation/", views.evaluation, name="convention_evaluation"),
     path(P + "evaluation/rapports/<int:pk>/", views.report_detail, name="convention_report"),
+    path(
+        P + "evaluation/rapports/<int:pk>/adopter/",
+        views.report_adopt,
+        name="convention_report_adopt",
+    ),
     path(
         P + "evaluation/rapports/<int:pk>/rapport.<str:fmt>",
         views.report_download,

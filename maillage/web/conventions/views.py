@@ -17,7 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.conventions import documents, downloads, editing, exports, perms, schedule, services
+from maillage.conventions import (
+    documents,
+    downloads,
+    editing,
+    exports,
+    perms,
+    renewal,
+    schedule,
+    services,
+)
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import (
     Action,
@@ -31,9 +40,11 @@ from maillage.core.concurrency import ConcurrentEditError
 from maillage.web.conventions.forms import (
     ActionEditForm,
     ActionProgressForm,
+    AdoptReportForm,
     AmendmentForm,
     BonusForm,
     ConclusionsForm,
+    ConventionCreateForm,
     CooperationForm,
     IndicatorDefinitionForm,
     MeansForm,
@@ -69,6 +80,7 @@ def _base(request, convention, **extra) -> dict:
         "convention": convention,
         "can_edit_convention": perms.can_edit_convention(membership, convention),
         "can_run_secretariat": perms.can_run_secretariat(membership, convention),
+        "plan_locked": perms.plan_locked(membership, convention),
         **extra,
     }
 
@@ -84,7 +96,70 @@ def convention_list(request):
     conventions = Convention.objects.visible_to(request.current_organisation).select_related(
         "territory"
     )
-    return render(request, "conventions/list.html", {"conventions": conventions})
+    return render(
+        request,
+        "conventions/list.html",
+        {
+            "conventions": conventions,
+            "can_create": perms.can_create_convention(request.current_membership),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_create(request):
+    """A new convention (draft) with its title, nature, territory, period and parties."""
+    membership = request.current_membership
+    perms.require_create_convention(membership)
+    territories = list(perms.creatable_territories(membership))
+    organisations = list(renewal.party_candidates(territories, request.current_organisation))
+    form = ConventionCreateForm(
+        request.POST if request.method == "POST" else None,
+        territories=territories,
+        organisations=organisations,
+        initial={"duration_years": 4},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                convention = renewal.create_convention(**form.service_arguments(), **_who(request))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Convention « {convention.title} » créée (en préparation). Complétez-la : "
+                    "plan d'actions, instances, moyens, puis signature.",
+                )
+                return redirect("web:convention_detail", slug=convention.slug)
+    return render(
+        request,
+        "conventions/create.html",
+        {"form": form, "current_name": getattr(request.current_organisation, "name", "")},
+        status=status,
+    )
+
+
+@require_POST
+def convention_prepare_next(request, slug):
+    """Prepares the next convention (or opens the one already prepared)."""
+    convention = perms.get_convention_for_next(request.current_membership, slug)
+    try:
+        successor, created = renewal.prepare_next(convention, **_who(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("web:convention_detail", slug=slug)
+    if created:
+        messages.success(
+            request,
+            f"Convention suivante préparée : « {successor.title} ». Les parties, les objectifs, "
+            "les axes et les fiches actions en cours sont repris : relisez-les.",
+        )
+    else:
+        messages.info(request, "La convention suivante était déjà préparée : la voici.")
+    return redirect("web:convention_detail", slug=successor.slug)
 
 
 def convention_detail(request, slug):
@@ -105,6 +180,8 @@ def convention_detail(request, slug):
             upcoming=schedule.upcoming(events, on, 120)[:8],
             next_meetings=next_meetings,
             period_over=on > convention.end_date,
+            can_prepare_next=perms.can_prepare_next(request.current_membership, convention)
+            and convention.renewal_open(),
             parties=convention.parties.select_related("organisation"),
             clauses=convention.clauses.all(),
             objectives=convention.objectives.all(),
@@ -474,9 +551,13 @@ def evaluation(request, slug):
         if form.is_valid():
             kind = form.cleaned_data["kind"]
             year = form.cleaned_data["year"] if kind == ReportKind.ANNUAL else None
-            report = editing.create_report(convention, kind=kind, year=year, **_who(request))
-            messages.success(request, f"{report} : généré à partir des données du jour.")
-            return redirect("web:convention_report", slug=slug, pk=report.pk)
+            try:
+                report = editing.create_report(convention, kind=kind, year=year, **_who(request))
+            except editing.ReportAdopted as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"{report} : généré à partir des données du jour.")
+                return redirect("web:convention_report", slug=slug, pk=report.pk)
 
     def with_forms(indicators):
         return [
@@ -541,6 +622,8 @@ def report_detail(request, slug, pk):
                 form.add_error(None, str(exc))
                 form.with_version(report.version)
                 status = CONFLICT
+            except editing.ReportAdopted as exc:
+                form.add_error(None, " ".join(exc.messages))
             else:
                 messages.success(request, "Conclusions enregistrées.")
                 return redirect("web:convention_report", slug=slug, pk=pk)
@@ -553,10 +636,40 @@ def report_detail(request, slug, pk):
             report=report,
             data=report.data,
             form=form,
+            adopt_form=AdoptReportForm(initial={"on": timezone.localdate()}),
             documents=_documents(convention, report),
         ),
         status=status,
     )
+
+
+@require_POST
+def report_adopt(request, slug, pk):
+    """Records the adoption of a report; the final evaluation's closes the action plan."""
+    convention, report = perms.get_report_for_secretariat(
+        request.current_membership,
+        slug,
+        pk,
+        "Seuls les administrateurs et agents des parties signataires enregistrent l'adoption.",
+    )
+    form = AdoptReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Le rapport n'a pas été adopté : "
+            + " ".join(e for errors in form.errors.values() for e in errors),
+        )
+        return redirect("web:convention_report", slug=slug, pk=pk)
+    try:
+        editing.adopt_report(report, on=form.cleaned_data["on"], **_who(request))
+    except editing.InvalidTransition as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        message = f"{report} : adopté le {report.adopted_on:%d/%m/%Y}."
+        if report.kind == ReportKind.FINAL:
+            message += " Le plan d'actions est désormais clos."
+        messages.success(request, message)
+    return redirect("web:convention_report", slug=slug, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
