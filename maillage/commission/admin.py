@@ -1,0 +1,50 @@
+"""The commission's rules, points grids and reserves in the administration (the agents' pages do
+the same with the checks; an adopted grid is read-only here too)."""
+
+from django.contrib import admin
+
+from maillage.commission.enums import GridStatus
+from maillage.commission.models import CommissionSettings, GridCriterion, PointsGrid, Reserve
+
+
+@admin.register(CommissionSettings)
+class CommissionSettingsAdmin(admin.ModelAdmin):
+    list_display = ("territory", "valid_from", "name", "offer_reply_days", "default_method")
+    list_filter = ("territory",)
+    ordering = ("territory", "-valid_from")
+
+
+class GridCriterionInline(admin.TabularInline):
+    model = GridCriterion
+    extra = 0
+    fields = ("position", "criterion", "points", "cap", "reason")
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.status == GridStatus.DRAFT
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.status == GridStatus.DRAFT
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.status == GridStatus.DRAFT
+
+
+@admin.register(PointsGrid)
+class PointsGridAdmin(admin.ModelAdmin):
+    list_display = ("territory", "version", "title", "status", "valid_from", "is_demo")
+    list_filter = ("territory", "status", "is_demo")
+    inlines = [GridCriterionInline]
+    readonly_fields = ("adopted_at", "adopted_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == GridStatus.ADOPTED:
+            return [f.name for f in self.model._meta.fields]
+        return self.readonly_fields
+
+
+@admin.register(Reserve)
+class ReserveAdmin(admin.ModelAdmin):
+    list_display = ("structure", "age_group", "kind", "places", "release_if_unused", "valid_from",
+                    "valid_until")  # fmt: skip
+    list_filter = ("kind", "release_if_unused")
+    raw_id_fields = ("structure",)
