@@ -119,8 +119,9 @@ class HistoryItem:
     never_applied: bool
 
 
-def history(territory, on: datetime.date | None = None) -> list[HistoryItem]:
-    """The adopted versions, most recent first, each with the period it applied (or applies)."""
+def history(territory, on: datetime.date | None = None, *, current=None) -> list[HistoryItem]:
+    """The adopted versions, most recent first, each with the period it applied (or applies).
+    `current`: the version in force on `on`, when the caller already has it."""
     on = on or today()
     grids = list(
         PointsGrid.objects.filter(territory=territory)
@@ -128,7 +129,8 @@ def history(territory, on: datetime.date | None = None) -> list[HistoryItem]:
         .order_by("valid_from", "version")
         .select_related("adopted_by")
     )
-    current = grid_in_force(territory, on)
+    if current is None:
+        current = grid_in_force(territory, on)
     items = []
     for index, grid in enumerate(grids):
         later = [g for g in grids[index + 1 :] if g.valid_from >= grid.valid_from]

@@ -61,7 +61,7 @@ def territory_structures(territory):
         .order_by("-valid_from")
         .first()
     )
-    if rules is not None and rules.participating_structures.exists():
+    if rules is not None:
         queryset = rules.participating_structures.all()
     else:
         queryset = Structure.objects.eaje().filter(commune__in=territory.communes.all())

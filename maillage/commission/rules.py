@@ -9,13 +9,12 @@ import datetime
 
 from maillage.commission.enums import ReserveKind, SessionStatus
 from maillage.commission.grids import (
-    grid_in_force,
     history,
     line_dicts,
     settings_in_force,
     today,
 )
-from maillage.commission.models import CommissionSettings, Session
+from maillage.commission.models import CommissionSettings, PointsGrid, Session
 from maillage.commission.reserves import quota_rule, reserves_of
 
 # Past sessions shown in the calendar (the year before).
@@ -25,14 +24,12 @@ PAST_DAYS = 365
 def public_rules(territory, on: datetime.date | None = None) -> dict:
     on = on or today()
     settings = settings_in_force(territory, on)
-    grid = grid_in_force(territory, on)
-    if grid is not None:
-        grid = (
-            type(grid)
-            .objects.select_related("territory")
-            .prefetch_related("criteria")
-            .get(pk=grid.pk)
-        )
+    grid = (
+        PointsGrid.objects.filter(territory=territory)
+        .in_force(on)
+        .prefetch_related("criteria")
+        .first()
+    )
     bands = settings.age_bands or []
     labels = {band["code"]: band["label"] for band in bands}
     sessions = list(
@@ -59,7 +56,7 @@ def public_rules(territory, on: datetime.date | None = None) -> dict:
         "has_settings": settings.pk is not None,
         "grid": grid,
         "lines": line_dicts(grid),
-        "history": history(territory, on),
+        "history": history(territory, on, current=grid),
         "bands": bands,
         "upcoming": [s for s in sessions if s.date >= on],
         "past": [s for s in sessions if s.date < on],
