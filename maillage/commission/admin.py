@@ -1,10 +1,12 @@
 """The commission's rules, points grids and reserves in the administration (the agents' pages do
 the same with the checks; an adopted grid is read-only here too)."""
 
+from django import forms
 from django.contrib import admin
 
 from maillage.commission.enums import GridStatus
 from maillage.commission.models import CommissionSettings, GridCriterion, PointsGrid, Reserve
+from maillage.commission.reserves import overlapping_reserve
 
 
 @admin.register(CommissionSettings)
@@ -42,8 +44,30 @@ class PointsGridAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
 
+class ReserveAdminForm(forms.ModelForm):
+    class Meta:
+        model = Reserve
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        structure, age_group = data.get("structure"), data.get("age_group")
+        valid_from = data.get("valid_from")
+        if structure and age_group and valid_from:
+            other = overlapping_reserve(
+                structure, age_group, valid_from, data.get("valid_until"), self.instance.pk
+            )
+            if other is not None:
+                raise forms.ValidationError(
+                    "Une réserve existe déjà pour cette structure et cette tranche d'âge sur "
+                    "cette période : une seule réserve à la fois (format du moteur)."
+                )
+        return data
+
+
 @admin.register(Reserve)
 class ReserveAdmin(admin.ModelAdmin):
+    form = ReserveAdminForm
     list_display = ("structure", "age_group", "kind", "places", "release_if_unused", "valid_from",
                     "valid_until")  # fmt: skip
     list_filter = ("kind", "release_if_unused")

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from maillage.audit.models import AuditAction
@@ -131,6 +131,19 @@ def _fmt_period(valid_from: datetime.date, valid_until: datetime.date | None) ->
     return f"du {valid_from:%d/%m/%Y} au {valid_until:%d/%m/%Y}"
 
 
+def overlapping_reserve(structure, age_group, valid_from, valid_until, exclude_pk=None):
+    """A reserve of the same structure and age group whose period meets this one, or None."""
+    end = valid_until or datetime.date.max
+    return (
+        Reserve.objects.filter(structure=structure, age_group=age_group)
+        .filter(valid_from__lte=end)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
+        .exclude(pk=exclude_pk)
+        .order_by("valid_from")
+        .first()
+    )
+
+
 def _check(territory, data: ReserveInput, *, exclude_pk: int | None = None) -> None:
     errors: dict[str, list[str]] = defaultdict(list)
     bands = {band["code"]: band["label"] for band in age_bands(territory)}
@@ -149,14 +162,8 @@ def _check(territory, data: ReserveInput, *, exclude_pk: int | None = None) -> N
     if data.valid_until is not None and data.valid_until < data.valid_from:
         errors["valid_until"].append("La date de fin doit suivre la date de début.")
     if not errors:
-        end = data.valid_until or datetime.date.max
-        overlapping = (
-            Reserve.objects.filter(structure=data.structure, age_group=data.age_group)
-            .filter(valid_from__lte=end)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=data.valid_from))
-            .exclude(pk=exclude_pk)
-            .order_by("valid_from")
-            .first()
+        overlapping = overlapping_reserve(
+            data.structure, data.age_group, data.valid_from, data.valid_until, exclude_pk
         )
         if overlapping is not None:
             errors["__all__"].append(
@@ -170,9 +177,16 @@ def _check(territory, data: ReserveInput, *, exclude_pk: int | None = None) -> N
         raise ReserveError(dict(errors))
 
 
+def _lock(structure) -> None:
+    """Serialise the declarations on one structure (the one-reserve check then holds)."""
+    if connection.features.has_select_for_update:
+        Structure.objects.select_for_update().filter(pk=structure.pk).values_list("pk").first()
+
+
 def declare_reserve(territory, data: ReserveInput, *, actor, organisation=None) -> Reserve:
-    _check(territory, data)
     with transaction.atomic():
+        _lock(data.structure)
+        _check(territory, data)
         reserve = Reserve.objects.create(
             structure=data.structure,
             age_group=data.age_group,
@@ -205,7 +219,6 @@ def update_reserve(
     """Change a reserve (its structure and age group stay; end it with a date of end)."""
     data.structure = reserve.structure
     data.age_group = reserve.age_group
-    _check(territory, data, exclude_pk=reserve.pk)
     before = snapshot(reserve, EDITABLE)
     reserve.kind = data.kind
     reserve.employer = data.employer.strip() if data.kind == ReserveKind.EMPLOYER else ""
@@ -215,8 +228,10 @@ def update_reserve(
     reserve.valid_until = data.valid_until
     reserve.reason = data.reason.strip()[:255]
     changes = diff(before, snapshot(reserve, EDITABLE))
-    if changes:
-        with transaction.atomic():
+    with transaction.atomic():
+        _lock(reserve.structure)
+        _check(territory, data, exclude_pk=reserve.pk)
+        if changes:
             reserve.save(update_fields=EDITABLE)
             record(
                 AuditAction.UPDATE,
