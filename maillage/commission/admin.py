@@ -47,7 +47,17 @@ class PointsGridAdmin(admin.ModelAdmin):
 class ReserveAdminForm(forms.ModelForm):
     class Meta:
         model = Reserve
-        fields = "__all__"
+        fields = [
+            "structure",
+            "age_group",
+            "kind",
+            "employer",
+            "places",
+            "release_if_unused",
+            "valid_from",
+            "valid_until",
+            "reason",
+        ]
 
     def clean(self):
         data = super().clean()
