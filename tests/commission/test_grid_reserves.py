@@ -182,3 +182,18 @@ def test_reserve_pages_declare_and_edit(client, commission, bruno, password):
 def test_reserve_pages_refuse_other_organisations(client, commission, charlie, password):
     client.login(email=charlie.email, password=password)
     assert client.get("/commission/bassin-de-vie-carros/reserves/").status_code == 403
+
+
+def test_the_admin_refuses_a_second_reserve_on_the_same_period(client, commission, alice):
+    Reserve.objects.create(
+        structure=commission["carros"], age_group="bebe", kind=ReserveKind.INTEGRATION, places=1,
+        valid_from=datetime.date(2026, 1, 1),
+    )  # fmt: skip
+    client.force_login(alice)
+    response = client.post("/admin/commission/reserve/add/", {
+        "structure": commission["carros"].pk, "age_group": "bebe", "kind": "avip", "places": "1",
+        "valid_from": "2026-03-01", "employer": "", "reason": "",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert "une seule réserve à la fois" in response.content.decode()
+    assert Reserve.objects.count() == 1
