@@ -54,7 +54,7 @@ def main() -> None:
                           cap=None if cap is None else Decimal(cap))
             for i, (c, p, cap, r) in enumerate(GRID_V2)
         )  # fmt: skip
-    GridCriterion.objects.filter(grid=draft, criterion="all_parents_working").update(points=25)
+    GridCriterion.objects.filter(grid=draft, criterion="all_parents_working").update(points=15)
     GridCriterion.objects.filter(grid=draft, criterion="residence_commune").update(points=50)
     timings = []
     for _ in range(args.repeat):

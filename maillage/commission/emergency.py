@@ -14,7 +14,7 @@ from maillage.applications import services as application_services
 from maillage.applications.enums import State
 from maillage.applications.models import Application
 from maillage.audit.models import AuditAction
-from maillage.audit.services import record
+from maillage.audit.services import record, record_many
 from maillage.audit.workflow import WorkflowError
 from maillage.commission.grids import age_bands, today
 from maillage.commission.models import EmergencyAdmission, Session
@@ -49,6 +49,22 @@ def for_territory(territory):
         .select_related("application", "structure", "recorded_by")
         .order_by("-admitted_on", "-id")
     )
+
+
+def read_for_agent(territory, *, actor, organisation=None) -> list[EmergencyAdmission]:
+    """The territory's admissions as an agent reads them (reason included): the reads of the
+    applications they concern are recorded in the trail (field names, never values)."""
+    admissions = list(for_territory(territory))
+    if admissions and getattr(actor, "is_authenticated", False):
+        record_many(
+            AuditAction.VIEW,
+            [admission.application for admission in admissions],
+            actor=actor,
+            organisation=organisation,
+            changes=[{"fields": ["emergency_admission.reason"]} for _ in admissions],
+            message="Consultation des admissions en urgence",
+        )
+    return admissions
 
 
 def _application(territory, number: str) -> Application | None:

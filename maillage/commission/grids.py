@@ -45,7 +45,7 @@ from maillage.commission.models import (
 )
 from maillage.commission.points import (
     compute_points,
-    load_for_points,
+    load_light,
     months_between,
     seniority_start,
 )
@@ -532,18 +532,16 @@ def simulate(
     new_rows = list(grid.criteria.all())
     old_rows = list(base.criteria.all()) if base is not None else []
     passed = sessions_passed_for(territory)
-    queryset = load_for_points(
-        Application.objects.filter(territory=territory, state__in=ACTIVE_STATES)
-    ).order_by("number")
-    total = queryset.count()
+    records = load_light(Application.objects.filter(territory=territory, state__in=ACTIVE_STATES))
+    total = len(records)
     if progress:
         progress(0, total, "Calcul des points")
     entries = []
-    for done, application in enumerate(queryset.iterator(chunk_size=2000), start=1):
-        wishes = [wish.structure for wish in application.wishes.all()]
+    for done, application in enumerate(records, start=1):
+        wishes = application.structures
         count = passed.get(application.pk, 0)
-        before = compute_points(application, old_rows, on, sessions_passed=count)
-        after = compute_points(application, new_rows, on, sessions_passed=count)
+        before = compute_points(application, old_rows, on, sessions_passed=count, structures=wishes)
+        after = compute_points(application, new_rows, on, sessions_passed=count, structures=wishes)
         first = wishes[0].pk if wishes else None
         child = application.child
         entries.append(

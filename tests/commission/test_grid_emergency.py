@@ -121,3 +121,15 @@ def test_the_page_records_and_lists_admissions(client, commission, bruno, passwo
     text = response.content.decode()
     assert "Admission en urgence enregistrée" in text
     assert application.number in text and "protection de l&#x27;enfance" in text
+
+
+def test_reading_the_list_is_recorded(client, commission, bruno, password):
+    application = waiting(commission)
+    admit(commission, application, bruno)
+    client.login(email=bruno.email, password=password)
+    assert client.get("/commission/bassin-de-vie-carros/urgences/").status_code == 200
+    entry = AuditEntry.objects.filter(
+        action=AuditAction.VIEW, object_type="applications.application",
+        object_id=str(application.pk),
+    ).get()  # fmt: skip
+    assert entry.actor == bruno and entry.changes == {"fields": ["emergency_admission.reason"]}

@@ -371,7 +371,10 @@ def emergency_list(request, territory):
                 return redirect("web:commission_emergencies", territory=territory.slug)
         status = 400
     labels = {band["code"]: band["label"] for band in bands}
-    rows = [(a, labels.get(a.age_group, a.age_group)) for a in emergency.for_territory(territory)]
+    admissions = emergency.read_for_agent(
+        territory, actor=request.user, organisation=membership.organisation
+    )
+    rows = [(a, labels.get(a.age_group, a.age_group)) for a in admissions]
     return render(
         request,
         "commission/emergency_list.html",
