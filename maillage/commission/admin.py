@@ -36,7 +36,8 @@ class PointsGridAdmin(admin.ModelAdmin):
     list_display = ("territory", "version", "title", "status", "valid_from", "is_demo")
     list_filter = ("territory", "status", "is_demo")
     inlines = [GridCriterionInline]
-    readonly_fields = ("adopted_at", "adopted_by", "created_at")
+    # adoption goes through the agents' page (audited workflow, checks), never through here
+    readonly_fields = ("status", "adopted_at", "adopted_by", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == GridStatus.ADOPTED:
