@@ -37,6 +37,7 @@ from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import ApiToken
 from maillage.applications.enums import DocumentKind
 from maillage.applications.models import ApplicationImport, Document
+from maillage.commission.models import Reserve
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import GeneratedDocument
 from maillage.conventions.services import generate_report, record_amendment
@@ -50,6 +51,7 @@ from tests.applications.factories import (
     GuichetSettingsFactory,
     HouseholdFactory,
 )
+from tests.commission.factories import CommissionSettingsFactory, PointsGridFactory
 from tests.conftest import BASSIN
 from tests.conventions.factories import (
     ActionFactory,
@@ -115,6 +117,24 @@ MATRIX = {
                                             "405     405     405     405     405     405     405     405     405     405"),
     "web:accessibility":                _row(PUBLIC),
     "web:audit_trail":                  _row("login   403     403     403     403     200     403     403     200     200"),
+    "web:commission_emergencies":       _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_grid":              _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_grid_adopt":        _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_grid_delete":       _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_grid_simulation":   _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_grid_simulation_status":_row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_grids":             _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_reserve":           _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_reserves":          _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_rules":             _row(PUBLIC),
     "web:commune":                      _row(PUBLIC),
     "web:commune_workspace":            _row("login   403     403     200     403     403     200     200     200     200"),
     "web:convention_action":            _row("login   403     403     200     403     403     403     200     200     200"),
@@ -314,6 +334,9 @@ def _build_world() -> dict:
     }  # fmt: skip
     # the guichet of the bassin, operated by Carros (A)
     rules = GuichetSettingsFactory(territory=group, operator=org_a)
+    # the commission of the bassin (grid area): its rules and an adopted grid v1
+    CommissionSettingsFactory(territory=group)
+    PointsGridFactory(territory=group, version=1)
     _token, api_key = ApiToken.issue(users["agA"], org_a)
 
     sides = {}
@@ -331,6 +354,10 @@ def _build_world() -> dict:
         figures.file.save("donnees.csv", ContentFile(b"indicator\n"), save=False)
         figures.save()
         rules.participating_structures.add(structure)
+        reserve = Reserve.objects.create(
+            structure=structure, age_group="bebe", kind="integration", places=1,
+            valid_from=datetime.date(2025, 1, 1),
+        )  # fmt: skip
         family = users["emma"] if side == "A" else users["fanny"]
         household = HouseholdFactory(territory=group, commune=commune, account=family)
         application = ApplicationFactory(
@@ -371,6 +398,7 @@ def _build_world() -> dict:
             "application": application.number,
             "document": document.pk,
             "waitlist": waitlist.pk,
+            "reserve": reserve.pk,
         }
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
@@ -424,6 +452,8 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "code": side["action"],
         "dataset": "structures",
         "token": "jeton-inconnu",
+        "territory": group,
+        "version": 1,
     }
     pks = {
         "api:structure-detail": side["structure"],
@@ -441,6 +471,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "web:guichet_agent_document": side["document"],
         "web:guichet_import_batch": side["waitlist"],
         "web:guichet_import_status": side["waitlist"],
+        "web:commission_reserve": side["reserve"],
     }
     fmts = {
         "web:directory_export": "csv",

@@ -1,0 +1,266 @@
+"""Demo of the admission commission of the bassin de Carros: the commission's rules, a demo
+points grid in two versions (values inspired by grids published by communes, marked as demo),
+two reserves (integration pathway, AVIP) and the next session, in preparation, with its places
+declared per structure and age group — ready to be frozen and run by a newcomer
+(`maillage commission run --session carros-prochaine-commission`).
+
+Deterministic and idempotent: loading it again brings these objects back to their reference
+state (dates are relative to today)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from maillage.commission.enums import Criterion, GridStatus, ReserveKind, SessionKind
+from maillage.commission.models import (
+    CommissionSettings,
+    GridCriterion,
+    PointsGrid,
+    Reserve,
+    Session,
+    SessionPlaces,
+)
+from maillage.territories.models import TerritoryGroup
+
+TERRITORY = "bassin-de-vie-carros"
+SESSION_SLUG = "carros-prochaine-commission"
+DEMO = "Grille de démonstration"
+PESSAC = "inspiré de la grille publiée par la ville de Pessac (2022)"
+TOULOUSE = "inspiré de la grille publiée par la ville de Toulouse"
+
+# (criterion, points, cap, reason) — version 2, in force.
+GRID_V2 = [
+    (Criterion.ALL_PARENTS_WORKING, 40, None, f"{DEMO} — {PESSAC}"),
+    (Criterion.JOB_SEEKING, 20, None, f"{DEMO} — {PESSAC} (un parent en recherche d'emploi)"),
+    (Criterion.SINGLE_PARENT, 30, None, f"{DEMO} — {PESSAC}"),
+    (
+        Criterion.INTEGRATION_PATHWAY,
+        30,
+        None,
+        f"{DEMO} — CASF art. L. 214-7 (accès des familles en parcours d'insertion)",
+    ),
+    (
+        Criterion.DISABILITY,
+        30,
+        None,
+        f"{DEMO} — accueil inclusif (CSP art. R. 2324-17), {PESSAC}",
+    ),
+    (Criterion.SIBLINGS_TOGETHER, 20, None, f"{DEMO} — {PESSAC} (fratrie, naissances multiples)"),
+    (Criterion.SIBLING_IN_STRUCTURE, 20, None, f"{DEMO} — frère ou sœur déjà accueilli"),
+    (Criterion.RESIDENCE_COMMUNE, 30, None, f"{DEMO} — priorité aux habitants de la commune"),
+    (Criterion.SENIORITY_SESSION, 10, 50, f"{DEMO} — {PESSAC} (+10 par commission passée)"),
+    (Criterion.SENIORITY_MONTH, 1, 24, f"{DEMO} — {TOULOUSE} (ancienneté de la demande)"),
+    (Criterion.REFUSAL_PENALTY, -20, 40, f"{DEMO} — {PESSAC} (refus d'une place adaptée)"),
+]
+# Version 1, the year before: fewer criteria (to show the history).
+GRID_V1 = [
+    (Criterion.ALL_PARENTS_WORKING, 5, None, f"{DEMO} — {TOULOUSE}"),
+    (Criterion.SINGLE_PARENT, 5, None, f"{DEMO} — {TOULOUSE}"),
+    (Criterion.DISABILITY, 3, None, f"{DEMO} — {TOULOUSE}"),
+    (Criterion.SIBLINGS_TOGETHER, 1, None, f"{DEMO} — {TOULOUSE}"),
+    (Criterion.RESIDENCE_COMMUNE, 3, None, f"{DEMO} — priorité aux habitants de la commune"),
+    (Criterion.SENIORITY_MONTH, Decimal("0.25"), 3, f"{DEMO} — {TOULOUSE}"),
+]
+COMPOSITION = (
+    "Présidée par l'adjointe à la petite enfance de la commune de Carros. Membres : un élu de "
+    "chaque commune du bassin (Gattières, Gilette, La Gaude, Le Broc, Saint-Jeannet), les "
+    "directrices des établissements d'accueil du jeune enfant, une puéricultrice de la PMI du "
+    "Département et la coordinatrice petite enfance de la Caf (voix consultative). Les dossiers "
+    "sont présentés sans le nom des familles. (Composition de démonstration.)"
+)
+CALENDAR = (
+    "Une commission principale au printemps pour les entrées de septembre, et des commissions "
+    "intermédiaires pendant l'année pour les places qui se libèrent. La liste des demandes est "
+    "arrêtée 15 jours avant chaque commission."
+)
+# Places opening at the next session per age group, by structure rank (cycled).
+PLACES = [
+    {"bebe": 3, "moyen": 2, "grand": 2},
+    {"bebe": 2, "moyen": 3, "grand": 1},
+    {"bebe": 2, "moyen": 2, "grand": 2},
+    {"bebe": 1, "moyen": 2, "grand": 3},
+]
+
+
+def _settings(group, year: int) -> CommissionSettings:
+    settings, _ = CommissionSettings.objects.update_or_create(
+        territory=group,
+        valid_from=datetime.date(year - 1, 1, 1),
+        defaults={
+            "name": "Commission d'admission aux modes d'accueil (CAMA) du bassin de Carros",
+            "composition": COMPOSITION,
+            "calendar_note": CALENDAR,
+            "offer_reply_days": 8,
+            "offer_reminder_days": [3, 1],
+            "appeal_authority": "Monsieur le Maire de Carros",
+            "appeal_address": "Mairie de Carros, guichet unique petite enfance, 06510 Carros",
+            "administrative_court": "Tribunal administratif de Nice",
+            "rules_contact": "au guichet unique petite enfance, en mairie de Carros ou en "
+            "écrivant depuis votre espace",
+            "source": "Règlement de la commission — document de démonstration",
+        },
+    )
+    return settings
+
+
+def _grid(group, version: int, lines, valid_from, title: str, deliberation: str) -> PointsGrid:
+    grid, _ = PointsGrid.objects.update_or_create(
+        territory=group,
+        version=version,
+        defaults={
+            "title": title,
+            "valid_from": valid_from,
+            "status": GridStatus.ADOPTED,
+            "adopted_at": timezone.make_aware(
+                datetime.datetime.combine(
+                    valid_from - datetime.timedelta(days=30), datetime.time(18)
+                )
+            ),
+            "deliberation": deliberation,
+            "is_demo": True,
+            "notes": "Valeurs de démonstration inspirées de grilles publiées ; à remplacer par la "
+            "grille adoptée par le territoire.",
+        },
+    )
+    grid.criteria.all().delete()
+    GridCriterion.objects.bulk_create(
+        GridCriterion(
+            grid=grid,
+            criterion=criterion,
+            points=Decimal(points),
+            cap=None if cap is None else Decimal(cap),
+            reason=reason,
+            position=position,
+        )
+        for position, (criterion, points, cap, reason) in enumerate(lines)
+    )
+    return grid
+
+
+def _structures(group):
+    from maillage.commission.reserves import territory_structures
+
+    return list(territory_structures(group).order_by("name", "pk"))
+
+
+def _reserves(structures, valid_from: datetime.date) -> list[Reserve]:
+    Reserve.objects.filter(structure__in=structures).delete()
+    created = []
+    if structures:
+        created.append(
+            Reserve.objects.create(
+                structure=structures[0],
+                age_group="bebe",
+                kind=ReserveKind.INTEGRATION,
+                places=1,
+                release_if_unused=False,
+                valid_from=valid_from,
+                reason="CASF art. L. 214-7 — place garantie aux familles en parcours d'insertion "
+                "(démonstration)",
+            )
+        )
+    if len(structures) > 1:
+        created.append(
+            Reserve.objects.create(
+                structure=structures[1],
+                age_group="moyen",
+                kind=ReserveKind.AVIP,
+                places=2,
+                release_if_unused=True,
+                valid_from=valid_from,
+                reason="Crèche à vocation d'insertion professionnelle, convention avec la Caf et "
+                "France Travail (démonstration)",
+            )
+        )
+    return created
+
+
+def _session(group, structures, today: datetime.date) -> Session:
+    from maillage.applications.models import GuichetSettings
+
+    rules = (
+        GuichetSettings.objects.in_force(today)
+        .filter(territory=group)
+        .order_by("-valid_from")
+        .first()
+    )
+    date = (rules.next_commission_on if rules else None) or today + datetime.timedelta(days=60)
+    freeze_days = rules.freeze_days if rules else 15
+    freeze = max(date - datetime.timedelta(days=freeze_days), today)
+    entry_from = date + datetime.timedelta(days=30)
+    existing = Session.objects.filter(slug=SESSION_SLUG).first()
+    if existing is not None:
+        try:
+            existing.delete()
+        except ProtectedError:
+            existing.slug = f"{SESSION_SLUG}-{existing.pk}"
+            existing.save(update_fields=["slug"])
+    session = Session.objects.create(
+        territory=group,
+        slug=SESSION_SLUG,
+        name=f"Commission du {date:%d/%m/%Y}",
+        kind=SessionKind.INTERMEDIATE,
+        date=date,
+        freeze_date=freeze,
+        reference_date=entry_from,
+        entry_from=entry_from,
+        entry_until=entry_from + datetime.timedelta(days=240),
+    )
+    SessionPlaces.objects.bulk_create(
+        SessionPlaces(
+            session=session,
+            structure=structure,
+            age_group=age_group,
+            places=places,
+            start_date=entry_from,
+        )
+        for index, structure in enumerate(structures)
+        for age_group, places in PLACES[index % len(PLACES)].items()
+    )
+    return session
+
+
+def load_commission_demo(today: datetime.date | None = None) -> dict | None:
+    """Build the commission demo of the bassin de Carros; None when the territory is absent."""
+    group = TerritoryGroup.objects.filter(slug=TERRITORY).first()
+    if group is None:
+        return None
+    today = today or timezone.localdate()
+    year = today.year
+    settings = _settings(group, year)
+    v1 = _grid(
+        group, 1, GRID_V1, datetime.date(year - 1, 1, 1), "Grille 2025 (démonstration)",
+        "Délibération de démonstration n° 1",
+    )  # fmt: skip
+    v2 = _grid(
+        group, 2, GRID_V2, datetime.date(year, 1, 1), "Grille de démonstration",
+        "Délibération de démonstration n° 2",
+    )  # fmt: skip
+    PointsGrid.objects.filter(territory=group, version__gt=2, sessions__isnull=True).delete()
+    structures = _structures(group)
+    reserves = _reserves(structures, datetime.date(year - 1, 1, 1))
+    session = _session(group, structures, today)
+    return {
+        "settings": settings,
+        "grids": [v1, v2],
+        "reserves": reserves,
+        "session": session,
+        "structures": len(structures),
+    }
+
+
+def load(out, progress=None) -> None:
+    built = load_commission_demo()
+    if built is None:
+        out.write("Commission : territoire de démonstration absent.")
+        return
+    places = sum(p.places for p in built["session"].places.all())
+    out.write(
+        f"Commission : grille de démonstration v2 en vigueur, {len(built['reserves'])} réserves, "
+        f"séance « {built['session'].slug} » en préparation ({places} places dans "
+        f"{built['structures']} structures)."
+    )
