@@ -436,3 +436,62 @@ def proposal_statistics(session, run: Run | None = None) -> dict:
             {"reasons": reasons, "count": n} for reasons, n in unplaced_reasons.most_common()
         ],
     }
+
+
+# -- reads by agents (audited) --------------------------------------------------------------
+
+
+def record_entries_read(entries, *, actor, organisation=None, message: str = "") -> int:
+    """One audit entry per application shown on a page of the proposal (fields, never values)."""
+    from maillage.audit.services import record_many
+
+    applications = [entry.application for entry in entries]
+    if not applications or not getattr(actor, "is_authenticated", False):
+        return 0
+    return record_many(
+        AuditAction.VIEW,
+        applications,
+        actor=actor,
+        organisation=organisation,
+        changes=[{"fields": ["commission_decision", "points", "wishes"]}] * len(applications),
+        message=message or "Consultation de la proposition de la commission",
+    )
+
+
+def record_decision_read(decision, *, actor, organisation=None) -> None:
+    from maillage.audit.services import record_read
+
+    record_read(
+        decision.entry.application,
+        actor=actor,
+        organisation=organisation,
+        fields=["commission_decision", "points", "wishes", "explanation"],
+        message=f"Consultation de la décision de la commission ({decision.session.slug})",
+    )
+
+
+def proposal_page(session, *, outcome: str = "", page: int = 1, per_page: int = 50):
+    """The decisions of a session, by outcome, paginated (for the proposal page)."""
+    from django.core.paginator import Paginator
+
+    decisions = (
+        Decision.objects.filter(session=session)
+        .select_related(
+            "entry__application__household__commune", "entry__application__child", "structure"
+        )
+        .order_by("entry__child_key")
+    )
+    if outcome in DecisionOutcome.values:
+        decisions = decisions.filter(outcome=outcome)
+    return Paginator(decisions, per_page).get_page(page)
+
+
+def decision_in_session(session, pk: int) -> Decision | None:
+    return (
+        Decision.objects.filter(session=session, pk=pk)
+        .select_related(
+            "session", "entry__application__household__commune", "entry__application__child",
+            "structure", "proposed_structure",
+        )
+        .first()
+    )  # fmt: skip
