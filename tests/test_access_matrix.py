@@ -37,6 +37,9 @@ from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import ApiToken
 from maillage.applications.enums import DocumentKind
 from maillage.applications.models import ApplicationImport, Document
+from maillage.commission import runs as commission_runs
+from maillage.commission import sessions as commission_sessions
+from maillage.commission.models import Decision
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import GeneratedDocument
 from maillage.conventions.services import generate_report, record_amendment
@@ -50,6 +53,7 @@ from tests.applications.factories import (
     GuichetSettingsFactory,
     HouseholdFactory,
 )
+from tests.commission.factories import PointsGridFactory, SessionFactory, SessionPlacesFactory
 from tests.conftest import BASSIN
 from tests.conventions.factories import (
     ActionFactory,
@@ -116,6 +120,22 @@ MATRIX = {
     "web:accessibility":                _row(PUBLIC),
     "web:audit_trail":                  _row("login   403     403     403     403     200     403     403     200     200"),
     "web:commune":                      _row(PUBLIC),
+    "web:commission_session":           _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_session_create":    _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     400     400     403     403     403     403     403"),
+    "web:commission_session_decision":  _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_freeze":    _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_places":    _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     400     400     403     403     403     403     403"),
+    "web:commission_session_proposal":  _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_session_run":       _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_run_status": _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_session_validate":  _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_sessions":          _row("login   403     403     200     200     403     403     403     403     403"),
     "web:commune_workspace":            _row("login   403     403     200     403     403     200     200     200     200"),
     "web:convention_action":            _row("login   403     403     200     403     403     403     200     200     200"),
     "web:convention_action_edit":       _row("login   403     403     200     403     403     403     403     403     200",
@@ -366,6 +386,16 @@ def _build_world() -> dict:
             "document": document.pk,
             "waitlist": waitlist.pk,
         }
+    # a commission session of the bassin, frozen and run (both applications are incomplete)
+    PointsGridFactory(territory=group)
+    session = SessionFactory(territory=group, slug="commission-matrice")
+    SessionPlacesFactory(session=session, structure_id=sides["A"]["structure"])
+    commission_sessions.freeze(session)
+    session.refresh_from_db()
+    commission_runs.run_session(session)
+    for side in sides.values():
+        side["commission_session"] = session.slug
+        side["decision"] = Decision.objects.filter(session=session).first().pk
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
         pdf=b"%PDF-1.4 test", finished_at=datetime.datetime.now(datetime.UTC),
@@ -418,6 +448,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "code": side["action"],
         "dataset": "structures",
         "token": "jeton-inconnu",
+        "session": side["commission_session"],
     }
     pks = {
         "api:structure-detail": side["structure"],
@@ -434,6 +465,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "web:guichet_agent_document": side["document"],
         "web:guichet_import_batch": side["waitlist"],
         "web:guichet_import_status": side["waitlist"],
+        "web:commission_session_decision": side["decision"],
     }
     fmts = {
         "web:directory_export": "csv",

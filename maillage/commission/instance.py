@@ -51,7 +51,7 @@ class FreezeError(Exception):
 
 
 def structure_key(pk: int) -> str:
-    return "S%06d" % pk
+    return f"S{pk:06d}"
 
 
 def structure_pk(key: str) -> int:
@@ -59,11 +59,11 @@ def structure_pk(key: str) -> int:
 
 
 def child_key(number: int) -> str:
-    return "C%06d" % number
+    return f"C{number:06d}"
 
 
 def family_key(number: int) -> str:
-    return "F%06d" % number
+    return f"F{number:06d}"
 
 
 def commission_settings(territory, on: datetime.date | None = None) -> CommissionSettings:
@@ -113,9 +113,7 @@ def queue(session):
 
 
 def queue_count(session) -> int:
-    return Application.objects.filter(
-        territory=session.territory, state__in=QUEUE_STATES
-    ).count()
+    return Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES).count()
 
 
 def sessions_passed(session) -> dict[int, int]:
@@ -308,7 +306,9 @@ def build(session) -> Built:
     try:
         parse_instance(instance)
     except InvalidInstance as exc:  # a bug here, never the family's data
-        raise FreezeError("L'instance construite est invalide : " + " | ".join(exc.errors[:5]))
+        raise FreezeError(
+            "L'instance construite est invalide : " + " | ".join(exc.errors[:5])
+        ) from exc
     text = canonical_bytes(instance).decode("utf-8")
     return Built(grid, entries, instance, text, sha256_of(instance), warnings)
 

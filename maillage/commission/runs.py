@@ -174,8 +174,7 @@ def store_decisions(session, run: Run, output: dict) -> int:
                 explanation={
                     "engine": explanations.get(entry.child_key),
                     "cutoffs": {
-                        wish: _cutoff_for(cutoffs, wish, entry.age_group)
-                        for wish in entry.wishes
+                        wish: _cutoff_for(cutoffs, wish, entry.age_group) for wish in entry.wishes
                     },
                     "exclusion": "",
                 },

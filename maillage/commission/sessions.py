@@ -105,8 +105,10 @@ def create_session(
                 entry_from=entry_from,
                 entry_until=entry_until,
             )
-        except IntegrityError:  # pragma: no cover - a concurrent creation took the slug
-            raise SessionError("Une séance vient d'être créée à cette date : rechargez la page.")
+        except IntegrityError as exc:  # pragma: no cover - a concurrent creation took the slug
+            raise SessionError(
+                "Une séance vient d'être créée à cette date : rechargez la page."
+            ) from exc
         record(
             AuditAction.CREATE,
             actor=actor,
@@ -130,7 +132,9 @@ def declare_places(session, lines: list[PlacesLine], *, actor=None, organisation
     if session.status != SessionStatus.DRAFT:
         raise SessionError("La liste est arrêtée : les places ne peuvent plus être modifiées.")
     groups = {band["code"] for band in age_bands(session)}
-    allowed = set(participating_structures(session.territory, session.date).values_list("pk", flat=True))
+    allowed = set(
+        participating_structures(session.territory, session.date).values_list("pk", flat=True)
+    )
     changed = 0
     with transaction.atomic():
         for line in lines:
@@ -406,9 +410,7 @@ def proposal_statistics(session, run: Run | None = None) -> dict:
         for explanation in output["explanations"].values():
             if explanation.get("obtained") is None:
                 reasons = {item.get("reason") for item in explanation.get("not_obtained", [])}
-                label = " ; ".join(
-                    REASON_LABELS.get(r, r) for r in sorted(r for r in reasons if r)
-                )
+                label = " ; ".join(REASON_LABELS.get(r, r) for r in sorted(r for r in reasons if r))
                 unplaced_reasons[label or "Aucun vœu étudié"] += 1
     return {
         "run": run,
@@ -420,7 +422,8 @@ def proposal_statistics(session, run: Run | None = None) -> dict:
         "first_wish": first_wish,
         "overridden": overridden,
         "per_commune": [
-            {"name": name, "examined": n, "placed": p} for name, (n, p) in sorted(per_commune.items())
+            {"name": name, "examined": n, "placed": p}
+            for name, (n, p) in sorted(per_commune.items())
         ],
         "per_criterion": [
             {"label": label, "examined": n, "placed": p}

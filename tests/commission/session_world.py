@@ -32,7 +32,9 @@ def commission(bassin, organisations):
         commune.save(update_fields=["latitude", "longitude"])
     group = bassin["group"]
     operator = organisations["06033"]
-    s1 = StructureFactory(name="Maison de l'Enfance", commune=carros, latitude=43.789, longitude=7.185)
+    s1 = StructureFactory(
+        name="Maison de l'Enfance", commune=carros, latitude=43.789, longitude=7.185
+    )
     s2 = StructureFactory(name="Les Lutins", commune=carros, latitude=43.790, longitude=7.180)
     s3 = StructureFactory(name="Crèche du Broc", commune=le_broc, latitude=43.860, longitude=7.170)
     rules = GuichetSettingsFactory(

@@ -13,7 +13,8 @@ from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Reserve, SessionEntry
 from tests.applications.factories import HouseholdFactory
 from tests.commission.factories import PointsGridFactory, SessionFactory
-from tests.commission.session_world import add_application, commission  # noqa: F401
+from tests.commission.session_world import add_application
+from tests.commission.session_world import commission as commission_world  # noqa: F401
 from tests.directory.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,9 +49,7 @@ def test_freeze_stores_entries_grid_and_canonical_instance(commission):
     assert child["application_date"] == application.registered_on.isoformat()
     assert [line["criterion"] for line in entry.points_detail] == ["all_parents_working"]
     assert entry.bonus[structure_key(s1.pk)][0]["criterion"] == "residence_commune"
-    assert {s["id"]: s["capacity"] for s in data["structures"]}[structure_key(s1.pk)] == {
-        "bebe": 1
-    }
+    assert {s["id"]: s["capacity"] for s in data["structures"]}[structure_key(s1.pk)] == {"bebe": 1}
     # a second freeze is refused; a grid adopted later never applies
     with pytest.raises(sessions.SessionError):
         sessions.freeze(session, world["agent"])
@@ -66,9 +65,7 @@ def test_each_exclusion_has_its_reason(commission):
         "incomplete_late": add_application(
             world, wishes=[s1], completed_at=timezone.now() + datetime.timedelta(days=2)
         ),
-        "not_born": add_application(
-            world, wishes=[s1], age_days=-20, state=State.AWAITING_BIRTH
-        ),
+        "not_born": add_application(world, wishes=[s1], age_days=-20, state=State.AWAITING_BIRTH),
         "outside_age_bands": add_application(world, wishes=[s1], age_days=5 * 365),
         "start_outside_window": add_application(
             world, wishes=[s1], desired_start=session.entry_until + datetime.timedelta(days=1)

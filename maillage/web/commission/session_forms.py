@@ -40,7 +40,9 @@ class SessionForm(BootstrapMixin, forms.Form):
             self.add_error("entry_until", "La période d'entrée doit finir après son début.")
         date, freeze = data.get("date"), data.get("freeze_date")
         if date and freeze and freeze > date:
-            self.add_error("freeze_date", "La liste est arrêtée au plus tard le jour de la commission.")
+            self.add_error(
+                "freeze_date", "La liste est arrêtée au plus tard le jour de la commission."
+            )
         return data
 
 

@@ -68,7 +68,9 @@ def _detail(request, membership, session, *, places_form=None, status=200):
     bands = sessions.age_bands(session)
     labels = {b["code"]: b["label"] for b in bands}
     structures = sessions.participating_structures(session.territory, session.date)
-    places = list(session.places.select_related("structure").order_by("structure__name", "age_group"))
+    places = list(
+        session.places.select_related("structure").order_by("structure__name", "age_group")
+    )
     for line in places:
         line.age_label = labels.get(line.age_group, line.age_group)
     run = sessions.latest_run(session)
@@ -160,7 +162,9 @@ def session_run_status(request, session):
     """htmx fragment polled while the run is in progress; once done, the page reloads."""
     membership, session = _session(request, session)
     job = runs.current_job(session)
-    response = render(request, "commission/session_run_status.html", {"session": session, "job": job})
+    response = render(
+        request, "commission/session_run_status.html", {"session": session, "job": job}
+    )
     if job is None or job.finished:
         response["HX-Refresh"] = "true"
     return response
