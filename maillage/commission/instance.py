@@ -23,7 +23,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from maillage.applications.enums import ACTIVE_STATES, State
-from maillage.applications.models import Application
+from maillage.applications.models import Application, Wish
 from maillage.commission.allocation.canonical import canonical_bytes, sha256_of
 from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
@@ -35,8 +35,9 @@ from maillage.commission.models import (
     Reserve,
     SessionEntry,
 )
-from maillage.commission.points import compute_points, load_for_points, months_between
+from maillage.commission.points import compute_points, months_between
 from maillage.directory.geo import haversine_km
+from maillage.directory.models import Structure
 
 # States of the guichet examined at a freeze: complete applications on the list (and the
 # expected children, complete but not yet born), plus the submitted ones still incomplete, which
@@ -101,15 +102,51 @@ def number(value: Decimal | float | int):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+QUEUE_FIELDS = (
+    "number", "state", "household_id", "child_id", "desired_start", "radius_km",
+    "siblings_together", "sibling_structure_id", "registered_on", "submitted_at",
+    "completed_at", "refusals",
+    "household__parents_working", "household__job_seeking", "household__integration_pathway",
+    "household__single_parent", "household__commune_id",
+    "household__commune__insee_code", "household__commune__name",
+    "household__commune__latitude", "household__commune__longitude",
+    "child__birth_date", "child__expected_date", "child__disability",
+)  # fmt: skip
+
+
 def queue(session):
-    """The applications examined at the freeze, with what the points read (few queries)."""
+    """The applications examined at the freeze, with the fields the freeze and the points read
+    (one query; wishes are read apart, see `wishes_of`)."""
     return (
-        load_for_points(
-            Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES)
-        )
-        .select_related("household__commune")
+        Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES)
+        .select_related("household__commune", "child")
+        .only(*QUEUE_FIELDS)
         .order_by("number")
     )
+
+
+def wishes_of(session) -> dict[int, list[int]]:
+    """Per application of the queue: its wished structure ids in rank order (one query)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        Wish.objects.filter(
+            application__territory=session.territory, application__state__in=QUEUE_STATES
+        )
+        .order_by("application_id", "rank")
+        .values_list("application_id", "structure_id")
+    )
+    for application_id, structure_id in rows:
+        found[application_id].append(structure_id)
+    return found
+
+
+def load_structures(ids) -> dict[int, Structure]:
+    return {
+        s.pk: s
+        for s in Structure.objects.filter(pk__in=list(ids))
+        .select_related("commune")
+        .only("name", "commune_id", "commune__insee_code", "latitude", "longitude")
+    }
 
 
 def queue_count(session) -> int:
@@ -191,22 +228,37 @@ def _exclusion(application, session, bands) -> tuple[str, str]:
     return "", group
 
 
-def _nearby(application, group, open_structures) -> list:
-    """Structures with places for `group` within the application's radius, nearest first."""
-    commune = application.household.commune
-    if not application.radius_km or commune is None or commune.latitude is None:
-        return []
-    found = []
-    for structure in open_structures.get(group, ()):
-        if structure.latitude is None or structure.longitude is None:
-            continue
-        distance = haversine_km(
-            commune.latitude, commune.longitude, structure.latitude, structure.longitude
-        )
-        if distance <= application.radius_km:
-            found.append((round(distance, 3), structure.pk, structure))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [structure for _d, _pk, structure in found]
+class _Nearby:
+    """Structures with places for an age group within a radius of a commune's centroid, nearest
+    first (computed once per commune, age group and radius: households share few communes)."""
+
+    def __init__(self, open_structures: dict[str, list]):
+        self.open_structures = open_structures
+        self.cache: dict[tuple[int, str, int], list] = {}
+
+    def __call__(self, application, group: str) -> list:
+        commune = application.household.commune
+        radius = application.radius_km
+        if not radius or commune is None or commune.latitude is None:
+            return []
+        key = (commune.pk, group, radius)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self._compute(commune, group, radius)
+        return found
+
+    def _compute(self, commune, group: str, radius: int) -> list:
+        found = []
+        for structure in self.open_structures.get(group, ()):
+            if structure.latitude is None or structure.longitude is None:
+                continue
+            distance = haversine_km(
+                commune.latitude, commune.longitude, structure.latitude, structure.longitude
+            )
+            if distance <= radius:
+                found.append((round(distance, 3), structure.pk, structure))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [structure for _d, _pk, structure in found]
 
 
 def build(session) -> Built:
@@ -223,33 +275,38 @@ def build(session) -> Built:
     criteria = list(grid.criteria.all())
     capacity: dict[int, dict[str, int]] = defaultdict(dict)
     structures: dict[int, object] = {}
-    for line in session.places.select_related("structure__commune"):
+    for line in session.places.all():
         if line.places <= 0 or line.age_group not in groups:
             continue
         capacity[line.structure_id][line.age_group] = (
             capacity[line.structure_id].get(line.age_group, 0) + line.places
         )
-        structures[line.structure_id] = line.structure
     if not capacity:
         raise FreezeError(
             "Aucune place n'est déclarée pour cette commission : les gestionnaires déclarent "
             "d'abord les places qui s'ouvrent, par structure et tranche d'âge."
         )
+    applications = list(queue(session))
+    wish_ids = wishes_of(session)
+    known_ids = set(capacity) | {pk for ids in wish_ids.values() for pk in ids}
+    loaded = load_structures(known_ids)
+    structures.update({pk: loaded[pk] for pk in capacity})
     open_structures: dict[str, list] = defaultdict(list)
     for pk in sorted(capacity):
         for group in capacity[pk]:
             open_structures[group].append(structures[pk])
 
+    nearby = _Nearby(open_structures)
     passed = sessions_passed(session)
     points_on = session.freeze_date
     entries: list[SessionEntry] = []
     rows = []  # (entry, application, wishes as structure objects)
-    for position, application in enumerate(queue(session), 1):
+    for position, application in enumerate(applications, 1):
         exclusion, group = _exclusion(application, session, bands)
-        wished = [wish.structure for wish in application.wishes.all()]
+        wished = [loaded[pk] for pk in wish_ids.get(application.pk, ())]
         if not exclusion:
             known = {s.pk for s in wished}
-            wished += [s for s in _nearby(application, group, open_structures) if s.pk not in known]
+            wished += [s for s in nearby(application, group) if s.pk not in known]
             if not any(capacity.get(s.pk, {}).get(group, 0) > 0 for s in wished):
                 exclusion = Exclusion.NO_WISH_WITH_PLACES
         points = compute_points(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
+from maillage.commission import bulk
 from maillage.commission.allocation import solver
 from maillage.commission.allocation.canonical import canonical_bytes
 from maillage.commission.allocation.validate import parse_instance
@@ -148,6 +149,14 @@ def store_decisions(session, run: Run, output: dict) -> int:
         "pk", "child_key", "age_group", "wishes", "exclusion"
     )
     decisions = []
+    stripped: dict[tuple[str, str], dict | None] = {}
+
+    def cutoff(key: str, group: str):
+        found = stripped.get((key, group), False)
+        if found is False:
+            found = stripped[(key, group)] = _cutoff_for(cutoffs, key, group)
+        return found
+
     for entry in entries:
         if entry.exclusion:
             decisions.append(
@@ -181,7 +190,7 @@ def store_decisions(session, run: Run, output: dict) -> int:
             )
         )
     Decision.objects.filter(session=session).delete()
-    Decision.objects.bulk_create(decisions, batch_size=2000)
+    bulk.insert(Decision, decisions)
     return len(decisions)
 
 

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from maillage.applications.models import GuichetSettings
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
+from maillage.commission import bulk
 from maillage.commission import instance as instance_module
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionKind, SessionStatus
 from maillage.commission.instance import (
@@ -204,7 +205,7 @@ def freeze(session, actor=None, *, organisation=None) -> dict:
                 "instance_sha256": built.sha256,
             },
         )
-        SessionEntry.objects.bulk_create(built.entries, batch_size=2000)
+        bulk.insert(SessionEntry, built.entries)
     summary = {**built.counts, "sha256": built.sha256, "warnings": built.warnings}
     return summary
 

@@ -24,8 +24,8 @@ from tests.directory.factories import StructureFactory
 TODAY = datetime.date.today()
 
 
-@pytest.fixture
-def commission(bassin, organisations):
+@pytest.fixture(name="commission")
+def commission_fixture(bassin, organisations):
     carros, le_broc = bassin["06033"], bassin["06025"]
     for commune, (lat, lon) in ((carros, (43.788, 7.184)), (le_broc, (43.808, 7.170))):
         commune.latitude, commune.longitude = lat, lon

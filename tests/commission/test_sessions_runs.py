@@ -13,7 +13,7 @@ from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Run
 from tests.applications.factories import HouseholdFactory
 from tests.commission.session_world import add_application
-from tests.commission.session_world import commission as commission_world  # noqa: F401
+from tests.commission.session_world import commission_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
