@@ -37,7 +37,9 @@ from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import ApiToken
 from maillage.applications.enums import DocumentKind
 from maillage.applications.models import ApplicationImport, Document
-from maillage.commission.models import Reserve
+from maillage.commission import runs as commission_runs
+from maillage.commission import sessions as commission_sessions
+from maillage.commission.models import Decision, Reserve
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import GeneratedDocument
 from maillage.conventions.services import generate_report, record_amendment
@@ -51,7 +53,12 @@ from tests.applications.factories import (
     GuichetSettingsFactory,
     HouseholdFactory,
 )
-from tests.commission.factories import CommissionSettingsFactory, PointsGridFactory
+from tests.commission.factories import (
+    CommissionSettingsFactory,
+    PointsGridFactory,
+    SessionFactory,
+    SessionPlacesFactory,
+)
 from tests.conftest import BASSIN
 from tests.conventions.factories import (
     ActionFactory,
@@ -136,6 +143,22 @@ MATRIX = {
                                             "login   403     403     ok      ok      403     403     403     403     403"),
     "web:commission_rules":             _row(PUBLIC),
     "web:commune":                      _row(PUBLIC),
+    "web:commission_session":           _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_session_create":    _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     400     400     403     403     403     403     403"),
+    "web:commission_session_decision":  _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_freeze":    _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_places":    _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     400     400     403     403     403     403     403"),
+    "web:commission_session_proposal":  _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_session_run":       _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_run_status": _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_session_validate":  _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_sessions":          _row("login   403     403     200     200     403     403     403     403     403"),
     "web:commune_workspace":            _row("login   403     403     200     403     403     200     200     200     200"),
     "web:convention_action":            _row("login   403     403     200     403     403     403     200     200     200"),
     "web:convention_action_edit":       _row("login   403     403     200     403     403     403     403     403     200",
@@ -400,6 +423,15 @@ def _build_world() -> dict:
             "waitlist": waitlist.pk,
             "reserve": reserve.pk,
         }
+    # a commission session of the bassin, frozen and run (both applications are incomplete)
+    session = SessionFactory(territory=group, slug="commission-matrice")
+    SessionPlacesFactory(session=session, structure_id=sides["A"]["structure"])
+    commission_sessions.freeze(session)
+    session.refresh_from_db()
+    commission_runs.run_session(session)
+    for side in sides.values():
+        side["commission_session"] = session.slug
+        side["decision"] = Decision.objects.filter(session=session).first().pk
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
         pdf=b"%PDF-1.4 test", finished_at=datetime.datetime.now(datetime.UTC),
@@ -454,6 +486,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "token": "jeton-inconnu",
         "territory": group,
         "version": 1,
+        "session": side["commission_session"],
     }
     pks = {
         "api:structure-detail": side["structure"],
@@ -472,6 +505,7 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "web:guichet_import_batch": side["waitlist"],
         "web:guichet_import_status": side["waitlist"],
         "web:commission_reserve": side["reserve"],
+        "web:commission_session_decision": side["decision"],
     }
     fmts = {
         "web:directory_export": "csv",

@@ -1,0 +1,469 @@
+"""The freeze of a session: from the guichet's queue to the engine's instance.
+
+`build(session)` reads the database once (applications with household, child and wishes;
+declared places; reserves; earlier decisions) and computes everything in memory: the age group
+at the reference date, the exclusions with their reason, the points line by line, the wishes
+(ranked wishes, then the structures within the family's radius by distance), the joint options
+of siblings asked together, and the instance document of `../shared/specs/allocation-format.md`.
+`sessions.freeze` stores it. Identifiers are a contract between the areas:
+
+- structure `"S%06d" % structure.pk` (`structure_key` / `structure_pk`);
+- child `"C%06d"`, numbered in application-number order over the whole frozen queue;
+- family `"F%06d"`, numbered in the order of their first child.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from maillage.applications.enums import ACTIVE_STATES, State
+from maillage.applications.models import Application, Wish
+from maillage.commission.allocation.canonical import canonical_bytes, sha256_of
+from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION
+from maillage.commission.allocation.validate import InvalidInstance, parse_instance
+from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
+from maillage.commission.models import (
+    CommissionSettings,
+    Decision,
+    PointsGrid,
+    Reserve,
+    SessionEntry,
+)
+from maillage.commission.points import compute_points, months_between
+from maillage.directory.geo import haversine_km
+from maillage.directory.models import Structure
+
+# States of the guichet examined at a freeze: complete applications on the list (and the
+# expected children, complete but not yet born), plus the submitted ones still incomplete, which
+# get an entry excluded as « incomplete » so that their family is told why.
+COMPLETE_STATES = [*ACTIVE_STATES, State.AWAITING_BIRTH]
+INCOMPLETE_STATES = [State.SUBMITTED, State.TO_CORRECT]
+QUEUE_STATES = COMPLETE_STATES + INCOMPLETE_STATES
+
+
+class FreezeError(Exception):
+    """A French message: why the list cannot be frozen now."""
+
+
+def structure_key(pk: int) -> str:
+    return f"S{pk:06d}"
+
+
+def structure_pk(key: str) -> int:
+    return int(key[1:])
+
+
+def child_key(number: int) -> str:
+    return f"C{number:06d}"
+
+
+def family_key(number: int) -> str:
+    return f"F{number:06d}"
+
+
+def commission_settings(territory, on: datetime.date | None = None) -> CommissionSettings:
+    """The commission rules in force (the model's defaults when the territory has none)."""
+    found = (
+        CommissionSettings.objects.filter(territory=territory)
+        .in_force(on)
+        .order_by("-valid_from")
+        .first()
+    )
+    return found or CommissionSettings(territory=territory, valid_from=datetime.date(2000, 1, 1))
+
+
+def grid_for_session(session) -> PointsGrid | None:
+    """The adopted grid in force at the session's date (private until grids.grid_for_session)."""
+    try:
+        from maillage.commission import grids  # cgrid's module, once merged
+    except ImportError:  # pragma: no cover - before the merge
+        grids = None
+    if grids is not None and hasattr(grids, "grid_for_session"):
+        return grids.grid_for_session(session)
+    return PointsGrid.objects.in_force(session.date).filter(territory=session.territory).first()
+
+
+def age_group_of(bands: list[dict], months: int) -> str:
+    for band in bands:
+        if band["min_months"] <= months <= band["max_months"]:
+            return band["code"]
+    return ""
+
+
+def number(value: Decimal | float | int):
+    """A score as the instance writes it: an integer when it is whole."""
+    value = Decimal(str(value))
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+QUEUE_FIELDS = (
+    "number", "state", "household_id", "child_id", "desired_start", "radius_km",
+    "siblings_together", "sibling_structure_id", "registered_on", "submitted_at",
+    "completed_at", "refusals",
+    "household__parents_working", "household__job_seeking", "household__integration_pathway",
+    "household__single_parent", "household__commune_id",
+    "household__commune__insee_code", "household__commune__name",
+    "household__commune__latitude", "household__commune__longitude",
+    "child__birth_date", "child__expected_date", "child__disability",
+)  # fmt: skip
+
+
+def queue(session):
+    """The applications examined at the freeze, with the fields the freeze and the points read
+    (one query; wishes are read apart, see `wishes_of`)."""
+    return (
+        Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES)
+        .select_related("household__commune", "child")
+        .only(*QUEUE_FIELDS)
+        .order_by("number")
+    )
+
+
+def wishes_of(session) -> dict[int, list[int]]:
+    """Per application of the queue: its wished structure ids in rank order (one query)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        Wish.objects.filter(
+            application__territory=session.territory, application__state__in=QUEUE_STATES
+        )
+        .order_by("application_id", "rank")
+        .values_list("application_id", "structure_id")
+    )
+    for application_id, structure_id in rows:
+        found[application_id].append(structure_id)
+    return found
+
+
+def load_structures(ids) -> dict[int, Structure]:
+    return {
+        s.pk: s
+        for s in Structure.objects.filter(pk__in=list(ids))
+        .select_related("commune")
+        .only("name", "commune_id", "commune__insee_code", "latitude", "longitude")
+    }
+
+
+def queue_count(session) -> int:
+    return Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES).count()
+
+
+def sessions_passed(session) -> dict[int, int]:
+    """Per application: earlier published sessions of the territory where it got no place."""
+    rows = (
+        Decision.objects.filter(
+            session__territory=session.territory,
+            session__status__in=[SessionStatus.PUBLISHED, SessionStatus.CLOSED],
+            session__date__lt=session.date,
+            outcome=DecisionOutcome.UNPLACED,
+        )
+        .values("entry__application_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["entry__application_id"]: row["n"] for row in rows}
+
+
+def in_force_reserves(session, structure_ids) -> dict[tuple[int, str], Reserve]:
+    """The reserve in force per (structure, age group) at the session's date."""
+    rows = (
+        Reserve.objects.filter(structure_id__in=structure_ids, valid_from__lte=session.date)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=session.date))
+        .order_by("structure_id", "age_group", "-valid_from")
+    )
+    found: dict[tuple[int, str], Reserve] = {}
+    for reserve in rows:
+        found.setdefault((reserve.structure_id, reserve.age_group), reserve)
+    return found
+
+
+@dataclass
+class Built:
+    grid: PointsGrid
+    entries: list[SessionEntry]
+    instance: dict
+    text: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict:
+        excluded = defaultdict(int)
+        for entry in self.entries:
+            if entry.exclusion:
+                excluded[entry.exclusion] += 1
+        return {
+            "entries": len(self.entries),
+            "children": len(self.instance["children"]),
+            "structures": len(self.instance["structures"]),
+            "families": len(self.instance["families"]),
+            "excluded": dict(sorted(excluded.items())),
+        }
+
+
+def _completed_in_time(application, freeze_date: datetime.date) -> bool:
+    if application.state in INCOMPLETE_STATES:
+        return False
+    if application.completed_at is None:  # imported lists: complete when written
+        return True
+    return timezone.localdate(application.completed_at) <= freeze_date
+
+
+def _exclusion(application, session, bands) -> tuple[str, str]:
+    """(exclusion code or "", age group)."""
+    if not _completed_in_time(application, session.freeze_date):
+        return Exclusion.INCOMPLETE, ""
+    born = application.child.birth_date or application.child.expected_date
+    if born is None or born > session.reference_date:
+        return Exclusion.NOT_BORN, ""
+    group = age_group_of(bands, months_between(born, session.reference_date))
+    if not group:
+        return Exclusion.OUTSIDE_AGE_BANDS, ""
+    if not (session.entry_from <= application.desired_start <= session.entry_until):
+        return Exclusion.START_OUTSIDE_WINDOW, group
+    return "", group
+
+
+class _Nearby:
+    """Structures with places for an age group within a radius of a commune's centroid, nearest
+    first (computed once per commune, age group and radius: households share few communes)."""
+
+    def __init__(self, open_structures: dict[str, list]):
+        self.open_structures = open_structures
+        self.cache: dict[tuple[int, str, int], list] = {}
+
+    def __call__(self, application, group: str) -> list:
+        commune = application.household.commune
+        radius = application.radius_km
+        if not radius or commune is None or commune.latitude is None:
+            return []
+        key = (commune.pk, group, radius)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self._compute(commune, group, radius)
+        return found
+
+    def _compute(self, commune, group: str, radius: int) -> list:
+        found = []
+        for structure in self.open_structures.get(group, ()):
+            if structure.latitude is None or structure.longitude is None:
+                continue
+            distance = haversine_km(
+                commune.latitude, commune.longitude, structure.latitude, structure.longitude
+            )
+            if distance <= radius:
+                found.append((round(distance, 3), structure.pk, structure))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [structure for _d, _pk, structure in found]
+
+
+def build(session) -> Built:
+    """The frozen queue and the engine instance of `session` (nothing is written)."""
+    settings = commission_settings(session.territory, session.date)
+    bands = list(settings.age_bands)
+    groups = [band["code"] for band in bands]
+    grid = grid_for_session(session)
+    if grid is None:
+        raise FreezeError(
+            "Aucune grille de points adoptée n'est en vigueur à la date de cette commission : "
+            "adoptez une grille avant d'arrêter la liste."
+        )
+    criteria = list(grid.criteria.all())
+    capacity: dict[int, dict[str, int]] = defaultdict(dict)
+    structures: dict[int, object] = {}
+    for line in session.places.all():
+        if line.places <= 0 or line.age_group not in groups:
+            continue
+        capacity[line.structure_id][line.age_group] = (
+            capacity[line.structure_id].get(line.age_group, 0) + line.places
+        )
+    if not capacity:
+        raise FreezeError(
+            "Aucune place n'est déclarée pour cette commission : les gestionnaires déclarent "
+            "d'abord les places qui s'ouvrent, par structure et tranche d'âge."
+        )
+    applications = list(queue(session))
+    wish_ids = wishes_of(session)
+    known_ids = set(capacity) | {pk for ids in wish_ids.values() for pk in ids}
+    loaded = load_structures(known_ids)
+    structures.update({pk: loaded[pk] for pk in capacity})
+    open_structures: dict[str, list] = defaultdict(list)
+    for pk in sorted(capacity):
+        for group in capacity[pk]:
+            open_structures[group].append(structures[pk])
+
+    nearby = _Nearby(open_structures)
+    passed = sessions_passed(session)
+    points_on = session.freeze_date
+    entries: list[SessionEntry] = []
+    rows = []  # (entry, application, wishes as structure objects)
+    for position, application in enumerate(applications, 1):
+        exclusion, group = _exclusion(application, session, bands)
+        wished = [loaded[pk] for pk in wish_ids.get(application.pk, ())]
+        if not exclusion:
+            known = {s.pk for s in wished}
+            wished += [s for s in nearby(application, group) if s.pk not in known]
+            if not any(capacity.get(s.pk, {}).get(group, 0) > 0 for s in wished):
+                exclusion = Exclusion.NO_WISH_WITH_PLACES
+        points = compute_points(
+            application,
+            criteria,
+            points_on,
+            sessions_passed=passed.get(application.pk, 0),
+            structures=wished,
+        )
+        entry = SessionEntry(
+            session=session,
+            application=application,
+            child_key=child_key(position),
+            age_group=group,
+            points=points.total,
+            points_detail=[line.as_dict() for line in points.lines],
+            bonus={
+                structure_key(pk): [line.as_dict() for line in lines]
+                for pk, lines in sorted(points.bonus.items())
+            },
+            wishes=[structure_key(s.pk) for s in wished] if not exclusion else [],
+            tags=list(points.tags),
+            exclusion=exclusion,
+        )
+        entries.append(entry)
+        if not exclusion:
+            for structure in wished:
+                structures.setdefault(structure.pk, structure)
+            rows.append((entry, application, points))
+
+    warnings: list[str] = []
+    families = _families(rows, warnings)
+    reserves = in_force_reserves(session, list(structures))
+    instance = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "name": session.slug,
+        "age_groups": groups,
+        "meta": {
+            "session": session.slug,
+            "territory": session.territory.slug,
+            "date": session.date.isoformat(),
+            "reference_date": session.reference_date.isoformat(),
+            "entry_window": [session.entry_from.isoformat(), session.entry_until.isoformat()],
+            "grid": {"id": grid.pk, "version": grid.version},
+        },
+        "structures": [
+            _structure(structures[pk], capacity.get(pk, {}), reserves, groups)
+            for pk in sorted(structures)
+        ],
+        "children": [_child(entry, application, points) for entry, application, points in rows],
+        "families": families,
+    }
+    try:
+        parse_instance(instance)
+    except InvalidInstance as exc:  # a bug here, never the family's data
+        raise FreezeError(
+            "L'instance construite est invalide : " + " | ".join(exc.errors[:5])
+        ) from exc
+    text = canonical_bytes(instance).decode("utf-8")
+    return Built(grid, entries, instance, text, sha256_of(instance), warnings)
+
+
+def _structure(structure, capacity: dict[str, int], reserves, groups) -> dict:
+    doc = {
+        "id": structure_key(structure.pk),
+        "name": structure.name,
+        "capacity": {g: capacity[g] for g in groups if capacity.get(g)},
+    }
+    if structure.commune is not None:
+        doc["commune"] = structure.commune.insee_code
+    reserved = []
+    for group in groups:
+        reserve = reserves.get((structure.pk, group))
+        places = min(reserve.places, capacity.get(group, 0)) if reserve else 0
+        if places > 0:
+            reserved.append(
+                {
+                    "id": f"{structure_key(structure.pk)}-R{reserve.pk}",
+                    "age_group": group,
+                    "places": places,
+                    "tag": reserve.tag,
+                    "release_if_unused": reserve.release_if_unused,
+                }
+            )
+    if reserved:
+        doc["reserved"] = reserved
+    return doc
+
+
+def _application_date(application) -> str:
+    if application.registered_on:
+        return application.registered_on.isoformat()
+    if application.submitted_at:
+        return timezone.localdate(application.submitted_at).isoformat()
+    return ""
+
+
+def _child(entry: SessionEntry, application, points) -> dict:
+    wished = set(entry.wishes)
+    bonus = {
+        structure_key(pk): number(points.bonus_total(pk))
+        for pk in sorted(points.bonus)
+        if structure_key(pk) in wished and points.bonus_total(pk)
+    }
+    doc = {
+        "id": entry.child_key,
+        "age_group": entry.age_group,
+        "application_date": _application_date(application),
+        "points": number(points.total),
+        "wishes": list(entry.wishes),
+    }
+    if bonus:
+        doc["bonus"] = bonus
+    if entry.tags:
+        doc["tags"] = list(entry.tags)
+    if entry.family_key:
+        doc["family"] = entry.family_key
+    commune = application.household.commune
+    if commune is not None:
+        doc["commune"] = commune.insee_code
+    return doc
+
+
+def _families(rows, warnings: list[str]) -> list[dict]:
+    """Siblings asked « together or not at all » become a joint family: one option per
+    structure that all of them wished, both (all) children there, in the order of the wishes
+    of the first child. Siblings with no wish in common are examined separately (warning)."""
+    by_household: dict[int, list[SessionEntry]] = defaultdict(list)
+    for entry, application, _points in rows:
+        if application.siblings_together:
+            by_household[application.household_id].append(entry)
+    families = []
+    groups = sorted(
+        (members for members in by_household.values() if len(members) >= 2),
+        key=lambda members: members[0].child_key,
+    )
+    for members in groups:
+        common = [
+            key for key in members[0].wishes if all(key in other.wishes for other in members[1:])
+        ]
+        if not common:
+            keys = ", ".join(m.child_key for m in members)
+            warnings.append(
+                f"Frères et sœurs demandés ensemble sans vœu commun ({keys}) : leurs demandes "
+                "sont examinées séparément."
+            )
+            continue
+        key = family_key(len(families) + 1)
+        for member in members:
+            member.family_key = key
+            member.wishes = list(common)
+        families.append(
+            {
+                "id": key,
+                "children": [m.child_key for m in members],
+                "joint_wishes": [[structure] * len(members) for structure in common],
+            }
+        )
+    return families

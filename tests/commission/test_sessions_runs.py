@@ -1,0 +1,207 @@
+import io
+import json
+import logging
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from maillage.audit.models import AuditEntry
+from maillage.commission import runs, sessions
+from maillage.commission.enums import DecisionOutcome, SessionStatus
+from maillage.commission.instance import structure_key
+from maillage.commission.models import Decision, Run
+from tests.applications.factories import HouseholdFactory
+from tests.commission.session_world import add_application
+from tests.commission.session_world import commission_fixture  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frozen(commission):
+    """Four children for two places of Carros: the best two get them, one is excluded."""
+    world = commission
+    s1, s2 = world["s1"], world["s2"]
+    single = HouseholdFactory(
+        territory=world["territory"], commune=world["carros"], single_parent=True,
+        parents_working=1,
+    )  # fmt: skip
+    world["best"] = add_application(world, household=single, wishes=[s1, s2])
+    world["second"] = add_application(world, wishes=[s1, s2])
+    broc = HouseholdFactory(territory=world["territory"], commune=world["le_broc"])
+    world["third"] = add_application(world, household=broc, wishes=[s1, s2])
+    world["excluded"] = add_application(world, wishes=[s1], age_days=5 * 365)
+    sessions.freeze(world["session"], world["agent"])
+    world["session"].refresh_from_db()
+    return world
+
+
+def _decisions(world):
+    return {
+        d.entry.application_id: d
+        for d in Decision.objects.filter(session=world["session"]).select_related("entry")
+    }
+
+
+def test_run_stores_a_replayable_run_and_the_decisions(frozen):
+    world = frozen
+    session = world["session"]
+    run, output = runs.run_session(session, actor=world["agent"])
+    session.refresh_from_db()
+    assert session.status == SessionStatus.RUN
+    assert run.method == "siblings" and run.seed == 0
+    assert run.input_sha256 == session.instance_sha256
+    assert (run.placed, run.unplaced, run.blocking_pairs) == (2, 1, 0)
+    assert run.created_by == world["agent"] and run.created_by_label == world["agent"].email
+    stored = json.loads(run.output)
+    assert "duration_seconds" not in stored["run"] and "duration_seconds" in output["run"]
+    decisions = _decisions(world)
+    best, second, third = (decisions[world[k].pk] for k in ("best", "second", "third"))
+    assert best.outcome == DecisionOutcome.PLACED and best.structure == world["s1"]
+    assert best.wish_rank == 1 and best.proposed_structure == world["s1"]
+    assert second.outcome == DecisionOutcome.PLACED and second.structure == world["s2"]
+    assert second.wish_rank == 2
+    assert third.outcome == DecisionOutcome.UNPLACED and third.structure is None
+    excluded = decisions[world["excluded"].pk]
+    assert excluded.outcome == DecisionOutcome.EXCLUDED
+    assert excluded.explanation == {"exclusion": "outside_age_bands"}
+    # the explanation contract: the engine's, the cutoffs of her wishes (no child ids)
+    explanation = third.explanation
+    assert set(explanation) == {"engine", "cutoffs", "exclusion"}
+    assert explanation["engine"]["obtained"] is None
+    assert [n["reason"] for n in explanation["engine"]["not_obtained"]] == ["cutoff", "cutoff"]
+    cutoff = explanation["cutoffs"][structure_key(world["s1"].pk)]
+    assert cutoff["places"] == 1 and cutoff["cutoff"]["score"] == best.entry.points + 10
+    assert "admitted" not in cutoff and "child" not in cutoff["cutoff"]
+    # a second run replaces the decisions
+    runs.run_session(session, "da", actor=world["agent"])
+    assert Decision.objects.filter(session=session).count() == 4
+    assert Decision.objects.filter(session=session, run__method="da").count() == 4
+
+
+def test_run_needs_a_frozen_list_and_stops_after_validation(commission, frozen):
+    world = frozen
+    session = world["session"]
+    with pytest.raises(sessions.SessionError, match="Méthode"):
+        runs.run_session(session, "magic")
+    runs.run_session(session)
+    sessions.validate(session, world["agent"])
+    session.refresh_from_db()
+    assert session.status == SessionStatus.VALIDATED
+    assert session.validated_run == sessions.latest_run(session)
+    assert session.validated_by == world["agent"]
+    with pytest.raises(sessions.SessionError, match="validée"):
+        runs.run_session(session)
+
+
+def test_override_requires_a_written_reason_and_is_audited(frozen):
+    world = frozen
+    runs.run_session(world["session"])
+    world["session"].refresh_from_db()
+    third = _decisions(world)[world["third"].pk]
+    with pytest.raises(sessions.SessionError, match="motif"):
+        sessions.override(third, world["s2"], "  ", actor=world["agent"])
+    with pytest.raises(sessions.SessionError, match="pas de place ouverte"):
+        sessions.override(third, world["s3"].__class__.objects.create(
+            name="Ailleurs", kind="multi_accueil", commune=world["carros"]), "Motif assez long",
+            actor=world["agent"])  # fmt: skip
+    reason = "Situation signalée par la PMI : accueil urgent demandé par la commission."
+    changed = sessions.override(third, world["s2"], reason, actor=world["agent"])
+    changed.refresh_from_db()
+    assert changed.outcome == DecisionOutcome.PLACED and changed.structure == world["s2"]
+    assert changed.proposed_structure is None and changed.wish_rank == 2
+    assert changed.overridden and changed.override_reason == reason
+    assert changed.overridden_by == world["agent"]
+    assert changed.explanation["override"] == {
+        "reason": reason, "proposed": None, "decided": structure_key(world["s2"].pk),
+    }  # fmt: skip
+    entry = AuditEntry.objects.filter(object_type="commission.decision").latest("pk")
+    assert reason in entry.message and entry.actor == world["agent"]
+    excluded = _decisions(world)[world["excluded"].pk]
+    with pytest.raises(sessions.SessionError, match="pas été étudiée"):
+        sessions.override(excluded, world["s1"], reason, actor=world["agent"])
+    # validation keeps the override
+    sessions.validate(world["session"], world["agent"])
+    with pytest.raises(sessions.SessionError):
+        sessions.override(changed, None, reason, actor=world["agent"])
+
+
+def test_replay_identical_then_mismatch_is_an_alarm(frozen, caplog):
+    world = frozen
+    run, _output = runs.run_session(world["session"])
+    result = runs.replay(run)
+    assert result.identical and result.differences == []
+    run.refresh_from_db()
+    assert run.last_replay_identical is True and run.last_replay_at is not None
+    # tamper with the stored output
+    tampered = json.loads(run.output)
+    tampered["assignment"][next(iter(tampered["assignment"]))] = None
+    Run.objects.filter(pk=run.pk).update(output=json.dumps(tampered))
+    run.refresh_from_db()
+    with caplog.at_level(logging.ERROR, logger="maillage.commission.runs"):
+        result = runs.replay(run)
+    assert not result.identical
+    assert "le résultat diffère du résultat enregistré" in result.differences
+    assert any("différent" in r.getMessage() for r in caplog.records)
+    run.refresh_from_db()
+    assert run.last_replay_identical is False
+    alarm = AuditEntry.objects.filter(object_type="commission.run").latest("pk")
+    assert alarm.message.startswith("ALERTE")
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+def _call(*args) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("commission", *args, stdout=out, stderr=io.StringIO())
+    except SystemExit as exc:
+        return exc.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+def test_cli_sessions_export_run_replay(commission, tmp_path):
+    world = commission
+    add_application(world, wishes=[world["s1"], world["s2"]])
+    add_application(world, wishes=[world["s2"]])
+    code, out = _call("sessions", "--territory", world["territory"].slug, "--format", "json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"slug": "carros-test", "date": world["session"].date.isoformat(), "status": "draft",
+         "places": 3, "applications": 2}
+    ]  # fmt: skip
+    target = tmp_path / "instance.json"
+    code, out = _call("export-instance", "--session", "carros-test", "-o", str(target))
+    assert code == 0
+    world["session"].refresh_from_db()
+    assert world["session"].status == "frozen"
+    assert json.loads(target.read_text())["format"] == "creche-matching-instance"
+    result = tmp_path / "result.json"
+    code, out = _call(
+        "run", "--session", "carros-test", "--method", "optimal", "-o", str(result),
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    printed = json.loads(out)
+    assert set(printed) == {
+        "run_id", "session", "method", "placed", "unplaced", "blocking_pairs",
+        "blocking_coalitions", "seconds", "input_sha256",
+    }  # fmt: skip
+    assert printed["method"] == "optimal" and printed["placed"] == 2
+    assert printed["input_sha256"] == world["session"].instance_sha256
+    engine = json.loads(result.read_text())
+    assert set(engine["assignment"]) == {c["id"] for c in json.loads(target.read_text())[
+        "children"]}  # fmt: skip
+    code, out = _call("replay", str(printed["run_id"]), "--format", "json")
+    assert code == 0 and json.loads(out)["identical"] is True
+    Run.objects.filter(pk=printed["run_id"]).update(output_sha256="0" * 64)
+    code, _out = _call("replay", str(printed["run_id"]))
+    assert code == 1
+    code, out = _call("replay", "999999", "--format", "json")
+    assert code == 2 and json.loads(out)["error"] == "unknown_run"
+    code, _out = _call("sessions", "--territory", world["territory"].slug)
+    assert code == 0
+    with pytest.raises(CommandError):
+        _call("run", "--session", "inconnue")
