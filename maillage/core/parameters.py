@@ -11,6 +11,8 @@ SEED_MIGRATIONS = [
     "maillage.territories.migrations.0002_sppe_thresholds",
     "maillage.directory.migrations.0002_pricing_parameters",
     "maillage.observatory.migrations.0002_parameters",
+    "maillage.core.migrations.0004_retention_parameters",
+    "maillage.applications.migrations.0006_drafts_siblings",
 ]
 
 
