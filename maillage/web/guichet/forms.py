@@ -171,6 +171,8 @@ class ApplicationForm(BootstrapMixin, forms.Form):
                 coerce=int,
                 required=rank == 1,
                 empty_value=None,
+                # added after BootstrapMixin's pass: styled here (full width on a phone)
+                widget=forms.Select(attrs={"class": "form-select"}),
             )
 
     def wish_fields(self):
