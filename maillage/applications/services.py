@@ -1121,7 +1121,11 @@ def family_applications(account) -> list[Application]:
         .select_related("child", "territory")
         .order_by("-created_at")
     )
-    open_children = {(a.child_id, a.territory_id) for a in applications if a.state in OPEN_STATES}
+    busy = {
+        (a.child_id, a.territory_id)
+        for a in applications
+        if a.state in BUSY_STATES or _reactivable(a)
+    }
     rules_cache: dict[int, GuichetSettings] = {}
     for a in applications:
         a.draft_fate = None
@@ -1129,8 +1133,20 @@ def family_applications(account) -> list[Application]:
             if a.territory_id not in rules_cache:
                 rules_cache[a.territory_id] = rules_for(a.territory)
             a.draft_fate = draft_fate(a, rules=rules_cache[a.territory_id])
-        a.can_renew = (a.child_id, a.territory_id) not in open_children
+        a.can_renew = (a.child_id, a.territory_id) not in busy
     return applications
+
+
+# an application of the child that stops a new one: open, or the child is in care
+BUSY_STATES = [*OPEN_STATES, State.PLACED]
+
+
+def _reactivable(application) -> bool:
+    """An archived application the family can still reactivate (grace period), keeping its
+    seniority: better than a new one."""
+    from maillage.applications.workflow import _within_grace
+
+    return application.state == State.ARCHIVED and _within_grace(application) == ""
 
 
 def check_renewal(source: Application, territory) -> None:
@@ -1138,18 +1154,19 @@ def check_renewal(source: Application, territory) -> None:
     archive): same territory, and no application of that child still open there."""
     if source.territory_id != territory.pk:
         raise GuichetError("Cette demande concerne un autre territoire.")
-    current = (
-        Application.objects.filter(
-            child_id=source.child_id, territory=territory, state__in=OPEN_STATES
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    mine = Application.objects.filter(child_id=source.child_id, territory=territory)
+    current = mine.filter(state__in=BUSY_STATES).order_by("-created_at").first()
     if current is not None:
         raise GuichetError(
             f"{source.child.first_name} a déjà une demande en cours (n° {current.number}) : "
             "modifiez-la plutôt que d'en faire une nouvelle."
         )
+    for archived in mine.filter(state=State.ARCHIVED):
+        if _reactivable(archived):
+            raise GuichetError(
+                f"La demande {archived.number} peut encore être réactivée, avec son ancienneté : "
+                "ouvrez-la et cliquez sur « Je cherche toujours une place »."
+            )
 
 
 def renewal_initial(source: Application, today: datetime.date | None = None) -> dict:

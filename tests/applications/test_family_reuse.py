@@ -1,6 +1,8 @@
 """A family reuses her household for another child or the next year (prefilled, editable),
 siblings' applications are linked, and the wish picker finds structures near home OR work."""
 
+import datetime
+
 import pytest
 
 from maillage.applications import services
@@ -87,6 +89,24 @@ def test_a_renewal_for_the_same_child_is_prefilled_and_reuses_the_child(
     assert renewed.child_id == lea.child_id and Child.objects.count() == children
     assert renewed.state == State.DRAFT and renewed.days_per_week == 5
     assert not renewed.siblings.exists()  # the same child is not her own sibling
+
+
+def test_no_renewal_while_in_care_or_reactivable(client, guichet, emma, password, lea):
+    from maillage.applications.enums import DeadlineKind
+
+    Application.objects.filter(pk=lea.pk).update(state=State.PLACED)
+    client.login(email=emma.email, password=password)
+    assert f"?enfant={lea.number}" not in client.get("/guichet/mes-demandes/").content.decode()
+    today = datetime.date.today()
+    Application.objects.filter(pk=lea.pk).update(
+        state=State.ARCHIVED, deadline_kind=DeadlineKind.INTEREST, archived_on=today
+    )
+    assert f"?enfant={lea.number}" not in client.get("/guichet/mes-demandes/").content.decode()
+    refused = client.get(f"{NEW}?enfant={lea.number}", follow=True).content.decode()
+    assert "peut encore être réactivée" in refused
+    Application.objects.filter(pk=lea.pk).update(archived_on=today - datetime.timedelta(days=31))
+    assert f"?enfant={lea.number}" in client.get("/guichet/mes-demandes/").content.decode()
+    assert client.get(f"{NEW}?enfant={lea.number}").status_code == 200
 
 
 def test_a_renewal_of_someone_else_is_not_found(client, guichet, password, lea):
