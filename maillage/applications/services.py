@@ -1505,14 +1505,14 @@ def purge_expired(today: datetime.date | None = None) -> int:
 DRAFT_PARAMETER = "retention-application-drafts-days"
 
 
-def draft_retention_days(rules: GuichetSettings, on: datetime.date) -> int:
+def draft_retention_days(rules: GuichetSettings, on: datetime.date | None = None) -> int:
     """How long a draft nobody submits is kept: the territory's own dated setting, else the
     dated parameter `retention-application-drafts-days` (with its source)."""
     if rules.draft_retention_days:
         return rules.draft_retention_days
     from maillage.core.models import parameter_at
 
-    return int(parameter_at(DRAFT_PARAMETER, on).value)
+    return int(parameter_at(DRAFT_PARAMETER, on or timezone.localdate()).value)
 
 
 def _draft_warning_key(due: datetime.date) -> str:

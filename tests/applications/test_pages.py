@@ -45,7 +45,9 @@ def test_rules_page_is_public_and_says_every_rule(client, guichet):
     assert response.status_code == 200
     for expected in ("jusqu'à <strong>3 structures", "6e mois de grossesse", "30 jours",
                      "Tous les <strong>6 mois", "15 jours avant la commission",
-                     "Après 2 refus", "Justificatif de domicile", "Crèche du Broc"):  # fmt: skip
+                     "Après 2 refus", "Justificatif de domicile", "Crèche du Broc",
+                     "supprimée <strong>90 jours</strong>", "15 jours avant",
+                     "de chez vous ou de votre travail", "frères et sœurs"):  # fmt: skip
         assert expected in text, expected
     assert "Crèche hors guichet" not in text
 

@@ -65,8 +65,9 @@ def rules_page(request, slug):
     return render(
         request,
         "guichet/rules.html",
-        {"territory": territory, "rules": rules, "structures": structures},
-    )
+        {"territory": territory, "rules": rules, "structures": structures,
+         "draft_days": services.draft_retention_days(rules, None) if rules else None},
+    )  # fmt: skip
 
 
 @login_not_required
