@@ -48,6 +48,7 @@ READ_FIELDS = [
     "household.family_quotient",
     "application.needs",
     "application.wishes",
+    "application.siblings",
     "application.documents",
     "application.notes",
     "application.messages",
@@ -624,6 +625,8 @@ def merge(application, into: Application, *, actor, organisation) -> Application
             added.append(wish.structure.name)
         documents = application.documents.update(application=into)
         notes = application.notes.update(application=into)
+        # the duplicate's brothers and sisters become the kept application's
+        into.siblings.add(*application.siblings.exclude(pk=into.pk).exclude(child=into.child))
         seniority = [d for d in (into.registered_on, application.registered_on) if d]
         if seniority and min(seniority) != into.registered_on:
             Application.objects.filter(pk=into.pk).update(registered_on=min(seniority))
