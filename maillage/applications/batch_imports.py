@@ -9,8 +9,8 @@ from django.http import Http404
 
 from maillage.applications import importer, perms
 from maillage.applications.models import ApplicationImport
-from maillage.core.imports import STORED_ERRORS, ImportStatus, store_upload
-from maillage.core.jobs import JobError, run_job, start_job
+from maillage.core.imports import STORED_ERRORS, ImportStatus, start_batch_job, store_upload
+from maillage.core.jobs import JobError, run_job
 
 ERRORS_REMAIN = (
     "Le fichier contient des erreurs : rien n'est importé. Corrigez-le et déposez-le de nouveau, "
@@ -126,16 +126,13 @@ def confirm_import(membership, batch: ApplicationImport, *, valid_only: bool = F
         return False
     from maillage.applications.tasks import run_application_import
 
-    job = start_job(
+    start_batch_job(
+        batch,
         "application-import",
         f"Import de {batch.filename}",
         run_application_import,
-        batch.pk,
         user=membership.user,
-        key=f"application-import:{batch.pk}",
     )
-    ApplicationImport.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
     return True
 
 

@@ -151,13 +151,41 @@ def load(out, progress=None) -> None:
         ):
             wishes.append(Wish(application=application, structure=structure, rank=rank))
     Wish.objects.bulk_create(wishes)
+    siblings = _demo_siblings(applications)
     ApplicationCounter.objects.create(territory=group, year=year, last=len(applications))
     family = _family_application(group, rules, structures, communes)
     out.write(
         f"Guichet unique « {group.name} » : {len(structures)} EAJE participants, "
-        f"{len(applications) + 1} demandes fictives ; demande de la famille de démonstration : "
+        f"{len(applications) + 1} demandes fictives dont {siblings} fratries ; demande de la "
+        "famille de démonstration : "
         f"{family.number if family else 'compte absent'}."
     )
+
+
+def _demo_siblings(applications, pairs: int = 6) -> int:
+    """A few brothers and sisters: two open applications of neighbouring families become those
+    of one household (the second family's household goes), linked, « ensemble seulement » for
+    one pair in two."""
+    from maillage.applications import services
+
+    open_ones = [a for a in applications if a.state in (State.WAITING, State.SUBMITTED)]
+    linked = 0
+    for first, second in zip(open_ones[0::2], open_ones[1::2], strict=False):
+        if linked == pairs:
+            break
+        together = linked % 2 == 0
+        orphan = second.household
+        Child.objects.filter(pk=second.child_id).update(
+            household=first.household, last_name=first.child.last_name
+        )
+        Application.objects.filter(pk__in=[first.pk, second.pk]).update(
+            household=first.household, siblings_together=together
+        )
+        second.household = first.household
+        orphan.delete()
+        services.link_siblings(second)
+        linked += 1
+    return linked
 
 
 def _family_application(group, rules, structures, communes):

@@ -93,6 +93,16 @@ class GuichetSettings(models.Model):
     max_document_mb = models.PositiveSmallIntegerField(
         "taille maximale d'une pièce (Mo)", default=5
     )
+    draft_retention_days = models.PositiveSmallIntegerField(
+        "brouillon non déposé supprimé après (jours)",
+        null=True,
+        blank=True,
+        help_text="Vide : la durée du paramètre daté retention-application-drafts-days (90 jours "
+        "par défaut, avec sa source).",
+    )
+    draft_warning_days = models.PositiveSmallIntegerField(
+        "famille prévenue de la suppression d'un brouillon (jours avant)", default=15
+    )
 
     objects = GuichetSettingsQuerySet.as_manager()
 
@@ -290,6 +300,11 @@ class Application(VersionedModel, TimeStampedModel):
         blank=True,
         related_name="merged_from",
         verbose_name="fusionnée dans",
+    )
+    # the applications of the other children of the same household (twins, siblings), linked
+    # both ways when they apply; read with `siblings_together` by the guichet and the commission
+    siblings = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name="demandes des frères et sœurs"
     )
 
     objects = ApplicationQuerySet.as_manager()

@@ -1,7 +1,7 @@
 """Processings of the guichet unique (register of processing activities, see core.processing).
 
-Declared before the guichet is finished, so that the register and the public page say what it
-will collect; the guichet's own purger will use `retention-applications-months`.
+Retention is enforced by the purgers of `applications/retention.py` (shared registry, run by
+`maillage purge_personal_data`): each territory's own period, the parameters as defaults.
 """
 
 from maillage.core.processing import COMMON_SECURITY, PUBLIC_INTEREST, Processing
@@ -24,6 +24,7 @@ PROCESSINGS = [
             "Identité et coordonnées des parents, situation familiale et professionnelle",
             "Données de l'enfant : prénom, nom, date de naissance (ou date prévue)",
             "Besoins d'accueil : dates, jours, horaires, structures souhaitées",
+            "Lien entre les demandes des frères et sœurs d'un même foyer",
             "Quotient familial (facultatif, pour la tarification)",
         ),
         sensitive_data=(
@@ -37,11 +38,19 @@ PROCESSINGS = [
             "Gestionnaires des structures proposées (après décision)",
         ),
         retention=(
-            "Durée du paramètre retention-applications-months après la clôture de la demande "
-            "(paramètre daté, fixé par chaque déploiement) ; purge quotidienne."
+            "Demande close : la durée de conservation fixée par les règles datées du territoire "
+            "(retention_months), après la clôture ; à défaut le paramètre "
+            "retention-applications-months. Brouillon jamais déposé : la durée du territoire ou "
+            "le paramètre retention-application-drafts-days depuis sa dernière modification, la "
+            "famille étant prévenue par courriel avant. Pièces supprimées dès leur vérification. "
+            "La commune de travail saisie pour chercher des structures près du travail n'est "
+            "pas enregistrée. Purge quotidienne."
         ),
         security=COMMON_SECURITY,
-        retention_parameters=("retention-applications-months",),
+        retention_parameters=(
+            "retention-applications-months",
+            "retention-application-drafts-days",
+        ),
         status="en construction",
     ),
 ]

@@ -48,6 +48,7 @@ READ_FIELDS = [
     "household.family_quotient",
     "application.needs",
     "application.wishes",
+    "application.siblings",
     "application.documents",
     "application.notes",
     "application.messages",
@@ -624,6 +625,8 @@ def merge(application, into: Application, *, actor, organisation) -> Application
             added.append(wish.structure.name)
         documents = application.documents.update(application=into)
         notes = application.notes.update(application=into)
+        # the duplicate's brothers and sisters become the kept application's
+        into.siblings.add(*application.siblings.exclude(pk=into.pk).exclude(child=into.child))
         seniority = [d for d in (into.registered_on, application.registered_on) if d]
         if seniority and min(seniority) != into.registered_on:
             Application.objects.filter(pk=into.pk).update(registered_on=min(seniority))
@@ -893,6 +896,8 @@ def add_document(application, kind: str, uploaded, *, actor, organisation=None) 
     )
     document.file.save(uploaded.name or "piece", uploaded, save=False)
     document.save()
+    if application.state == State.DRAFT:  # a draft being completed is not abandoned
+        Application.objects.filter(pk=application.pk).update(updated_at=timezone.now())
     record(
         AuditAction.CREATE,
         actor=actor,
@@ -979,6 +984,60 @@ def open_application(membership, number: str, *, actor) -> Application:
     return application
 
 
+# the columns of the queue listing (recorded by name when a page of it is read)
+QUEUE_LIST_FIELDS = [
+    "application.number",
+    "child.first_name",
+    "child.last_name",
+    "application.state",
+    "household.commune",
+    "application.desired_start",
+    "application.registered_on",
+]
+
+
+def queue_filters_used(filters) -> dict:
+    """The filters of a queue page as the trail keeps them: which were used and their values,
+    except the typed search (a name): only the fact that there was one."""
+    used = {}
+    for name in ("state", "commune", "structure", "start_month", "sort"):
+        value = getattr(filters, name)
+        if value:
+            used[name] = value
+    if filters.missing:
+        used["missing"] = True
+    if (filters.q or "").strip():
+        used["search"] = True
+    return used
+
+
+def read_queue(membership, filters, *, page, actor, page_size: int):
+    """ONE page of the agents' queue. The listing shows children's names: for the roles that
+    read personal data, the page view is recorded once in the trail (columns by name, page,
+    number of rows, filters without the searched text), as the CSV/XLSX export is."""
+    from django.core.paginator import Paginator
+
+    from maillage.applications.queue import queue
+
+    shown = Paginator(queue(membership, filters), page_size).get_page(page)
+    if perms.reads_personal(membership):
+        rows = list(shown.object_list)  # read before the entry is written
+        shown.object_list = rows
+        record(
+            AuditAction.VIEW,
+            actor=actor,
+            organisation=membership.organisation,
+            changes={
+                "fields": QUEUE_LIST_FIELDS,
+                "page": shown.number,
+                "rows": len(rows),
+                "filters": queue_filters_used(filters),
+            },
+            message="Consultation de la file du guichet unique",
+        )
+    return shown
+
+
 def open_document(membership, number: str, document_id: int, *, actor) -> Document:
     """An agent of the guichet opens a document to check it: access checked, read recorded."""
     application = perms.require_visible_application(membership, number)
@@ -1056,11 +1115,184 @@ def household_for(account, territory) -> Household | None:
     return Household.objects.filter(account=account, territory=territory).order_by("-id").first()
 
 
-def family_applications(account):
-    return (
+def family_applications(account) -> list[Application]:
+    """The family's applications, newest first, each with `draft_fate` (when a draft will be
+    deleted) and `can_renew` (a new application for the same child, prefilled, is possible:
+    none of hers is open in that territory)."""
+    applications = list(
         Application.objects.filter(household__account=account)
         .select_related("child", "territory")
         .order_by("-created_at")
+    )
+    busy = {
+        (a.child_id, a.territory_id)
+        for a in applications
+        if a.state in BUSY_STATES or _reactivable(a)
+    }
+    rules_cache: dict[int, GuichetSettings] = {}
+    for a in applications:
+        a.draft_fate = None
+        if a.state == State.DRAFT:
+            if a.territory_id not in rules_cache:
+                rules_cache[a.territory_id] = rules_for(a.territory)
+            a.draft_fate = draft_fate(a, rules=rules_cache[a.territory_id])
+        a.can_renew = (a.child_id, a.territory_id) not in busy
+    return applications
+
+
+# an application of the child that stops a new one: open, or the child is in care
+BUSY_STATES = [*OPEN_STATES, State.PLACED]
+
+
+def _reactivable(application) -> bool:
+    """An archived application the family can still reactivate (grace period), keeping its
+    seniority: better than a new one."""
+    from maillage.applications.workflow import _within_grace
+
+    return application.state == State.ARCHIVED and _within_grace(application) == ""
+
+
+def check_renewal(source: Application, territory) -> None:
+    """A new application for the child of `source` (next year, after a withdrawal or an
+    archive): same territory, and no application of that child still open there."""
+    if source.territory_id != territory.pk:
+        raise GuichetError("Cette demande concerne un autre territoire.")
+    mine = Application.objects.filter(child_id=source.child_id, territory=territory)
+    current = mine.filter(state__in=BUSY_STATES).order_by("-created_at").first()
+    if current is not None:
+        raise GuichetError(
+            f"{source.child.first_name} a déjà une demande en cours (n° {current.number}) : "
+            "modifiez-la plutôt que d'en faire une nouvelle."
+        )
+    for archived in mine.filter(state=State.ARCHIVED):
+        if _reactivable(archived):
+            raise GuichetError(
+                f"La demande {archived.number} peut encore être réactivée, avec son ancienneté : "
+                "ouvrez-la et cliquez sur « Je cherche toujours une place »."
+            )
+
+
+def renewal_initial(source: Application, today: datetime.date | None = None) -> dict:
+    """What a new application for the same child starts from: her needs and wishes (still
+    participating ones are checked on saving), without a start date already past."""
+    today = today or timezone.localdate()
+    child = source.child
+    initial = {
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "born": "1" if child.is_born else "0",
+        "birth_date": child.birth_date,
+        "expected_date": child.expected_date,
+        "disability": child.disability,
+        "days_per_week": source.days_per_week,
+        "daily_hours": source.daily_hours,
+        "atypical_hours": source.atypical_hours,
+        "radius_km": source.radius_km,
+        "accepts_childminder": source.accepts_childminder,
+        "siblings_together": source.siblings_together,
+    }
+    if source.desired_start >= today:
+        initial["desired_start"] = source.desired_start
+    for wish in source.wishes.all():
+        initial[f"wish_{wish.rank}"] = wish.structure_id
+    return initial
+
+
+def link_siblings(application: Application) -> list[Application]:
+    """Link `application` (both ways) to the open applications of the other children of the
+    same household in the same territory: twins and siblings are seen together by the guichet
+    and the commission, with their `siblings_together` choice."""
+    others = list(
+        Application.objects.filter(
+            household_id=application.household_id,
+            territory_id=application.territory_id,
+            state__in=OPEN_STATES,
+        )
+        .exclude(child_id=application.child_id)
+        .exclude(pk=application.pk)
+    )
+    if others:
+        application.siblings.add(*others)
+    return others
+
+
+def open_household_applications(household, territory, renewal=None) -> list[Application]:
+    """The open applications of a household in a territory (a new one for another child will be
+    linked to them), without those of the child being applied for again (`renewal`)."""
+    if household is None:
+        return []
+    found = Application.objects.filter(
+        household=household, territory=territory, state__in=OPEN_STATES
+    ).select_related("child")
+    if renewal is not None:
+        found = found.exclude(child_id=renewal.child_id)
+    return list(found.order_by("number"))
+
+
+def sibling_applications(application: Application):
+    return application.siblings.select_related("child").order_by("number")
+
+
+# --- wishes: near home or near work ---------------------------------------------------------
+
+
+@dataclass
+class WishCandidate:
+    """A participating structure as the wish picker shows it, with its distance from home and
+    from the place of work (None when unknown or farther than the search radius)."""
+
+    structure: object
+    home_km: float | None = None
+    work_km: float | None = None
+
+    @property
+    def nearest_km(self) -> float | None:
+        known = [d for d in (self.home_km, self.work_km) if d is not None]
+        return min(known) if known else None
+
+    @property
+    def label(self) -> str:
+        where = []
+        if self.home_km is not None:
+            where.append(f"{self.home_km:.0f} km de chez vous")
+        if self.work_km is not None:
+            where.append(f"{self.work_km:.0f} km du travail")
+        suffix = f" ({', '.join(where)})" if where else ""
+        return f"{self.structure.name} — {self.structure.commune.name}{suffix}"
+
+
+def wish_candidates(rules: GuichetSettings, *, home=None, work=()) -> list[WishCandidate]:
+    """The territory's participating structures for the wish picker, nearest first to home OR
+    to work. `home` is the household's commune; `work` the commune(s) of the place of work
+    typed by the family (several when a postal code is shared), searched with the directory's
+    own search (same radius and distances as the public directory). Nothing is stored."""
+    from maillage.directory.geo import haversine_km
+    from maillage.directory.search import DEFAULT_RADIUS_KM, SearchCriteria, search
+
+    candidates = {
+        s.pk: WishCandidate(s) for s in rules.participating_structures.select_related("commune")
+    }
+    if home is not None and home.latitude is not None and home.longitude is not None:
+        for candidate in candidates.values():
+            s = candidate.structure
+            if s.latitude is not None and s.longitude is not None:
+                candidate.home_km = haversine_km(
+                    home.latitude, home.longitude, s.latitude, s.longitude
+                )
+    work = [c for c in work if c is not None]
+    if work:
+        criteria = SearchCriteria(
+            commune=work[0] if len(work) == 1 else None,
+            communes=work if len(work) > 1 else [],
+            radius_km=DEFAULT_RADIUS_KM,
+            structures_only=True,
+        )
+        for hit in search(criteria).structures:
+            if hit.obj.pk in candidates and hit.distance_km is not None:
+                candidates[hit.obj.pk].work_km = hit.distance_km
+    return sorted(
+        candidates.values(),
+        key=lambda c: (c.nearest_km is None, c.nearest_km or 0, c.structure.name, c.structure.pk),
     )
 
 
@@ -1078,13 +1310,21 @@ def save_draft(
     actor=None,
     organisation=None,
     source: str = Source.FAMILY,
+    child: Child | None = None,
 ) -> Application:
-    """Create or update a family's household, child and application (a draft when new)."""
+    """Create or update a family's household, child and application (a draft when new).
+
+    A new application reuses the family's household (prefilled, edited here) and, for a
+    renewal, the same `child` (one of the household's); it is linked to the open applications
+    of the household's other children (siblings)."""
     if application is not None:
         household, child = application.household, application.child
+    elif child is not None:
+        household = child.household
+        if account is None or household.account_id != account.pk:
+            raise GuichetError("Cet enfant n'est pas rattaché à votre compte.")
     else:
         household = household_for(account, territory) if account is not None else None
-        child = None
     if household is None:
         household = Household(territory=territory, account=account)
     for name in HOUSEHOLD_FIELDS:
@@ -1102,10 +1342,12 @@ def save_draft(
     child.disability = bool(child.disability)
     child.save()
     if application is None:
-        return create_application(
+        created = create_application(
             territory, household, child, data, structures, actor=actor,
             organisation=organisation, source=source,
         )  # fmt: skip
+        link_siblings(created)
+        return created
     return update_application(
         application,
         data,
@@ -1200,35 +1442,184 @@ def _closed_on(application) -> datetime.date:
     return timezone.localdate(last) if last else timezone.localdate(application.updated_at)
 
 
-def purge_expired(today: datetime.date | None = None) -> int:
-    """Delete the closed applications kept longer than their territory's retention period,
-    with their documents, notes, messages, child and household when nothing else uses them.
-    The trail keeps that the deletion happened (number only)."""
+def _retention_months(territory, today: datetime.date, cache: dict) -> int:
+    """The territory's retention period in force on `today` (its dated rules), or the default
+    parameter `retention-applications-months` when it has no rules in force."""
+    if territory.pk not in cache:
+        try:
+            cache[territory.pk] = rules_for(territory, today).retention_months
+        except GuichetError:
+            from maillage.core.models import parameter_at
+
+            cache[territory.pk] = int(parameter_at("retention-applications-months", today).value)
+    return cache[territory.pk]
+
+
+def expired_applications(today: datetime.date | None = None):
+    """The closed applications kept longer than their territory's retention period on `today`
+    (each territory's own `retention_months`, read from its rules in force that day)."""
     today = today or timezone.localdate()
-    rules_cache: dict[int, GuichetSettings] = {}
-    deleted = 0
+    cache: dict[int, int] = {}
     for application in Application.objects.filter(state__in=CLOSED_STATES).select_related(
         "territory"
     ):
-        if application.territory_id not in rules_cache:
-            rules_cache[application.territory_id] = rules_for(application.territory, today)
-        rules = rules_cache[application.territory_id]
-        if _closed_on(application) >= add_months(today, -rules.retention_months):
-            continue
-        with transaction.atomic():
-            record(
-                AuditAction.DELETE,
-                obj=application,
-                message=f"Demande {application.number} supprimée : durée de conservation échue",
-            )
-            for document in application.documents.all():
-                if document.file:
-                    document.file.delete(save=False)
-            child, household = application.child, application.household
-            application.delete()
-            if not child.applications.exists():
-                child.delete()
-            if not household.applications.exists() and not household.children.exists():
-                household.delete()
+        months = _retention_months(application.territory, today, cache)
+        if _closed_on(application) < add_months(today, -months):
+            yield application
+
+
+def _delete_application(application, message: str) -> None:
+    """Delete an application with its documents (files too), notes, messages, notices, and its
+    child and household when nothing else uses them; the trail keeps the number only."""
+    with transaction.atomic():
+        record(AuditAction.DELETE, obj=application, message=message)
+        for document in application.documents.all():
+            if document.file:
+                document.file.delete(save=False)
+        child, household = application.child, application.household
+        application.delete()
+        if not child.applications.exists():
+            child.delete()
+        if not household.applications.exists() and not household.children.exists():
+            household.delete()
+
+
+def count_expired(today: datetime.date | None = None) -> int:
+    return sum(1 for _ in expired_applications(today))
+
+
+def purge_expired(today: datetime.date | None = None) -> int:
+    """Delete the closed applications kept longer than their territory's retention period,
+    with their documents, notes, messages, child and household when nothing else uses them.
+    The trail keeps that the deletion happened (number only). Run by the shared retention
+    registry (`maillage purge_personal_data`, see applications/retention.py)."""
+    deleted = 0
+    for application in list(expired_applications(today)):
+        _delete_application(
+            application,
+            f"Demande {application.number} supprimée : durée de conservation échue",
+        )
         deleted += 1
     return deleted
+
+
+# --- drafts never submitted ------------------------------------------------------------------
+
+DRAFT_PARAMETER = "retention-application-drafts-days"
+
+
+def draft_retention_days(rules: GuichetSettings, on: datetime.date | None = None) -> int:
+    """How long a draft nobody submits is kept: the territory's own dated setting, else the
+    dated parameter `retention-application-drafts-days` (with its source)."""
+    if rules.draft_retention_days:
+        return rules.draft_retention_days
+    from maillage.core.models import parameter_at
+
+    return int(parameter_at(DRAFT_PARAMETER, on or timezone.localdate()).value)
+
+
+def _draft_warning_key(due: datetime.date) -> str:
+    return f"draft-deletion:{due.isoformat()}"
+
+
+@dataclass
+class DraftFate:
+    """When a draft will be deleted, and whether the family has been told."""
+
+    due: datetime.date  # last change + the period
+    deletes_on: datetime.date  # never before the warning's full notice
+    warn_on: datetime.date
+    warned_on: datetime.date | None
+
+
+def draft_fate(application, today: datetime.date | None = None, rules=None) -> DraftFate | None:
+    """The deletion date of a draft (None for anything else): `draft_retention_days` after its
+    last change, but never sooner than `draft_warning_days` after the e-mail that warns the
+    family (a draft is never deleted silently)."""
+    if application.state != State.DRAFT:
+        return None
+    today = today or timezone.localdate()
+    rules = rules or rules_for(application.territory, today)
+    last = timezone.localdate(application.updated_at)
+    due = last + datetime.timedelta(days=draft_retention_days(rules, today))
+    notice_days = datetime.timedelta(days=rules.draft_warning_days)
+    warned = (
+        application.notices.filter(key=_draft_warning_key(due))
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    warned_on = timezone.localdate(warned) if warned else None
+    deletes_on = max(due, (warned_on or max(today, due - notice_days)) + notice_days)
+    return DraftFate(due=due, deletes_on=deletes_on, warn_on=due - notice_days,
+                     warned_on=warned_on)  # fmt: skip
+
+
+@dataclass
+class DraftReport:
+    warned: int = 0
+    deleted: int = 0
+
+
+def _drafts_with_rules(today: datetime.date):
+    cache: dict[int, GuichetSettings | None] = {}
+    for application in Application.objects.filter(state=State.DRAFT).select_related(
+        "territory", "child"
+    ):
+        if application.territory_id not in cache:
+            try:
+                cache[application.territory_id] = rules_for(application.territory, today)
+            except GuichetError:
+                cache[application.territory_id] = None
+        rules = cache[application.territory_id]
+        if rules is not None:
+            yield application, rules
+
+
+def expired_drafts(today: datetime.date | None = None) -> list[Application]:
+    """The drafts past their deletion date whose family was warned long enough before."""
+    today = today or timezone.localdate()
+    found = []
+    for application, rules in _drafts_with_rules(today):
+        fate = draft_fate(application, today, rules)
+        if fate.warned_on is not None and today >= fate.deletes_on:
+            found.append(application)
+    return found
+
+
+def purge_expired_drafts(today: datetime.date | None = None) -> int:
+    """Delete the drafts past their period whose family was warned (see `draft_fate`)."""
+    deleted = 0
+    for application in expired_drafts(today):
+        _delete_application(
+            application,
+            f"Brouillon {application.number} supprimé : jamais déposé dans le délai",
+        )
+        deleted += 1
+    return deleted
+
+
+def run_draft_cleanup(today: datetime.date | None = None) -> DraftReport:
+    """Daily: warn the family by e-mail `draft_warning_days` before a draft's deletion (once per
+    deletion date), then delete the drafts past their date."""
+    today = today or timezone.localdate()
+    report = DraftReport()
+    for application, rules in _drafts_with_rules(today):
+        fate = draft_fate(application, today, rules)
+        if fate.warned_on is None and today >= fate.warn_on:
+            deletes_on = max(fate.due, today + datetime.timedelta(days=rules.draft_warning_days))
+            sent = notify_family(
+                application,
+                _draft_warning_key(fate.due),
+                f"Brouillon {application.number} : à déposer avant le {deletes_on:%d/%m/%Y}",
+                f"Bonjour,\n\nVotre demande de place pour {application.child.first_name} "
+                f"(n° {application.number}) est restée en brouillon : elle n'a pas été envoyée "
+                f"au guichet. Sans dépôt de votre part, ce brouillon sera supprimé le "
+                f"{deletes_on:%d/%m/%Y}.\n\nPour la garder, connectez-vous à votre espace "
+                "famille, complétez-la et cliquez sur « Déposer ma demande ». Besoin d'aide ? "
+                "Le relais petite enfance ou le service petite enfance de votre commune peut "
+                "vous accompagner." + _signature(),
+            )
+            if sent is not None:
+                report.warned += 1
+    report.deleted = purge_expired_drafts(today)
+    return report

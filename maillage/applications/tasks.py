@@ -21,10 +21,21 @@ def run_application_deadlines() -> None:
 
 @task()
 def purge_expired_applications() -> None:
-    """Daily: delete the closed applications past their territory's retention period."""
+    """Delete the closed applications past their territory's retention period (the daily purge
+    `maillage.audit.tasks.purge_personal_data` does it through the retention registry; kept to
+    run it alone)."""
     from maillage.applications.services import purge_expired
 
     purge_expired()
+
+
+@task()
+def clean_up_drafts() -> None:
+    """Daily: warn families before a draft never submitted is deleted, then delete the drafts
+    past their period (see services.run_draft_cleanup)."""
+    from maillage.applications.services import run_draft_cleanup
+
+    run_draft_cleanup()
 
 
 @task()

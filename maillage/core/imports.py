@@ -428,11 +428,12 @@ def import_batch_purgers(model, *, kind: str, label: str) -> list:
 # -- the common steps of every import page -------------------------------------------------------
 
 
-def start_batch_job(batch, kind: str, label: str, task):
-    """Start `task(job_id, batch.pk)` for the batch, once (the job key), and link the job."""
+def start_batch_job(batch, kind: str, label: str, task, *, user=None):
+    """Start `task(job_id, batch.pk)` for the batch, once (the job key), and link the job.
+    `user`: who waits for it (the person who confirms), by default the one who uploaded."""
     from maillage.core.jobs import start_job
 
-    job = start_job(kind, label, task, batch.pk, user=batch.user, key=f"{kind}:{batch.pk}")
+    job = start_job(kind, label, task, batch.pk, user=user or batch.user, key=f"{kind}:{batch.pk}")
     type(batch).objects.filter(pk=batch.pk).update(job=job)
     batch.job = job
     return job

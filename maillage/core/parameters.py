@@ -12,6 +12,8 @@ SEED_MIGRATIONS = [
     "maillage.directory.migrations.0002_pricing_parameters",
     "maillage.observatory.migrations.0002_parameters",
     "maillage.commission.migrations.0002_grid",
+    "maillage.core.migrations.0004_retention_parameters",
+    "maillage.applications.migrations.0006_drafts_siblings",
 ]
 
 

@@ -13,7 +13,11 @@ A domain app declares what it keeps too long in its own `retention.py` module:
         purge=lambda limit: DirectoryImport.objects.filter(created_at__lt=limit).delete()[0],
     ))
 
-`limit` is an aware datetime: every record older than it is past its period. The period itself
+`limit` is an aware datetime: every record older than it is past its period. A purger whose
+records each carry their own period (a dated per-territory setting, e.g. the guichet's
+`GuichetSettings.retention_months`) is declared with `dated=True`: its `count` and `purge` then
+receive the reference date itself and resolve each record's period; `parameter` is the default
+period, used where no such setting applies, and `note` says where the periods come from. The period itself
 is a dated `core.Parameter` (value = a number of days or months), so a deployment changes it in
 the admin, with its source, without touching code. `purge` deletes or anonymises and returns how
 many records it handled; it runs inside the caller's transaction.
@@ -46,6 +50,8 @@ class Purger:
     purge: Callable[[datetime.datetime], int]
     action: str = "suppression"  # or "anonymisation"
     note: str = field(default="", compare=False)
+    # True: `count` and `purge` take the reference date (each record has its own period)
+    dated: bool = False
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -110,6 +116,7 @@ class PurgeLine:
     limit: datetime.datetime | None
     count: int
     error: str = ""
+    note: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -121,6 +128,7 @@ class PurgeLine:
             "limit": self.limit.isoformat() if self.limit else None,
             "count": self.count,
             "error": self.error,
+            "note": self.note,
         }
 
 
@@ -143,6 +151,13 @@ def run(on: datetime.date, *, apply: bool) -> list[PurgeLine]:
                     purger.kind, purger.label, purger.action, None, purger.unit, None, 0, str(exc)
                 )
             )
+            continue
+        if purger.dated:
+            count = purger.purge(on) if apply else purger.count(on)
+            lines.append(
+                PurgeLine(purger.kind, purger.label, purger.action, period, purger.unit, None,
+                          count, note=purger.note)
+            )  # fmt: skip
             continue
         count = purger.purge(limit) if apply else purger.count(limit)
         lines.append(

@@ -38,15 +38,16 @@ SCHEDULE: list[Periodic] = [
         at="06:30",
     ),
     Periodic(
-        "application-retention",
-        "maillage.applications.tasks.purge_expired_applications",
-        "Guichet unique : suppression des demandes closes après la durée de conservation",
-        at="03:45",
+        "application-drafts",
+        "maillage.applications.tasks.clean_up_drafts",
+        "Guichet unique : brouillons jamais déposés — courriel d'avertissement, puis suppression",
+        at="06:40",
     ),
     Periodic(
         "purge-personal-data",
         "maillage.audit.tasks.purge_personal_data",
-        "Purge des données conservées au-delà de leur durée (paramètres retention-*)",
+        "Purge des données conservées au-delà de leur durée (paramètres retention-* et durées "
+        "par territoire du guichet unique)",
         at="03:30",
     ),
 ]

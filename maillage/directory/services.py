@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import diff, record, record_read
-from maillage.core.imports import ImportLimitError, ImportStatus, store_upload
-from maillage.core.jobs import JobError, run_job, start_job
+from maillage.core.imports import ImportLimitError, ImportStatus, start_batch_job, store_upload
+from maillage.core.jobs import JobError, run_job
 from maillage.directory import importers
 from maillage.directory.enums import days_mask
 from maillage.directory.models import Childminder, ChildminderAvailability, DirectoryImport
@@ -78,16 +78,13 @@ def confirm_import(membership, batch: DirectoryImport, *, valid_only: bool) -> b
         return False
     from maillage.directory.tasks import run_directory_import
 
-    job = start_job(
+    start_batch_job(
+        batch,
         "directory-import",
         f"Import de {batch.filename}",
         run_directory_import,
-        batch.pk,
         user=membership.user,
-        key=f"directory-import:{batch.pk}",
     )
-    DirectoryImport.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
     return True
 
 

@@ -4,8 +4,8 @@ worker. Audit entries are written here, never by views."""
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
-from maillage.core.imports import STORED_ERRORS, ImportStatus, store_upload
-from maillage.core.jobs import JobError, run_job, start_job
+from maillage.core.imports import STORED_ERRORS, ImportStatus, start_batch_job, store_upload
+from maillage.core.jobs import JobError, run_job
 from maillage.observatory import importers
 from maillage.observatory.models import FigureImport
 from maillage.observatory.perms import figure_import_scope
@@ -67,16 +67,13 @@ def confirm_figures(membership, batch: FigureImport) -> bool:
         return False
     from maillage.observatory.tasks import run_figure_import
 
-    job = start_job(
+    start_batch_job(
+        batch,
         "figure-import",
         f"Import de {batch.filename}",
         run_figure_import,
-        batch.pk,
         user=membership.user,
-        key=f"figure-import:{batch.pk}",
     )
-    FigureImport.objects.filter(pk=batch.pk).update(job=job)
-    batch.job = job
     return True
 
 

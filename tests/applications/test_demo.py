@@ -32,9 +32,12 @@ def test_demo_guichet(bassin):
     assert set(Application.objects.values_list("state", flat=True)) == {s.value for s in State}
     family = Application.objects.get(household__account__email="famille@maillage.example")
     assert family.state == State.SUBMITTED and family.wishes.count() == 3
+    linked = Application.objects.filter(siblings__isnull=False).distinct()
+    assert linked.count() == 12  # six pairs of brothers and sisters, one household each
+    assert all(a.siblings.get().household_id == a.household_id for a in linked)
     numbers = set(Application.objects.values_list("number", flat=True))
     demo.load(out)
     assert Application.objects.count() == 301
     assert set(Application.objects.values_list("number", flat=True)) == numbers
     assert GuichetSettings.objects.count() == 1
-    assert "301 demandes fictives" in out.lines[-1]
+    assert "301 demandes fictives dont 6 fratries" in out.lines[-1]

@@ -117,3 +117,17 @@ def test_wishes_over_the_maximum_are_named_not_carried(guichet, twins, bruno, or
     assert online.wishes.count() == 3
     note = online.notes.get(text__startswith=f"Demande {counter.number}")
     assert "0 vœu(x) ajouté(s), 1 non repris faute de place (Crèche hors guichet)" in note.text
+
+
+def test_the_duplicate_s_siblings_follow_the_kept_application(twins, bruno, guichet):
+    online, counter = twins
+    brother = ApplicationFactory(
+        household=counter.household,
+        child=ChildFactory(household=counter.household, first_name="Tom"),
+        state=State.SUBMITTED,
+    )
+    services.link_siblings(brother)
+    assert list(counter.siblings.all()) == [brother]
+    services.merge(counter, online, actor=bruno, organisation=guichet["rules"].operator)
+    assert list(online.siblings.all()) == [brother]
+    assert online in brother.siblings.all()

@@ -45,7 +45,9 @@ def test_rules_page_is_public_and_says_every_rule(client, guichet):
     assert response.status_code == 200
     for expected in ("jusqu'à <strong>3 structures", "6e mois de grossesse", "30 jours",
                      "Tous les <strong>6 mois", "15 jours avant la commission",
-                     "Après 2 refus", "Justificatif de domicile", "Crèche du Broc"):  # fmt: skip
+                     "Après 2 refus", "Justificatif de domicile", "Crèche du Broc",
+                     "supprimée <strong>90 jours</strong>", "15 jours avant",
+                     "de chez vous ou de votre travail", "frères et sœurs"):  # fmt: skip
         assert expected in text, expected
     assert "Crèche hors guichet" not in text
 
@@ -194,7 +196,40 @@ def test_queue_lists_filters_and_pins_its_queries(client, many, bruno, password)
         ApplicationFactory(household=HouseholdFactory(territory=many[0].territory))
     with CaptureQueriesContext(connection) as more:
         client.get("/guichet/file/")
-    assert len(more) == len(few) <= 20
+    assert len(more) == len(few) <= 21  # 21: with the read entry of the page (audit)
+
+
+def test_reading_the_queue_is_audited_once_per_page_without_personal_values(
+    client, many, bruno, password
+):
+    client.login(email=bruno.email, password=password)
+    searched = many[0].child.last_name
+    before = AuditEntry.objects.filter(action=AuditAction.VIEW).count()
+    client.get(f"/guichet/file/?state=waiting&commune=06025&q={searched}&sort=number&page=1")
+    entries = AuditEntry.objects.filter(action=AuditAction.VIEW).order_by("-id")
+    assert entries.count() == before + 1
+    entry = entries.first()
+    assert entry.message == "Consultation de la file du guichet unique"
+    assert entry.actor == bruno and entry.organisation is not None
+    assert entry.changes["filters"] == {
+        "state": "waiting", "commune": "06025", "sort": "number", "search": True,
+    }  # fmt: skip
+    assert "child.last_name" in entry.changes["fields"] and entry.changes["page"] == 1
+    assert searched not in str(entry.changes) and searched not in entry.message
+    client.get("/guichet/file/?page=2")
+    assert AuditEntry.objects.filter(action=AuditAction.VIEW).count() == before + 2
+
+
+def test_aggregate_readers_leave_no_read_entry_on_the_queue(client, many, guichet, password):
+    from maillage.accounts.enums import Role
+    from tests.accounts.factories import MembershipFactory, UserFactory
+
+    reader = UserFactory()
+    MembershipFactory(user=reader, organisation=guichet["rules"].operator, role=Role.READER)
+    client.login(email=reader.email, password=password)
+    before = AuditEntry.objects.filter(action=AuditAction.VIEW).count()
+    assert client.get("/guichet/file/").status_code == 200
+    assert AuditEntry.objects.filter(action=AuditAction.VIEW).count() == before
 
 
 def test_export_is_minimised_and_audited(client, many, bruno, password):

@@ -107,6 +107,8 @@ def test_apply_purges_each_kind_and_records_one_audit_entry(records):
     counts = {line["kind"]: line["count"] for line in payload["kinds"]}
     assert payload["applied"] is True
     assert counts == {
+        "application-closed": 0,
+        "application-drafts": 0,
         "application-import-cancelled": 0,
         "application-import-files": 0,
         "audit-entries": 1,

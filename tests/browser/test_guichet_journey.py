@@ -98,3 +98,62 @@ def test_agent_pages_of_the_import_and_the_merge_are_accessible(
     page.goto(live_url("/guichet/file/"))
     expect(page.get_by_role("link", name="Exporter (XLSX minimisé)")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_second_child_reuses_the_household_on_a_phone(
+    mobile_page,
+    live_url,
+    login,
+    assert_accessible,
+    guichet,  # noqa: F811
+    emma,
+    password,
+):
+    """A family with a first application applies for a second child: the household is
+    prefilled, the wishes can be listed near work, and both applications end up linked."""
+    from maillage.applications.enums import State
+    from tests.applications.factories import ApplicationFactory, ChildFactory, HouseholdFactory
+
+    gattieres = guichet["territory"].communes.get(insee_code="06064")
+    gattieres.latitude, gattieres.longitude = 43.76, 7.17
+    gattieres.save()
+    household = HouseholdFactory(
+        territory=guichet["territory"], account=emma, parent_first_name="Lina",
+        parent_last_name="Martin", email=emma.email,
+    )  # fmt: skip
+    first = ApplicationFactory(
+        number="CAR-2025-00007", household=household, state=State.SUBMITTED,
+        child=ChildFactory(household=household, first_name="Noé"), wishes=[guichet["carros"]],
+    )  # fmt: skip
+    page = mobile_page
+    login(page, emma.email, password)
+    page.goto(live_url("/guichet/mes-demandes/"))
+    page.get_by_role("link", name="Demande pour un autre enfant — Bassin de vie de Carros").click()
+
+    expect(page.get_by_text("Votre foyer est repris")).to_be_visible()
+    expect(page.get_by_label("Votre prénom")).to_have_value("Lina")
+    expect(page.get_by_text("Cette demande sera liée")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Prénom de l'enfant").fill("Zoé")
+    page.get_by_role("textbox", name="Nom de l'enfant", exact=True).fill("Martin")
+    page.get_by_role("radio", name="Oui").check()
+    born = datetime.date.today() - datetime.timedelta(days=100)
+    page.get_by_label("Date de naissance").fill(born.isoformat())
+    start = datetime.date.today() + datetime.timedelta(days=200)
+    page.get_by_label("Date d'entrée souhaitée").fill(start.isoformat())
+    page.get_by_label("Près de votre travail (facultatif)").fill("Gattières")
+    page.get_by_role("button", name="Proposer les structures proches").click()
+
+    expect(page.get_by_text("Rien n'est encore enregistré")).to_be_visible()
+    expect(page.get_by_text("Près de votre travail :")).to_be_visible()
+    expect(page.get_by_label("Prénom de l'enfant")).to_have_value("Zoé")  # nothing lost
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_label("Choix n° 1 (le plus souhaité)").select_option(index=1)
+    page.get_by_label("seulement s'ils sont accueillis ensemble").check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    expect(page.get_by_role("heading", name="Pièces justificatives")).to_be_visible()
+    second = Application.objects.get(child__first_name="Zoé")
+    assert second.household_id == first.household_id and second.siblings_together
+    assert list(second.siblings.all()) == [first]

@@ -8,7 +8,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from maillage.applications.enums import DocumentKind, State
-from maillage.directory.geo import haversine_km
 from maillage.web.conventions.forms import DATE_WIDGET, BootstrapMixin
 from maillage.web.fields import PlausibleDateField
 
@@ -144,24 +143,27 @@ class ApplicationForm(BootstrapMixin, forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, structures, max_wishes, commune=None, **kwargs):
+    work_place = forms.CharField(
+        label="Près de votre travail (facultatif)",
+        max_length=100,
+        required=False,
+        help_text="Commune ou code postal de votre lieu de travail. Les structures proches de "
+        "chez vous ou de votre travail sont proposées en premier. Ce lieu n'est pas enregistré.",
+    )
+
+    def __init__(self, *args, candidates, max_wishes, work_error="", **kwargs):
+        """`candidates`: the participating structures as `services.wish_candidates` orders
+        them (nearest to home or to work first, with their distances)."""
         super().__init__(*args, **kwargs)
         self.max_wishes = max_wishes
-        choices = list(structures)
-        if commune is not None and commune.latitude is not None:
-
-            def distance(s):
-                if s.latitude is None:
-                    return 999
-                return haversine_km(commune.latitude, commune.longitude, s.latitude, s.longitude)
-
-            choices.sort(key=distance)
-            labels = [
-                (s.pk, f"{s.name} — {s.commune.name} ({distance(s):.0f} km)") for s in choices
-            ]
-        else:
-            labels = [(s.pk, f"{s.name} — {s.commune.name}") for s in choices]
-        self.structures = {s.pk: s for s in choices}
+        self.work_error = work_error
+        self.refreshed = False
+        self.near_work = sorted(
+            (c for c in candidates if c.work_km is not None),
+            key=lambda c: (c.work_km, c.structure.name),
+        )
+        labels = [(c.structure.pk, c.label) for c in candidates]
+        self.structures = {c.structure.pk: c.structure for c in candidates}
         for rank in range(1, max_wishes + 1):
             self.fields[f"wish_{rank}"] = forms.TypedChoiceField(
                 label=f"Choix n° {rank}" + (" (le plus souhaité)" if rank == 1 else ""),
@@ -169,6 +171,8 @@ class ApplicationForm(BootstrapMixin, forms.Form):
                 coerce=int,
                 required=rank == 1,
                 empty_value=None,
+                # added after BootstrapMixin's pass: styled here (full width on a phone)
+                widget=forms.Select(attrs={"class": "form-select"}),
             )
 
     def wish_fields(self):

@@ -1,12 +1,12 @@
 """Pages of the guichet unique: the family's journey (phone first) and the agents' queue.
 Each view parses input, calls one domain service, renders."""
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.perms import require_professional
 from maillage.applications import perms, services
 from maillage.applications.enums import DocumentKind, Source
-from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue, queue
+from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue
 from maillage.audit.workflow import WorkflowError
 from maillage.commission.family import family_panel
 from maillage.core.concurrency import ConcurrentEditError
@@ -66,8 +66,9 @@ def rules_page(request, slug):
     return render(
         request,
         "guichet/rules.html",
-        {"territory": territory, "rules": rules, "structures": structures},
-    )
+        {"territory": territory, "rules": rules, "structures": structures,
+         "draft_days": services.draft_retention_days(rules, None) if rules else None},
+    )  # fmt: skip
 
 
 @login_not_required
@@ -147,24 +148,78 @@ def family_home(request):
     )
 
 
-def _application_forms(request, territory, rules, *, household=None, application=None, wish=None):
-    data = request.POST if request.method == "POST" else None
+# the button that lists the wishes again, nearest to home or to work, without saving anything
+REFRESH = "chercher"
+
+
+def _refreshing(request) -> bool:
+    return request.method == "POST" and REFRESH in request.POST
+
+
+def _keep_typed(form, post) -> None:
+    """An unbound `form` showing what was typed (a refresh of the wish picker: no errors shown
+    for what is not filled in yet, nothing saved)."""
+    initial = {}
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(field, django_forms.BooleanField):
+            initial[name] = key in post
+        elif key in post:
+            initial[name] = post.get(key)
+    form.initial = initial
+
+
+def _home_and_work(request, territory, household):
+    """The home commune (as typed, else the household's) and the commune(s) of work typed for
+    the wish picker (never stored), with a French message when the place is unknown."""
+    from maillage.web.directory.forms import resolve_commune
+
+    home = household.commune if household is not None else None
+    if request.method != "POST":
+        return home, [], ""
+    try:
+        typed_home = int(request.POST.get("foyer-commune", ""))
+    except ValueError:
+        typed_home = None
+    if typed_home:
+        home = territory.communes.filter(pk=typed_home).first() or home
+    text = request.POST.get("demande-work_place", "").strip()[:100]
+    if not text:
+        return home, [], ""
+    postal: list = []
+    commune, error = resolve_commune(text, postal=postal)
+    return home, [commune] if commune is not None else postal, error or ""
+
+
+def _application_forms(
+    request, territory, rules, *, household=None, application=None, wish=None, initial=None
+):
+    refresh = _refreshing(request)
+    data = request.POST if request.method == "POST" and not refresh else None
     household_initial = {}
     if household is not None:
         household_initial = {name: getattr(household, name) for name in services.HOUSEHOLD_FIELDS}
     household_form = HouseholdForm(data, territory=territory, initial=household_initial,
                                    prefix="foyer")  # fmt: skip
-    commune = household.commune if household is not None else None
+    home, work, work_error = _home_and_work(request, territory, household)
+    if initial is None:
+        initial = (
+            ApplicationForm.initial_from(application)
+            if application
+            else {"born": "1", **({"wish_1": wish} if wish else {})}
+        )
     application_form = ApplicationForm(
         data,
-        structures=rules.participating_structures.select_related("commune"),
+        candidates=services.wish_candidates(rules, home=home, work=work),
         max_wishes=rules.max_wishes,
-        commune=commune,
-        initial=ApplicationForm.initial_from(application)
-        if application
-        else {"born": "1", **({"wish_1": wish} if wish else {})},
+        work_error=work_error,
+        initial=initial,
         prefix="demande",
     )
+    application_form.refreshed = refresh
+    if refresh:
+        _keep_typed(household_form, request.POST)
+        _keep_typed(application_form, request.POST)
     return household_form, application_form
 
 
@@ -206,20 +261,36 @@ def _save(request, forms_pair, *, territory, application=None, status_ok=None, *
 
 
 def family_new(request, slug):
+    """A new application. The household is the family's (prefilled, editable: it is described
+    once); with `?enfant=<numéro>`, a new application for the child of one of her previous
+    applications (next year, after a withdrawal…), prefilled too."""
     _require_family(request)
     territory, rules = _open_territory(slug)
     if rules is None or not rules.is_open:
         messages.error(request, "Le guichet unique de ce territoire n'est pas ouvert.")
         return redirect("web:guichet_family_home")
     household = services.household_for(request.user, territory)
+    source = None
+    if request.GET.get("enfant"):
+        source = perms.require_family_application(request.user, request.GET["enfant"])
+        try:
+            services.check_renewal(source, territory)
+        except services.GuichetError as exc:
+            messages.error(request, str(exc))
+            return redirect("web:guichet_family_home")
+        household = source.household
     # from a structure's page of the directory: that structure as the first wish
     wish = services.preselected_wish(rules, request.GET.get("structure"))
-    forms_pair = _application_forms(request, territory, rules, household=household, wish=wish)
+    forms_pair = _application_forms(
+        request, territory, rules, household=household, wish=wish,
+        initial=services.renewal_initial(source) if source else None,
+    )  # fmt: skip
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not _refreshing(request):
         application, status = _save(
-            request, forms_pair, territory=territory, account=request.user, actor=request.user
-        )
+            request, forms_pair, territory=territory, account=request.user, actor=request.user,
+            child=source.child if source else None,
+        )  # fmt: skip
         if application is not None:
             messages.success(request, f"Brouillon enregistré sous le numéro {application.number}.")
             return redirect("web:guichet_family_documents", number=application.number)
@@ -227,7 +298,9 @@ def family_new(request, slug):
         request,
         "guichet/family_form.html",
         {"territory": territory, "rules": rules, "household_form": forms_pair[0],
-         "application_form": forms_pair[1], "application": None},
+         "application_form": forms_pair[1], "application": None, "renewal": source,
+         "household_reused": household is not None,
+         "siblings": services.open_household_applications(household, territory, source)},
         status=status,
     )  # fmt: skip
 
@@ -244,7 +317,7 @@ def family_edit(request, number):
         application=application,
     )  # fmt: skip
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not _refreshing(request):
         saved, status = _save(
             request, forms_pair, territory=application.territory, application=application,
             account=request.user, actor=request.user,
@@ -256,7 +329,8 @@ def family_edit(request, number):
         request,
         "guichet/family_form.html",
         {"territory": application.territory, "rules": rules, "household_form": forms_pair[0],
-         "application_form": forms_pair[1], "application": application},
+         "application_form": forms_pair[1], "application": application, "renewal": None,
+         "household_reused": False, "siblings": services.sibling_applications(application)},
         status=status,
     )  # fmt: skip
 
@@ -350,6 +424,8 @@ def family_application(request, number):
             "can_edit": services.can_family_edit(application),
             "birth_form": BirthForm(),
             "commission": family_panel(application),
+            "draft_fate": services.draft_fate(application),
+            "siblings": services.sibling_applications(application),
         },
     )
 
@@ -443,7 +519,10 @@ def _filters(form) -> QueueFilters:
 def queue_view(request):
     membership = require_professional(request)
     form = _queue_form(request, membership)
-    page = Paginator(queue(membership, _filters(form)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = services.read_queue(
+        membership, _filters(form), page=request.GET.get("page"), actor=request.user,
+        page_size=PAGE_SIZE,
+    )  # fmt: skip
     query = request.GET.copy()
     query.pop("page", None)
     operated = TerritoryGroup.objects.filter(
@@ -503,6 +582,7 @@ def agent_application(request, number):
             if perms.can_instruct(membership, application) and application.is_open
             else [],
             "merged_from": application.merged_from.all(),
+            "siblings": services.sibling_applications(application),
         },
     )
 
@@ -584,9 +664,13 @@ def counter_new(request, slug):
             "demande au guichet."
         )
     forms_pair = _application_forms(request, territory, rules)
-    contact = CounterContactForm(request.POST or None, prefix="contact")
+    contact = CounterContactForm(
+        None if _refreshing(request) else request.POST or None,
+        prefix="contact",
+        initial={"email": request.POST.get("contact-email", "")},
+    )
     status = 200
-    if request.method == "POST" and contact.is_valid():
+    if request.method == "POST" and not _refreshing(request) and contact.is_valid():
         application, status = _save(
             request, forms_pair, territory=territory, actor=request.user,
             organisation=membership.organisation, source=Source.COUNTER,
@@ -600,6 +684,7 @@ def counter_new(request, slug):
         request,
         "guichet/counter_form.html",
         {"territory": territory, "rules": rules, "household_form": forms_pair[0],
-         "application_form": forms_pair[1], "contact_form": contact},
+         "application_form": forms_pair[1], "contact_form": contact, "renewal": None,
+         "household_reused": False, "siblings": []},
         status=status,
     )  # fmt: skip

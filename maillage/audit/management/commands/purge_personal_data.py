@@ -46,6 +46,13 @@ class Command(MaillageCommand):
             if line.error:
                 self.stdout.write(f"- {line.label} : ignoré. {line.error}")
                 continue
+            if line.limit is None:  # each record has its own period (e.g. per territory)
+                self.stdout.write(
+                    f"- {line.label} ({line.note or 'durée propre à chaque donnée'} ; par "
+                    f"défaut {line.period} {UNITS[line.unit]}) : {line.count} {verb} "
+                    f"({line.action})"
+                )
+                continue
             self.stdout.write(
                 f"- {line.label} (au-delà de {line.period} {UNITS[line.unit]}, avant le "
                 f"{line.limit:%d/%m/%Y}) : {line.count} {verb} ({line.action})"
