@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from maillage.applications.enums import ACTIVE_STATES, State
 from maillage.applications.models import Application, Wish
+from maillage.commission import grids
 from maillage.commission.allocation.canonical import canonical_bytes, sha256_of
 from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
@@ -79,14 +80,8 @@ def commission_settings(territory, on: datetime.date | None = None) -> Commissio
 
 
 def grid_for_session(session) -> PointsGrid | None:
-    """The adopted grid in force at the session's date (private until grids.grid_for_session)."""
-    try:
-        from maillage.commission import grids  # cgrid's module, once merged
-    except ImportError:  # pragma: no cover - before the merge
-        grids = None
-    if grids is not None and hasattr(grids, "grid_for_session"):
-        return grids.grid_for_session(session)
-    return PointsGrid.objects.in_force(session.date).filter(territory=session.territory).first()
+    """The adopted grid in force at the session's date."""
+    return grids.grid_for_session(session.territory, session.date)
 
 
 def age_group_of(bands: list[dict], months: int) -> str:
