@@ -18,6 +18,7 @@ PUBLIC = {
     "web:personal_data", "web:legal_notice", "web:accessibility",
     "api:guichet-applications", "api:guichet-application",
     "web:guichet_index", "web:guichet_rules", "web:guichet_signup", "web:guichet_invitation",
+    "web:commission_public_statistics",
 }  # fmt: skip
 
 

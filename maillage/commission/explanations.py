@@ -94,9 +94,9 @@ def explanation_context(decision: Decision, request: ExplanationRequest | None =
             "method_label": Method(run.method).label if run else "",
             "method_text": METHOD_TEXT.get(run.method, "") if run else "",
             "input_sha256": (run.input_sha256 if run else "") or session.instance_sha256,
-            "tags": (decision.explanation.get("engine") or {}).get("parameters", {}).get(
-                "tags", []
-            ),
+            "tags": (decision.explanation.get("engine") or {})
+            .get("parameters", {})
+            .get("tags", []),
         }
     )
     return context

@@ -52,7 +52,7 @@ NO_LETTER = "Aucun courrier de la commission n'est disponible pour cette demande
 
 
 def structure_key(pk: int) -> str:
-    return "S%06d" % pk
+    return f"S{pk:06d}"
 
 
 def structure_pk(key: str) -> int:
@@ -235,8 +235,7 @@ def _names(session, entry, explanation) -> Names:
         keys.add(proposed)
     pks = [structure_pk(k) for k in keys if k and k[1:].isdigit()]
     structures = {
-        structure_key(s.pk): s.name
-        for s in Structure.objects.filter(pk__in=pks).only("pk", "name")
+        structure_key(s.pk): s.name for s in Structure.objects.filter(pk__in=pks).only("pk", "name")
     }
     children = {}
     family = engine.get("family")
@@ -415,8 +414,9 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
         ),
         "not_obtained": _wishes_not_obtained(engine, names, groups, entry.child_key),
         "joint": family is not None,
-        "siblings": [names.child(c) for c in (family or {}).get("children", [])
-                     if c != entry.child_key],
+        "siblings": [
+            names.child(c) for c in (family or {}).get("children", []) if c != entry.child_key
+        ],
         "override": (
             {
                 "reason": override.get("reason") or decision.override_reason,
@@ -488,9 +488,7 @@ def open_agent_letter(membership, session_slug: str, number: str, actor) -> Deci
             "Les courriers des familles sont ouverts par les agents de l'organisation qui tient"
             " le guichet unique du territoire."
         )
-    decision = (
-        _decisions().filter(session=session, entry__application__number=number).first()
-    )
+    decision = _decisions().filter(session=session, entry__application__number=number).first()
     if decision is None:
         raise Http404(NO_LETTER)
     record_read(
@@ -507,9 +505,7 @@ def open_agent_letter(membership, session_slug: str, number: str, actor) -> Deci
 
 
 def render_letter_html(decision: Decision, context: dict | None = None) -> str:
-    return render_to_string(
-        "commission/letter_pdf.html", context or letter_context(decision)
-    )
+    return render_to_string("commission/letter_pdf.html", context or letter_context(decision))
 
 
 def render_letter_pdf(decision: Decision, context: dict | None = None) -> bytes:

@@ -620,7 +620,9 @@ class ExplanationRequest(models.Model):
         verbose_name_plural = "demandes d'explication détaillée"
         ordering = ["decision", "requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["decision"], name="one_explanation_request_per_decision")
+            models.UniqueConstraint(
+                fields=["decision"], name="one_explanation_request_per_decision"
+            )
         ]
 
     def __str__(self):

@@ -133,9 +133,7 @@ def session_statistics(session: Session) -> dict:
         "unplaced": len(examined) - len(placed),
         "emergencies": emergencies.count(),
     }
-    totals = {
-        k: (None if 0 < v < threshold else v) for k, v in totals_raw.items()
-    }
+    totals = {k: (None if 0 < v < threshold else v) for k, v in totals_raw.items()}
 
     by_commune: dict[str, Counter] = defaultdict(Counter)
     for outcome, rank, _structure, _wishes, commune in examined:
@@ -170,11 +168,13 @@ def session_statistics(session: Session) -> dict:
             if rank == 1:
                 first_placed[structure_id] += 1
     structures = (
-        Structure.objects.filter(pk__in=places_by_structure).select_related("commune").order_by("name")
+        Structure.objects.filter(pk__in=places_by_structure)
+        .select_related("commune")
+        .order_by("name")
     )
     structure_raw = []
     for structure in structures:
-        key = "S%06d" % structure.pk
+        key = f"S{structure.pk:06d}"
         structure_raw.append(
             {
                 "label": f"{structure.name} ({structure.commune.name})",

@@ -13,12 +13,11 @@ Children:
 """
 
 import datetime
+import hashlib
 import json
 from decimal import Decimal
 
 from maillage.commission.allocation import solver
-import hashlib
-
 from maillage.commission.allocation.canonical import canonical_bytes
 from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
@@ -36,7 +35,7 @@ from tests.territories.factories import CommuneFactory, TerritoryGroupFactory
 
 
 def key(structure) -> str:
-    return "S%06d" % structure.pk
+    return f"S{structure.pk:06d}"
 
 
 def _lines(points: int) -> list[dict]:
@@ -108,8 +107,8 @@ def build(family_user=None, status=SessionStatus.PUBLISHED) -> dict:
         entries[name] = SessionEntry.objects.create(
             session=session,
             application=application,
-            child_key="C%06d" % n,
-            family_key="F%06d" % (99 if name in ("emile", "flore") else n),
+            child_key=f"C{n:06d}",
+            family_key=f"F{99 if name in ('emile', 'flore') else n:06d}",
             age_group="bebe",
             points=Decimal(points),
             points_detail=_lines(points),

@@ -87,9 +87,8 @@ def test_where_do_i_stand_in_words_without_names(world):
 
 
 def test_family_status_page_shows_the_panel(client, emma, world, django_assert_max_num_queries):
-    from tests.applications.factories import GuichetSettingsFactory
-
     from tests.accounts.factories import OrganisationFactory
+    from tests.applications.factories import GuichetSettingsFactory
 
     GuichetSettingsFactory(territory=world["territory"], operator=OrganisationFactory())
     client.force_login(emma)

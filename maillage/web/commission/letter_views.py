@@ -4,10 +4,10 @@ parses input, calls one domain service, renders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.core.exceptions import PermissionDenied
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from maillage.accounts.perms import require_professional
 from maillage.applications import perms
@@ -37,6 +37,7 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+@require_safe
 def family_letter(request, number):
     decision = _family_decision(request, number)
     context = letters.letter_context(decision)
@@ -45,9 +46,12 @@ def family_letter(request, number):
     return render(request, "commission/letter_family.html", context)
 
 
+@require_safe
 def family_letter_pdf(request, number):
     decision = _family_decision(request, number)
-    return _pdf(letters.render_letter_pdf(decision), f"courrier-{letters.letter_filename(decision)}")
+    return _pdf(
+        letters.render_letter_pdf(decision), f"courrier-{letters.letter_filename(decision)}"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,6 +75,7 @@ def family_explanation(request, number):
     return render(request, "commission/letter_explanation.html", context)
 
 
+@require_safe
 def family_explanation_pdf(request, number):
     decision = _family_decision(request, number)
     found = explanations.requested(decision)
@@ -82,6 +87,7 @@ def family_explanation_pdf(request, number):
     )
 
 
+@require_safe
 def agent_letter(request, slug, number):
     membership = require_professional(request)
     decision = letters.open_agent_letter(membership, slug, number, actor=request.user)
@@ -90,6 +96,7 @@ def agent_letter(request, slug, number):
     return render(request, "commission/letter_agent.html", context)
 
 
+@require_safe
 def agent_letter_pdf(request, slug, number):
     membership = require_professional(request)
     decision = letters.open_agent_letter(membership, slug, number, actor=request.user)
@@ -97,6 +104,7 @@ def agent_letter_pdf(request, slug, number):
 
 
 @login_not_required
+@require_safe
 def public_statistics(request, slug):
     territory = get_object_or_404(TerritoryGroup, slug=slug)
     sessions = list(statistics.public_sessions(territory))
@@ -110,4 +118,3 @@ def public_statistics(request, slug):
         "commission/stats_session.html",
         {"territory": territory, "sessions": sessions, "session": session, "figures": figures},
     )
-
