@@ -43,10 +43,82 @@ class Rollback(Exception):
     pass
 
 
+def bench_queue(world, count: int) -> float:
+    """A session of `count` decisions (bulk inserts), then `letters.queue_letters` timed."""
+    import datetime
+
+    from maillage.applications.models import Application, Child, Household
+    from maillage.commission.letters import queue_letters
+    from maillage.commission.models import Decision, SessionEntry
+    from tests.commission.factories import SessionFactory
+
+    session = SessionFactory(territory=world["territory"], status="published", slug="bench-q")
+    commune, territory = world["commune"], world["territory"]
+    households = Household.objects.bulk_create(
+        [
+            Household(territory=territory, commune=commune, email=f"f{n}@exemple.fr")
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    start = datetime.date.today() + datetime.timedelta(days=90)
+    children = Child.objects.bulk_create(
+        [
+            Child(household=h, first_name="Léa", last_name="Bench", birth_date=start)
+            for h in households
+        ],
+        batch_size=2000,
+    )
+    applications = Application.objects.bulk_create(
+        [
+            Application(
+                number=f"BQ-{n:06d}",
+                territory=territory,
+                household=h,
+                child=c,
+                state="waiting",
+                desired_start=start,
+            )  # fmt: skip
+            for n, (h, c) in enumerate(zip(households, children, strict=True))
+        ],
+        batch_size=2000,
+    )
+    entries = SessionEntry.objects.bulk_create(
+        [
+            SessionEntry(session=session, application=a, child_key=f"C{n:06d}")
+            for n, a in enumerate(applications)
+        ],
+        batch_size=2000,
+    )
+    Decision.objects.bulk_create(
+        [
+            Decision(session=session, entry=e, outcome="placed" if n % 2 else "unplaced")
+            for n, e in enumerate(entries)
+        ],
+        batch_size=2000,
+    )
+    started, started_cpu = time.perf_counter(), time.process_time()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        queued = profile.runcall(queue_letters, session)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+    else:
+        queued = queue_letters(session)
+    seconds = time.perf_counter() - started
+    assert queued == count, queued
+    return seconds, time.process_time() - started_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--minders", type=int, default=300)
+    parser.add_argument(
+        "--queue", type=int, default=20000, help="decisions of the session whose e-mails are queued"
+    )
     args = parser.parse_args()
     import django
 
@@ -91,6 +163,7 @@ def main() -> None:
                     timings.append(time.perf_counter() - started)
                     cpu.append(time.process_time() - started_cpu)
                     assert pdf.startswith(b"%PDF")
+            queue_seconds = bench_queue(world, args.queue)
             raise Rollback
     except Rollback:
         pass
@@ -101,6 +174,10 @@ def main() -> None:
         f"median {statistics.median(timings):.3f} s, p95 {p95:.3f} s, max {timings[-1]:.3f} s "
         f"(wall); CPU median {statistics.median(cpu):.3f} s, max {max(cpu):.3f} s; "
         f"queries and context median {statistics.median(contexts):.3f} s"
+    )
+    print(
+        f"queue_letters: {args.queue} e-mails queued in {queue_seconds[0]:.2f} s"
+        f" (CPU of the Python process {queue_seconds[1]:.2f} s)"
     )
 
 

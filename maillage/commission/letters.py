@@ -21,16 +21,18 @@ import datetime
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from maillage.applications import perms as application_perms
+from maillage.applications.models import Application
 from maillage.audit.services import record_read
 from maillage.commission.allocation.letters import format_date, format_score
 from maillage.commission.enums import DecisionOutcome, Exclusion, ReserveKind, SessionStatus
@@ -528,42 +530,75 @@ def letter_key(session: Session) -> str:
     return f"commission-courrier-{session.slug}"[:120]
 
 
+NUMBER_MARK, NAME_MARK = "\x00number\x00", "\x00name\x00"
+
+
+def _email_bodies(session: Session, rules) -> dict[str, str]:
+    """The e-mail's text per outcome, rendered once by the template with markers for the
+    application's number and the child's first name (a main session has thousands)."""
+    link = reverse("web:guichet_family_letter", kwargs={"number": NUMBER_MARK})
+    link = link.replace(quote(NUMBER_MARK), NUMBER_MARK)
+    template = get_template("commission/letter_email.txt")
+    return {
+        outcome: template.render(
+            {
+                "outcome": outcome,
+                "session": session,
+                "application": {"number": NUMBER_MARK, "child": {"first_name": NAME_MARK}},
+                "rules": rules,
+                "link": f"{settings.MAILLAGE_SITE_URL}{link}?seance={session.slug}",
+            }
+        )
+        for outcome in DecisionOutcome.values
+    }
+
+
 def queue_letters(session: Session) -> int:
     """One e-mail per application with a decision in this session (key per session, a link to
-    the letter page), queued with the applications' `SentNotice` mechanism and sent by the
-    worker; sets `Decision.letter_queued_at`. Idempotent: a second call queues nothing.
-    Returns how many e-mails were queued now."""
-    from maillage.applications.services import notify_family
+    the letter page), written as the applications' `SentNotice` rows (in bulk) and sent by the
+    worker (one task for the session, after commit); sets `Decision.letter_queued_at`.
+    Idempotent: a second call queues nothing. Returns how many e-mails were queued now."""
+    from maillage.applications.models import SentNotice
+    from maillage.commission.letter_tasks import send_letter_notices
 
     rules = settings_for(session.territory, session.date)
     key = letter_key(session)
-    queued = 0
-    decisions = (
-        Decision.objects.filter(session=session, letter_queued_at__isnull=True)
-        .select_related("entry__application__child")
-        .order_by("id")
-    )
     now = timezone.now()
-    done = []
     with transaction.atomic():
-        for decision in decisions.iterator(chunk_size=2000):
-            application = decision.entry.application
-            link = reverse("web:guichet_family_letter", kwargs={"number": application.number})
-            body = render_to_string(
-                "commission/letter_email.txt",
-                {
-                    "decision": decision,
-                    "session": session,
-                    "application": application,
-                    "rules": rules,
-                    "link": f"{settings.MAILLAGE_SITE_URL}{link}?seance={session.slug}",
-                },
-            )
-            subject = f"{rules.name} : décision pour la demande {application.number}"
-            if notify_family(application, key, subject, body) is not None:
-                queued += 1
-            done.append(decision.pk)
-        Decision.objects.filter(pk__in=done, letter_queued_at__isnull=True).update(
-            letter_queued_at=now
+        decisions = list(
+            Decision.objects.select_for_update()
+            .filter(session=session, letter_queued_at__isnull=True)
+            .values_list("pk", "outcome", "entry__application_id")
         )
-    return queued
+        if not decisions:
+            return 0
+        already = set(SentNotice.objects.filter(key=key).values_list("application_id", flat=True))
+        wanted = [d[2] for d in decisions if d[2] not in already]
+        applications = {
+            pk: (number, first_name)
+            for pk, number, first_name in Application.objects.filter(pk__in=wanted).values_list(
+                "pk", "number", "child__first_name"
+            )
+        }
+        bodies = _email_bodies(session, rules)
+        subject = f"{rules.name} : décision pour la demande "
+        notices = []
+        for _pk, outcome, application_id in decisions:
+            found = applications.get(application_id)
+            if found is None:
+                continue
+            number, first_name = found
+            body = bodies[outcome].replace(NUMBER_MARK, number).replace(NAME_MARK, first_name)
+            notices.append(
+                SentNotice(
+                    application_id=application_id,
+                    key=key,
+                    subject=(subject + number)[:255],
+                    body=body,
+                )
+            )
+        SentNotice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+        Decision.objects.filter(pk__in=[d[0] for d in decisions]).update(letter_queued_at=now)
+        if notices:
+            transaction.on_commit(lambda: send_letter_notices.enqueue(key))
+    return len(notices)

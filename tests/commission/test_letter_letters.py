@@ -203,17 +203,24 @@ def test_agent_of_another_organisation_is_refused(client, charlie, organisations
     assert client.get(url).status_code == 403
 
 
-def test_queue_letters_is_idempotent(world):
+def test_queue_letters_is_idempotent(world, django_capture_on_commit_callbacks, mailoutbox):
     session = world["session"]
-    assert letters.queue_letters(session) == 7
+    with django_capture_on_commit_callbacks(execute=True):
+        assert letters.queue_letters(session) == 7
+    # the worker's task sent them (one task for the session; every household has an address)
+    assert len(mailoutbox) == 7
+    assert all(m.subject.startswith("[Maillage] ") for m in mailoutbox)
     notices = SentNotice.objects.filter(key=letters.letter_key(session))
     assert notices.count() == 7
     assert not Decision.objects.filter(session=session, letter_queued_at__isnull=True).exists()
     body = notices.get(application=world["applications"]["bruno"]).body
     assert "/guichet/mes-demandes/LET-2026-00002/courrier/?seance=" in body
     assert "traitement algorithmique" in body
-    assert letters.queue_letters(session) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert letters.queue_letters(session) == 0
     assert SentNotice.objects.filter(key=letters.letter_key(session)).count() == 7
+    assert len(mailoutbox) == 7
+    assert not SentNotice.objects.filter(sent_at__isnull=True).exists()
 
 
 def test_cli_writes_one_pdf_per_application(world, tmp_path):
