@@ -40,6 +40,7 @@ def letters_command(command, options) -> int:
             "entry__application__child",
             "run",
         )
+        .defer("session__instance", "run__output")
         .order_by("entry__application__number")
     )
     started = time.perf_counter()

@@ -19,13 +19,15 @@ from maillage.commission.letters import (
     structure_key,
     structure_pk,
 )
-from maillage.commission.models import SessionEntry
+from maillage.commission.models import Session, SessionEntry
 
 
 @lru_cache(maxsize=4)
-def _children(session_pk: int, sha256: str, instance: str) -> tuple[dict, ...]:
-    """The frozen instance's children (id, age group, points, bonus, date, wishes), parsed
-    once per process and session (the instance never changes once frozen)."""
+def _children(session_pk: int, sha256: str) -> tuple[dict, ...]:
+    """The frozen instance's children (id, age group, points, bonus, date, wishes), read and
+    parsed once per process and session (the instance never changes once frozen: its SHA-256
+    is part of the key)."""
+    instance = Session.objects.filter(pk=session_pk).values_list("instance", flat=True).first()
     data = json.loads(instance) if instance else {}
     projected: dict[str, set] = {}
     for family in data.get("families", []) or []:
@@ -66,7 +68,7 @@ def standing(entry: SessionEntry, decision) -> list[dict]:
     from maillage.directory.models import Structure
 
     session = entry.session
-    children = _children(session.pk, session.instance_sha256, session.instance)
+    children = _children(session.pk, session.instance_sha256)
     me = next((c for c in children if c["id"] == entry.child_key), None)
     if me is None:
         return []
@@ -109,7 +111,11 @@ def standing(entry: SessionEntry, decision) -> list[dict]:
 
 def panel(application) -> dict:
     """Context of `commission/_family_letters.html`; an empty dict hides the section."""
-    decisions = list(family_decisions(application).select_related("entry__session"))
+    decisions = list(
+        family_decisions(application)
+        .select_related("entry__session")
+        .defer("entry__session__instance")
+    )
     if not decisions:
         return {}
     latest = decisions[0]

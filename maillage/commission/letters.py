@@ -414,7 +414,12 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
         "application_date": _plain_date(
             (engine.get("parameters") or {}).get("application_date", "")
         ),
-        "not_obtained": _wishes_not_obtained(engine, names, groups, entry.child_key),
+        "not_obtained": [
+            line
+            for line in _wishes_not_obtained(engine, names, groups, entry.child_key)
+            if not (placed and decision.wish_rank and line["kind"] == "wish")
+            or line["rank"] < decision.wish_rank
+        ],
         "joint": family is not None,
         "siblings": [
             names.child(c) for c in (family or {}).get("children", []) if c != entry.child_key
@@ -440,6 +445,11 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
 # --- reading a letter (family, agents) ------------------------------------------------------
 
 
+# the large columns a letter never reads (the frozen instance, the run's output: megabytes on a
+# main session)
+HEAVY = ("session__instance", "run__output")
+
+
 def _decisions():
     return Decision.objects.select_related(
         "session__territory",
@@ -447,7 +457,7 @@ def _decisions():
         "entry__application__child",
         "entry__application__territory",
         "run",
-    )
+    ).defer(*HEAVY)
 
 
 def family_decisions(application):
@@ -457,6 +467,7 @@ def family_decisions(application):
             entry__application=application, session__status__in=PUBLISHED_STATES
         )
         .select_related("session")
+        .defer("session__instance")
         .order_by("-session__date", "-id")
     )
 
@@ -482,7 +493,12 @@ def can_read_letters(membership, territory) -> bool:
 def open_agent_letter(membership, session_slug: str, number: str, actor) -> Decision:
     """An agent opens a family's letter: the guichet operator's agents only; audited read."""
     application_perms.require_personal_reader(membership)
-    session = Session.objects.filter(slug=session_slug).select_related("territory").first()
+    session = (
+        Session.objects.filter(slug=session_slug)
+        .select_related("territory")
+        .defer("instance")
+        .first()
+    )
     if session is None:
         raise Http404("Séance inconnue.")
     if not can_read_letters(membership, session.territory):

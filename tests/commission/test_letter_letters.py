@@ -145,6 +145,9 @@ def test_commission_override_is_quoted(world):
         " Alpha. »" in text
     )
     assert "La proposition du calcul était : Crèche Beta" in text
+    # her first wish is now hers: no « why not » for it
+    assert "Une place est attribuée à Bruno à Crèche Alpha, votre vœu n° 1" in text
+    assert "Vœu n° 1, Crèche Alpha : non obtenu" not in text
 
 
 def test_letter_pdf_renders(world):
@@ -228,3 +231,18 @@ def test_cli_writes_one_pdf_per_application(world, tmp_path):
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == sorted(f"{a.number}.pdf" for a in world["applications"].values())
     assert (tmp_path / "LET-2026-00001.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_cli_json_output_and_unknown_session(world, tmp_path, capsys):
+    import json
+
+    from django.core.management.base import CommandError
+
+    call_command(
+        "commission", "letters", "--session", world["session"].slug, "-o", str(tmp_path),
+        "--format", "json",
+    )  # fmt: skip
+    document = json.loads(capsys.readouterr().out)
+    assert document["session"] == world["session"].slug and document["letters"] == 7
+    with pytest.raises(CommandError):
+        call_command("commission", "letters", "--session", "inconnue", "-o", str(tmp_path))
