@@ -126,6 +126,7 @@ def panel(application) -> dict:
     rules = settings_for(application.territory, entry.session.date)
     return {
         "number": application.number,
+        "territory_slug": application.territory.slug,
         "letters": [
             {
                 "session": d.session,

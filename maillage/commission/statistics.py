@@ -81,6 +81,28 @@ def _mask_table(raw: list[dict], columns: list[str], threshold: int) -> list[dic
     return masked
 
 
+# sums a reader could subtract (cells, then their total): applications = examined + excluded,
+# examined = placed + unplaced
+TOTAL_LINES = (("examined", "excluded", "applications"), ("placed", "unplaced", "examined"))
+
+
+def _mask_totals(raw: dict[str, int], threshold: int) -> dict[str, int | None]:
+    """Small counts masked; while a published sum has a single masked entry (which the others
+    would give by subtraction), its smallest positive visible entry is masked too."""
+    masked = {k for k, v in raw.items() if 0 < v < threshold}
+    changed = True
+    while changed:
+        changed = False
+        for line in TOTAL_LINES:
+            if sum(1 for k in line if k in masked) != 1:
+                continue
+            visible = [k for k in line if k not in masked and raw[k] > 0]
+            if visible:
+                masked.add(min(visible, key=lambda k: (raw[k], k)))
+                changed = True
+    return {k: (None if k in masked else v) for k, v in raw.items()}
+
+
 def _rows(raw: list[dict], columns: list[str], threshold: int, rate: tuple[str, str]):
     masked = _mask_table(raw, columns, threshold)
     rows = []
@@ -133,7 +155,7 @@ def session_statistics(session: Session) -> dict:
         "unplaced": len(examined) - len(placed),
         "emergencies": emergencies.count(),
     }
-    totals = {k: (None if 0 < v < threshold else v) for k, v in totals_raw.items()}
+    totals = _mask_totals(totals_raw, threshold)
 
     by_commune: dict[str, Counter] = defaultdict(Counter)
     for outcome, rank, _structure, _wishes, commune in examined:

@@ -108,11 +108,13 @@ def test_public_statistics_mask_small_counts(client, world):
     figures = statistics.session_statistics(world["session"])
     assert figures["threshold"] == 5
     assert figures["places"] == 4
-    # 7 applications, 6 examined: not masked; 3 placed, 1 excluded: masked
+    # 7 applications: shown; 3 placed, 3 unplaced, 1 excluded: masked; 6 examined would give
+    # the excluded count by subtraction from the 7 applications: masked too
     assert figures["totals"]["applications"] == 7
-    assert figures["totals"]["examined"] == 6
     assert figures["totals"]["placed"] is None
+    assert figures["totals"]["unplaced"] is None
     assert figures["totals"]["excluded"] is None
+    assert figures["totals"]["examined"] is None
     assert figures["satisfaction"] == ""  # computed from a masked count
     (commune,) = figures["communes"]
     assert commune.cells["examined"].value == 6
@@ -128,6 +130,20 @@ def test_public_statistics_mask_small_counts(client, world):
     assert "effectif masqué" in response.content.decode()
     for name in ("Anna", "Bruno", "LET-2026"):
         assert name not in text
+
+
+def test_totals_masking_hides_the_other_part_of_a_sum():
+    masked = statistics._mask_totals(
+        {"applications": 40, "examined": 38, "excluded": 2, "placed": 20, "unplaced": 18}, 5
+    )
+    # excluded (2) would be 40 − 38: examined is masked, then unplaced (examined = 20 + 18)
+    assert masked == {
+        "applications": 40, "examined": None, "excluded": None, "placed": 20, "unplaced": None,
+    }  # fmt: skip
+    masked = statistics._mask_totals(
+        {"applications": 40, "examined": 30, "excluded": 10, "placed": 20, "unplaced": 10}, 5
+    )
+    assert None not in masked.values()
 
 
 def test_complementary_masking_hides_a_second_count():
