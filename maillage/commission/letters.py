@@ -219,10 +219,16 @@ def _wishes_not_obtained(engine: dict, names: Names, groups: dict, own_key: str)
     return lines
 
 
-def _names(session, entry, explanation) -> Names:
+def _names(session, entry, explanation, decision=None) -> Names:
     from maillage.directory.models import Structure
 
     keys = set(entry.wishes or [])
+    if decision is not None:
+        keys |= {
+            structure_key(pk)
+            for pk in (decision.structure_id, decision.proposed_structure_id)
+            if pk is not None
+        }
     engine = explanation.get("engine") or {}
     for refusal in engine.get("not_obtained", []):
         if refusal.get("structure"):
@@ -369,7 +375,7 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
     groups = age_group_labels(rules)
     explanation = decision.explanation or {}
     engine = explanation.get("engine") or {}
-    names = _names(session, entry, explanation)
+    names = _names(session, entry, explanation, decision)
     points_lines, bonus_lines = _points_lines(entry, names)
     override = explanation.get("override") or {}
     if decision.overridden and not override:

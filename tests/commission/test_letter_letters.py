@@ -246,3 +246,17 @@ def test_cli_json_output_and_unknown_session(world, tmp_path, capsys):
     assert document["session"] == world["session"].slug and document["letters"] == 7
     with pytest.raises(CommandError):
         call_command("commission", "letters", "--session", "inconnue", "-o", str(tmp_path))
+
+
+def test_override_to_a_structure_outside_her_wishes_names_it(world):
+    decision = world["decisions"]["chloe"]
+    decision.outcome = "placed"
+    decision.overridden = True
+    decision.override_reason = "Situation signalée par la PMI."
+    decision.structure = world["structures"]["Delta"]
+    decision.wish_rank = None
+    decision.save()
+    text = text_of(decision)
+    assert "Une place est attribuée à Chloe à Crèche Delta (structure qui ne figurait pas" in text
+    assert "La proposition du calcul était : aucune place" in text
+    assert "Et maintenant" not in text
