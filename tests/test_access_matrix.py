@@ -142,6 +142,9 @@ MATRIX = {
     "web:commission_reserves":          _row("login   403     403     200     200     403     403     403     403     403",
                                             "login   403     403     ok      ok      403     403     403     403     403"),
     "web:commission_rules":             _row(PUBLIC),
+    "web:commission_agent_letter":      _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_agent_letter_pdf":  _row("login   403     403     200     200     403     403     403     403     403"),
+    "web:commission_public_statistics": _row(PUBLIC),
     "web:commune":                      _row(PUBLIC),
     "web:commission_session":           _row("login   403     403     200     200     403     403     403     403     403"),
     "web:commission_session_create":    _row("login   403     403     200     200     403     403     403     403     403",
@@ -235,6 +238,11 @@ MATRIX = {
                                             "login   ok      404     403     403     403     403     403     403     403"),
     "web:guichet_family_edit":          _row("login   200     404     403     403     403     403     403     403     403",
                                             "login   ok      404     403     403     403     403     403     403     403"),
+    "web:guichet_family_explanation":   _row("login   200     404     403     403     403     403     403     403     403",
+                                            "login   ok      404     403     403     403     403     403     403     403"),
+    "web:guichet_family_explanation_pdf": _row("login   404     404     403     403     403     403     403     403     403"),
+    "web:guichet_family_letter":        _row("login   200     404     403     403     403     403     403     403     403"),
+    "web:guichet_family_letter_pdf":    _row("login   200     404     403     403     403     403     403     403     403"),
     "web:guichet_family_home":          _row("login   200     200     403     403     403     403     403     403     403"),
     "web:guichet_family_interest":      _row("login   405     405     405     405     405     405     405     405     405",
                                             "login   ok      404     403     403     403     403     403     403     403"),
@@ -432,6 +440,7 @@ def _build_world() -> dict:
     for side in sides.values():
         side["commission_session"] = session.slug
         side["decision"] = Decision.objects.filter(session=session).first().pk
+    _commission_letters(group, sides)
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
         pdf=b"%PDF-1.4 test", finished_at=datetime.datetime.now(datetime.UTC),
@@ -443,6 +452,31 @@ def _build_world() -> dict:
         "sessions": _login(users, acting),
         "api_key": api_key,
     }
+
+
+def _commission_letters(group, sides) -> None:
+    """A published commission session with one decision per side's application (letters)."""
+    from maillage.applications.models import Application
+    from maillage.commission.enums import DecisionOutcome, SessionStatus
+    from maillage.commission.models import Decision, SessionEntry
+    from tests.commission.factories import SessionFactory
+
+    session = SessionFactory(
+        territory=group, slug="commission-publiee", status=SessionStatus.PUBLISHED
+    )
+    for n, side in enumerate(sides.values(), 1):
+        key = f"S{side['structure']:06d}"
+        entry = SessionEntry.objects.create(
+            session=session, application=Application.objects.get(number=side["application"]),
+            child_key=f"C{n:06d}", age_group="bebe", points=10, wishes=[key],
+        )  # fmt: skip
+        Decision.objects.create(
+            session=session, entry=entry, outcome=DecisionOutcome.PLACED,
+            structure_id=side["structure"], proposed_structure_id=side["structure"], wish_rank=1,
+            explanation={"engine": {"obtained": {"structure": key, "wish_rank": 1},
+                                    "not_obtained": []}, "cutoffs": {}, "exclusion": ""},
+        )  # fmt: skip
+        side["session"] = session.slug
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -474,12 +508,15 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
     """Concrete URL arguments of each parametrised route."""
     by_param = {
         "insee": side["insee"],
-        "slug": group
-        if name.startswith(("web:observatory", "web:guichet")) or name == "web:territory_group"
+        "slug": side["session"]
+        if name.startswith("web:commission_agent_letter")
+        else group
+        if name.startswith(("web:observatory", "web:guichet", "web:commission_public"))
+        or name == "web:territory_group"
         else side["convention"],
         "section": "portrait",
         "number": side["application"]
-        if name.startswith(("web:guichet", "api:guichet"))
+        if name.startswith(("web:guichet", "api:guichet", "web:commission_agent_letter"))
         else (1 if name.startswith("web:observatory") else side["amendment"]),
         "code": side["action"],
         "dataset": "structures",

@@ -19,6 +19,7 @@ PUBLIC = {
     "api:guichet-applications", "api:guichet-application",
     "web:guichet_index", "web:guichet_rules", "web:guichet_signup", "web:guichet_invitation",
     "web:commission_rules",
+    "web:commission_public_statistics",
 }  # fmt: skip
 
 

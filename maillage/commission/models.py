@@ -595,3 +595,35 @@ class EmergencyAdmission(models.Model):
 
     def __str__(self):
         return f"Admission en urgence {self.pk}"
+
+
+class ExplanationRequest(models.Model):
+    """A family's request for the detailed explanation of a decision (article R. 311-3-1-2 of
+    the code des relations entre le public et l'administration): recorded, then answered by
+    the document rendered from the decision (see `commission/explanations.py`)."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.CASCADE, related_name="explanation_requests"
+    )
+    requested_at = models.DateTimeField("demandée le", auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demandée par",
+    )
+
+    class Meta:
+        verbose_name = "demande d'explication détaillée"
+        verbose_name_plural = "demandes d'explication détaillée"
+        ordering = ["decision", "requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision"], name="one_explanation_request_per_decision"
+            )
+        ]
+
+    def __str__(self):
+        return f"Explication demandée — {self.decision}"
