@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commission', '0001_initial'),
+        ('commission', '0002_grid'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
