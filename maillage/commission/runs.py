@@ -165,7 +165,7 @@ def store_decisions(session, run: Run, output: dict) -> int:
                     entry=entry,
                     run=run,
                     outcome=DecisionOutcome.EXCLUDED,
-                    explanation={"exclusion": entry.exclusion},
+                    explanation={"engine": {}, "cutoffs": {}, "exclusion": entry.exclusion},
                 )
             )
             continue
