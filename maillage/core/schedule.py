@@ -38,6 +38,12 @@ SCHEDULE: list[Periodic] = [
         at="06:30",
     ),
     Periodic(
+        "offer-deadlines",
+        "maillage.commission.offer_tasks.run_offer_deadlines",
+        "Commission : propositions sans réponse expirées (place reproposée) et relances",
+        at="06:45",
+    ),
+    Periodic(
         "application-retention",
         "maillage.applications.tasks.purge_expired_applications",
         "Guichet unique : suppression des demandes closes après la durée de conservation",
