@@ -75,7 +75,10 @@ class ApplicationWorkflow(Workflow):
         Transition("place", [S.ACCEPTED], S.PLACED, "Enregistrer l'arrivée de l'enfant"),
         Transition("leave", [S.PLACED], S.LEFT, "Enregistrer le départ de l'enfant"),
         Transition(
-            "give_up_place", [S.ACCEPTED], S.LEFT, "Enregistrer le départ de l'enfant (place libérée)"
+            "give_up_place",
+            [S.ACCEPTED],
+            S.LEFT,
+            "Enregistrer le départ de l'enfant (place libérée)",
         ),
         Transition("withdraw", OPEN_STATES, S.WITHDRAWN, "Retirer la demande"),
         Transition("cancel", OPEN_STATES, S.CANCELLED, "Annuler la demande"),

@@ -20,3 +20,13 @@ def can_handle_offers(membership, territory) -> bool:
 def require_offer_agent(membership, territory) -> None:
     if not can_handle_offers(membership, territory):
         raise PermissionDenied(NOT_AGENT)
+
+
+def may_handle_some_offers(membership) -> bool:
+    """Before any session is named: an administrator or agent of an organisation operating a
+    guichet (the others get 403 whatever they ask)."""
+    return (
+        membership is not None
+        and membership.role in guichet_perms.EDITOR_ROLES
+        and bool(guichet_perms.operated_territory_ids(membership.organisation))
+    )

@@ -50,8 +50,6 @@ from maillage.commission.models import (
     SessionPlaces,
 )
 
-O = OfferStatus
-
 
 class OfferError(Exception):
     """A French message a person can act on."""
@@ -60,10 +58,12 @@ class OfferError(Exception):
 class OfferWorkflow(Workflow):
     field = "status"
     transitions = [
-        Transition("accept", [O.OPEN], O.ACCEPTED, "Accepter la place"),
-        Transition("refuse", [O.OPEN], O.REFUSED, "Refuser la place"),
-        Transition("expire", [O.OPEN], O.EXPIRED, "Constater l'absence de réponse"),
-        Transition("withdraw", [O.OPEN], O.WITHDRAWN, "Retirer la proposition"),
+        Transition("accept", [OfferStatus.OPEN], OfferStatus.ACCEPTED, "Accepter la place"),
+        Transition("refuse", [OfferStatus.OPEN], OfferStatus.REFUSED, "Refuser la place"),
+        Transition(
+            "expire", [OfferStatus.OPEN], OfferStatus.EXPIRED, "Constater l'absence de réponse"
+        ),
+        Transition("withdraw", [OfferStatus.OPEN], OfferStatus.WITHDRAWN, "Retirer la proposition"),
     ]
 
 
@@ -77,7 +77,7 @@ NO_LONGER_OPEN = (
 
 def structure_key(pk: int) -> str:
     """The instance id of a structure (same one-liner as csess's `instance.structure_key`)."""
-    return "S%06d" % pk
+    return f"S{pk:06d}"
 
 
 def settings_for(territory, on: datetime.date | None = None) -> CommissionSettings:
@@ -220,7 +220,7 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
                 )
                 freed.add((decision.structure_id, age_group))
                 continue
-            offer = Offer.objects.create(
+            Offer.objects.create(
                 session=session,
                 application=application,
                 decision=decision,
@@ -318,9 +318,11 @@ def accept(
         else:
             guichet.accept_offer(application, actor=_actor(actor), organisation=organisation)
         _cancel_wishes(application, offer, keep_better=bool(keep_better_wishes), actor=actor)
-        for other in Application.objects.filter(
-            territory=application.territory, child=application.child
-        ).open().exclude(pk=application.pk):
+        for other in (
+            Application.objects.filter(territory=application.territory, child=application.child)
+            .open()
+            .exclude(pk=application.pk)
+        ):
             for open_offer in Offer.objects.open().filter(application=other):
                 offer_workflow.apply(
                     open_offer,
@@ -511,8 +513,7 @@ def run_offer_deadlines(today: datetime.date | None = None) -> ExpiryReport:
                 f"Bonjour,\n\nUne place vous est proposée à « {offer.structure.name} » (demande "
                 f"{offer.application.number}). Il vous reste {left} jour(s), jusqu'au "
                 f"{offer.deadline:%d/%m/%Y}, pour l'accepter ou la refuser dans votre espace "
-                "famille. Sans réponse, la place sera proposée à une autre famille."
-                + _signature(),
+                "famille. Sans réponse, la place sera proposée à une autre famille." + _signature(),
             )
             if sent is not None:
                 report.reminders += 1

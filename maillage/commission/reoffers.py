@@ -52,7 +52,7 @@ SKIP_REASONS = {
 
 
 def structure_key(pk: int) -> str:
-    return "S%06d" % pk
+    return f"S{pk:06d}"
 
 
 def structure_pk(key: str) -> int:
@@ -199,9 +199,7 @@ def _eligible_holders(session: Session, structure_id: int, age_group: str, tag: 
 def _state_of(entry: SessionEntry, structure_id: int, cause_application_id: int | None):
     """Why this child cannot take the place now ("" when she can)."""
     application = entry.application
-    wished = dict(
-        Wish.objects.filter(application=application).values_list("structure_id", "rank")
-    )
+    wished = dict(Wish.objects.filter(application=application).values_list("structure_id", "rank"))
     if structure_id not in wished:
         return "wish_cancelled"
     if application.pk == cause_application_id:
@@ -339,9 +337,7 @@ def _fill_one(session, ranking, instance, places, structure_id, age_group, cause
         "passed_over_count": len(passed_over),
         "joint": [e.child_key for e, _ in plan],
     }
-    offers = [
-        _make_offer(session, candidate.entry, structure_id, age_group, last, reason, actor)
-    ]
+    offers = [_make_offer(session, candidate.entry, structure_id, age_group, last, reason, actor)]
     places.take(structure_id, age_group)
     for sibling_entry, sibling_structure in plan:
         sibling_reason = dict(reason, sibling_of=candidate.entry.child_key)
@@ -403,8 +399,7 @@ def _joint_plan(family, entry, key, places, ranking, age_group, by_key):
             continue
         own = (structure_pk(key), age_group)
         if all(
-            places.free(*slot) - (1 if slot == own else 0) >= count
-            for slot, count in extra.items()
+            places.free(*slot) - (1 if slot == own else 0) >= count for slot, count in extra.items()
         ):
             return need
     return None
@@ -487,7 +482,9 @@ def describe(reason: dict) -> list[str]:
         f"(classement de la commission « {reason.get('ranking_session')} »)."
     )
     if reason.get("place", {}).get("reserved"):
-        lines.append("La place fait partie des places réservées à une catégorie dont vous faites partie.")
+        lines.append(
+            "La place fait partie des places réservées à une catégorie dont vous faites partie."
+        )
     count = reason.get("passed_over_count") or 0
     if count:
         lines.append(
@@ -495,4 +492,3 @@ def describe(reason: dict) -> list[str]:
             "préférée, une autre proposition en cours, place réservée ou fratrie)."
         )
     return lines
-

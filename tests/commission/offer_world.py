@@ -9,13 +9,21 @@ from decimal import Decimal
 from maillage.applications.enums import State
 from maillage.commission.enums import DecisionOutcome, Method, SessionStatus
 from maillage.commission.models import Decision, Run, SessionEntry
-from tests.applications.factories import ApplicationFactory, GuichetSettingsFactory, HouseholdFactory
-from tests.commission.factories import CommissionSettingsFactory, SessionFactory, SessionPlacesFactory
+from tests.applications.factories import (
+    ApplicationFactory,
+    GuichetSettingsFactory,
+    HouseholdFactory,
+)
+from tests.commission.factories import (
+    CommissionSettingsFactory,
+    SessionFactory,
+    SessionPlacesFactory,
+)
 from tests.directory.factories import StructureFactory
 
 
 def key(structure) -> str:
-    return "S%06d" % structure.pk
+    return f"S{structure.pk:06d}"
 
 
 class World:
@@ -54,7 +62,7 @@ class World:
               household=None, account=None, age_group="bebe"):  # fmt: skip
         """One application and its frozen entry; `wishes` are structures in rank order."""
         self.n += 1
-        child_key = "C%06d" % self.n
+        child_key = f"C{self.n:06d}"
         household = household or HouseholdFactory(
             territory=self.group, account=account, commune=self.s1.commune
         )
@@ -64,7 +72,7 @@ class World:
         )  # fmt: skip
         entry = SessionEntry.objects.create(
             session=self.session, application=application, child_key=child_key,
-            family_key="F%06d" % self.n, age_group=age_group, points=Decimal(points),
+            family_key=f"F{self.n:06d}", age_group=age_group, points=Decimal(points),
             bonus={key(s): [{"criterion": "residence_commune", "points": b}]
                    for s, b in (bonus or {}).items()},
             wishes=[key(s) for s in wishes], tags=list(tags),

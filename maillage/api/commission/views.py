@@ -48,6 +48,8 @@ class OfferList(CommissionAPIView):
     )
     def get(self, request):
         membership = self.membership(request)
+        if not offer_perms.may_handle_some_offers(membership):
+            raise PermissionDenied(offer_perms.NOT_AGENT)
         slug = request.query_params.get("session", "").strip()
         if not slug:
             return Response(
@@ -76,8 +78,8 @@ class OfferAnswer(CommissionAPIView):
     @extend_schema(
         summary="Enregistrer la réponse de la famille",
         description=(
-            "`accept/` (corps facultatif : `{\"keep_better_wishes\": true}` pour garder les vœux "
-            "mieux classés) ou `refuse/` (corps facultatif : `{\"reason\": \"…\"}`). 200 avec la "
+            '`accept/` (corps facultatif : `{"keep_better_wishes": true}` pour garder les vœux '
+            'mieux classés) ou `refuse/` (corps facultatif : `{"reason": "…"}`). 200 avec la '
             "proposition quand c'est fait ; 409 quand la proposition n'attend plus de réponse "
             "(déjà acceptée, refusée, expirée ou retirée, y compris par une réponse simultanée) ; "
             "404 pour une proposition inconnue ; 403 hors du guichet de l'organisation."

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from maillage.accounts.perms import require_professional
 from maillage.applications import perms as guichet_perms
@@ -137,6 +137,7 @@ def _agent_session(request, session_slug):
     return membership, session
 
 
+@require_safe
 def session_offers(request, session):
     """The offers of a session, with the counter actions."""
     membership, session = _agent_session(request, session)
@@ -157,9 +158,7 @@ def session_offers(request, session):
         {
             "session": session,
             "offers": rows,
-            "counts": [
-                (label, counts.get(code, 0)) for code, label in OfferStatus.choices
-            ],
+            "counts": [(label, counts.get(code, 0)) for code, label in OfferStatus.choices],
             "can_publish": session.status
             in (SessionStatus.RUN, SessionStatus.VALIDATED, SessionStatus.FROZEN),
         },
@@ -200,7 +199,9 @@ def offer_action(request, session, pk):
                 offer, actor=request.user, channel=OfferChannel.COUNTER, organisation=organisation,
                 reason=reason or "Refus enregistré au guichet",
             )  # fmt: skip
-            messages.success(request, "Refus enregistré ; la place est proposée à l'enfant suivant.")
+            messages.success(
+                request, "Refus enregistré ; la place est proposée à l'enfant suivant."
+            )
         else:
             offers.record_departure(
                 offer, actor=request.user, organisation=organisation, reason=reason
@@ -221,7 +222,8 @@ def session_publish(request, session):
     _membership, session = _agent_session(request, session)
     if session.status not in (SessionStatus.RUN, SessionStatus.VALIDATED, SessionStatus.FROZEN):
         messages.error(
-            request, f"La séance est « {session.get_status_display()} » : elle ne peut pas être publiée."
+            request,
+            f"La séance est « {session.get_status_display()} » : elle ne peut pas être publiée.",
         )
         return redirect("web:commission_session_offers", session=session.slug)
     start_job(
