@@ -332,6 +332,13 @@ def accept(
                     reason="Place acceptée par une autre demande de l'enfant",
                 )
                 freed.append((open_offer, "withdrawn"))
+            for held in Offer.objects.filter(
+                application=other, status=OfferStatus.ACCEPTED, left_at__isnull=True
+            ):
+                Offer.objects.filter(pk=held.pk).update(
+                    left_at=now, left_reason="Place acceptée par une autre demande de l'enfant"
+                )
+                freed.append((held, "withdrawn"))
             guichet.cancel(
                 other,
                 f"Une place a été acceptée pour la demande {application.number}.",
