@@ -211,7 +211,8 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
             message="Publication des résultats",
         )
         freed: set[tuple[int, str]] = set()
-        for index, decision in enumerate(decisions, 1):
+        made: list[tuple[Offer, Application]] = []
+        for decision in decisions:
             application = decision.entry.application
             age_group = decision.entry.age_group
             if application.state not in (State.WAITING, State.ACCEPTED):
@@ -220,7 +221,7 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
                 )
                 freed.add((decision.structure_id, age_group))
                 continue
-            Offer.objects.create(
+            offer = Offer(
                 session=session,
                 application=application,
                 decision=decision,
@@ -229,11 +230,14 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
                 start_date=starts.get((decision.structure_id, age_group)),
                 deadline=deadline,
             )
+            made.append((offer, application))
+        Offer.objects.bulk_create([offer for offer, _ in made], batch_size=2000)
+        report.offers = len(made)
+        for index, (_offer, application) in enumerate(made, 1):
             if application.state == State.WAITING:
                 guichet.offer(application, actor=actor, answer_by=deadline)
-            report.offers += 1
             if progress is not None and index % 200 == 0:
-                progress(index, len(decisions))
+                progress(index, len(made))
         for structure_id, age_group in sorted(freed):
             report.reoffers += len(
                 reoffers.fill_place(session, structure_id, age_group, cause="not_waiting")

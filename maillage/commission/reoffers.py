@@ -25,8 +25,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 
 from maillage.applications import services as guichet
 from maillage.applications.enums import State
@@ -66,6 +65,7 @@ def ranking_session(territory) -> Session | None:
             territory=territory, status__in=[SessionStatus.PUBLISHED, SessionStatus.CLOSED]
         )
         .exclude(published_at=None)
+        .defer("instance")
         .order_by("-published_at", "-id")
         .first()
     )
@@ -93,23 +93,34 @@ def _bonus_at(entry: SessionEntry, key: str) -> Decimal:
     return total
 
 
+_INSTANCES: dict[tuple[int, str], dict] = {}
+
+
 def _instance(session: Session) -> dict:
-    if not session.instance:
-        return {}
+    """The session's frozen instance, parsed once per process (it never changes once frozen:
+    the cache is keyed by its SHA-256)."""
+    cache_key = (session.pk, session.instance_sha256)
+    if session.instance_sha256 and cache_key in _INSTANCES:
+        return _INSTANCES[cache_key]
+    text = Session.objects.filter(pk=session.pk).values_list("instance", flat=True).first()
     try:
-        return json.loads(session.instance)
+        parsed = json.loads(text) if text else {}
     except ValueError:
-        return {}
+        parsed = {}
+    if session.instance_sha256:
+        if len(_INSTANCES) > 8:
+            _INSTANCES.clear()
+        _INSTANCES[cache_key] = parsed
+    return parsed
 
 
 def ranked_candidates(session: Session, key: str, age_group: str, instance: dict) -> list:
     """Every entry of `session` of that age group who wished structure `key`, best first."""
     children = {c.get("id"): c for c in instance.get("children", [])}
-    entries = (
-        SessionEntry.objects.filter(session=session, age_group=age_group, exclusion="")
-        .select_related("application")
-        .order_by("child_key")
-    )
+    entries = SessionEntry.objects.filter(session=session, age_group=age_group, exclusion="")
+    if connection.features.supports_json_field_contains:
+        entries = entries.filter(wishes__contains=[key])  # PostgreSQL: jsonb containment
+    entries = entries.select_related("application").order_by("child_key")
     candidates = []
     for entry in entries:
         if key not in (entry.wishes or []):
@@ -154,30 +165,42 @@ def _joint_families(instance: dict) -> dict[str, dict]:
 
 
 class _Places:
-    """Free places of one session (capacity declared minus places held), kept up to date while
-    one freed place is filled (a joint family may take two)."""
+    """Free places of one session (capacity declared minus places held), read per structure and
+    age group when first needed, then kept up to date while one freed place is filled (a joint
+    family may take two)."""
 
     def __init__(self, session: Session):
         self.session = session
-        self.capacity = {
-            (p.structure_id, p.age_group): p.places
-            for p in SessionPlaces.objects.filter(session=session)
-        }
-        self.held = {
-            (row["structure_id"], row["age_group"]): row["n"]
-            for row in Offer.objects.held()
-            .filter(session=session)
-            .values("structure_id", "age_group")
-            .annotate(n=Count("id"))
-        }
+        self.capacity: dict[tuple[int, str], int] = {}
+        self.held: dict[tuple[int, str], int] = {}
 
-    def free(self, structure_id: int, age_group: str) -> int:
-        return self.capacity.get((structure_id, age_group), 0) - self.held.get(
-            (structure_id, age_group), 0
+    def _load(self, slot: tuple[int, str]) -> None:
+        structure_id, age_group = slot
+        self.capacity[slot] = (
+            SessionPlaces.objects.filter(
+                session=self.session, structure_id=structure_id, age_group=age_group
+            )
+            .values_list("places", flat=True)
+            .first()
+            or 0
+        )
+        self.held[slot] = (
+            Offer.objects.held()
+            .filter(session=self.session, structure_id=structure_id, age_group=age_group)
+            .count()
         )
 
+    def free(self, structure_id: int, age_group: str) -> int:
+        slot = (structure_id, age_group)
+        if slot not in self.capacity:
+            self._load(slot)
+        return self.capacity[slot] - self.held[slot]
+
     def take(self, structure_id: int, age_group: str) -> None:
-        self.held[(structure_id, age_group)] = self.held.get((structure_id, age_group), 0) + 1
+        slot = (structure_id, age_group)
+        if slot not in self.capacity:
+            self._load(slot)
+        self.held[slot] += 1
 
 
 def _eligible_holders(session: Session, structure_id: int, age_group: str, tag: str) -> int:
