@@ -1,5 +1,7 @@
 """The family's status page: the offer section of the commission panel (see family.py)."""
 
+from django.db.models import Q
+
 from maillage.commission import reoffers
 from maillage.commission.enums import OfferStatus
 from maillage.commission.models import Offer
@@ -12,7 +14,7 @@ def panel(application) -> dict:
     she accepted."""
     offer = (
         Offer.objects.filter(application=application)
-        .filter(status__in=[OfferStatus.OPEN, OfferStatus.ACCEPTED])
+        .filter(Q(status=OfferStatus.OPEN) | Q(status=OfferStatus.ACCEPTED, left_at__isnull=True))
         .select_related("structure__commune")
         .order_by("-created_at", "-id")
         .first()
