@@ -36,10 +36,10 @@ from maillage.accounts.enums import OrganisationKind, Role
 from maillage.accounts.middleware import SESSION_KEY
 from maillage.accounts.models import ApiToken
 from maillage.applications.enums import DocumentKind
-from maillage.applications.models import ApplicationImport, Document
+from maillage.applications.models import Application, ApplicationImport, Document
 from maillage.commission import runs as commission_runs
 from maillage.commission import sessions as commission_sessions
-from maillage.commission.models import Decision, Reserve
+from maillage.commission.models import Decision, Offer, Reserve
 from maillage.conventions.enums import ReportKind
 from maillage.conventions.models import GeneratedDocument
 from maillage.conventions.services import generate_report, record_amendment
@@ -100,6 +100,15 @@ MATRIX = {
                                             "405     405     405     405     405     405     405     405     405     405"),
     "api:commune-list":                 _row("400     400     400     400     400     400     400     400     400     400",
                                             "405     405     405     405     405     405     405     405     405     405"),
+    "api:commission-offer-accept":      _row("401     405     405     405     405     405     405     405     405     405",
+                                            "401     403     403     200     200     403     403     403     403     403",
+                                            api="405 200"),
+    "api:commission-offer-refuse":      _row("401     405     405     405     405     405     405     405     405     405",
+                                            "401     403     403     200     200     403     403     403     403     403",
+                                            api="405 200"),
+    "api:commission-offers":            _row("401     403     403     400     400     403     403     403     403     403",
+                                            "401     405     405     405     405     405     405     405     405     405",
+                                            api="400 405"),
     "api:convention-plan":              _row("403     403     403     200     403     403     403     200     200     200",
                                             "403     405     405     405     405     405     405     405     405     405"),
     "api:conventions":                  _row("403     200     200     200     200     200     200     200     200     200",
@@ -145,6 +154,16 @@ MATRIX = {
     "web:commission_agent_letter":      _row("login   403     403     200     200     403     403     403     403     403"),
     "web:commission_agent_letter_pdf":  _row("login   403     403     200     200     403     403     403     403     403"),
     "web:commission_public_statistics": _row(PUBLIC),
+    "web:commission_family_offer_accept": _row("login   200     404     403     403     403     403     403     403     403",
+                                              "login   ok      404     403     403     403     403     403     403     403"),
+    "web:commission_family_offer_refuse": _row("login   200     404     403     403     403     403     403     403     403",
+                                              "login   ok      404     403     403     403     403     403     403     403"),
+    "web:commission_offer_action":      _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
+    "web:commission_session_offers":    _row("login   403     403     200     200     403     403     403     403     403",
+                                            "login   405     405     405     405     405     405     405     405     405"),
+    "web:commission_session_publish":   _row("login   405     405     405     405     405     405     405     405     405",
+                                            "login   403     403     ok      ok      403     403     403     403     403"),
     "web:commune":                      _row(PUBLIC),
     "web:commission_session":           _row("login   403     403     200     200     403     403     403     403     403"),
     "web:commission_session_create":    _row("login   403     403     200     200     403     403     403     403     403",
@@ -441,6 +460,21 @@ def _build_world() -> dict:
         side["commission_session"] = session.slug
         side["decision"] = Decision.objects.filter(session=session).first().pk
     _commission_letters(group, sides)
+    # a published commission session of the bassin with one open offer per side
+    commission = SessionFactory(territory=group, slug="commission-offres", status="published")
+    for n, side in enumerate(sides.values(), 11):
+        first = Application.objects.get(number=side["application"])
+        offered = ApplicationFactory(
+            household=first.household, number=f"CAR-2026-000{n}", state="offered",
+            wishes=[first.wishes.get().structure],
+        )  # fmt: skip
+        offer = Offer.objects.create(
+            session=commission, application=offered, structure_id=side["structure"],
+            age_group="bebe", deadline=datetime.date.today() + datetime.timedelta(days=8),
+        )  # fmt: skip
+        side["offer"] = offer.pk
+        side["offered_application"] = offered.number
+        side["offer_session"] = commission.slug
     DiagnosticEdition.objects.create(
         territory=group, number=1, status=EditionStatus.DONE, html="<p>Diagnostic</p>",
         pdf=b"%PDF-1.4 test", finished_at=datetime.datetime.now(datetime.UTC),
@@ -515,7 +549,9 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         or name == "web:territory_group"
         else side["convention"],
         "section": "portrait",
-        "number": side["application"]
+        "number": side["offered_application"]
+        if name.startswith("web:commission_family")
+        else side["application"]
         if name.startswith(("web:guichet", "api:guichet", "web:commission_agent_letter"))
         else (1 if name.startswith("web:observatory") else side["amendment"]),
         "code": side["action"],
@@ -523,7 +559,9 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "token": "jeton-inconnu",
         "territory": group,
         "version": 1,
-        "session": side["commission_session"],
+        "session": side["offer_session"]
+        if name in ("web:commission_session_offers", "web:commission_session_publish")
+        else side["commission_session"],
     }
     pks = {
         "api:structure-detail": side["structure"],
@@ -543,6 +581,9 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "web:guichet_import_status": side["waitlist"],
         "web:commission_reserve": side["reserve"],
         "web:commission_session_decision": side["decision"],
+        "web:commission_offer_action": side["offer"],
+        "api:commission-offer-accept": side["offer"],
+        "api:commission-offer-refuse": side["offer"],
     }
     fmts = {
         "web:directory_export": "csv",

@@ -17,6 +17,8 @@ PUBLIC = {
     "api:conventions", "api:convention-plan",
     "web:personal_data", "web:legal_notice", "web:accessibility",
     "api:guichet-applications", "api:guichet-application",
+    # organisation key (token) authentication, as the guichet API
+    "api:commission-offers", "api:commission-offer-accept", "api:commission-offer-refuse",
     "web:guichet_index", "web:guichet_rules", "web:guichet_signup", "web:guichet_invitation",
     "web:commission_rules",
     "web:commission_public_statistics",

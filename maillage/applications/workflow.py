@@ -2,7 +2,8 @@
 
 draft → submitted → to_correct ⇄ submitted → waiting | awaiting_birth (→ on_hold when late)
 → waiting ⇄ to_confirm (→ archived when silent, reactivable during the grace period);
-waiting → offered → accepted → placed → left; offered → waiting | archived (refusal rule);
+waiting → offered → accepted → placed → left (accepted → left when the child leaves before
+her arrival is recorded); offered → waiting | archived (refusal rule);
 withdrawn, cancelled, merged from any open state.
 """
 
@@ -73,6 +74,12 @@ class ApplicationWorkflow(Workflow):
         Transition("refuse_offer_archive", [S.OFFERED], S.ARCHIVED, "Refuser la place (archivage)"),
         Transition("place", [S.ACCEPTED], S.PLACED, "Enregistrer l'arrivée de l'enfant"),
         Transition("leave", [S.PLACED], S.LEFT, "Enregistrer le départ de l'enfant"),
+        Transition(
+            "give_up_place",
+            [S.ACCEPTED],
+            S.LEFT,
+            "Enregistrer le départ de l'enfant (place libérée)",
+        ),
         Transition("withdraw", OPEN_STATES, S.WITHDRAWN, "Retirer la demande"),
         Transition("cancel", OPEN_STATES, S.CANCELLED, "Annuler la demande"),
         Transition("merge", OPEN_STATES, S.MERGED, "Fusionner avec une autre demande"),

@@ -488,6 +488,12 @@ class OfferQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=OfferStatus.OPEN)
 
+    def held(self):
+        """Offers that occupy their place: open, or accepted by a child who has not left."""
+        return self.filter(
+            Q(status=OfferStatus.OPEN) | Q(status=OfferStatus.ACCEPTED, left_at__isnull=True)
+        )
+
 
 class Offer(VersionedModel, TimeStampedModel):
     """A place offered to a family, from a published session or as a re-offer of a place left
@@ -536,6 +542,12 @@ class Offer(VersionedModel, TimeStampedModel):
     keep_better_wishes = models.BooleanField(
         "garder les vœux mieux classés en attente", default=False
     )
+    # The place stops being held: the child left (départ), or moved to a better place offered
+    # later. An accepted offer with `left_at` set no longer counts against the places.
+    left_at = models.DateTimeField("place libérée le", null=True, blank=True)
+    left_reason = models.CharField("motif de la libération", max_length=255, blank=True)
+    # Why this child received this re-offer (codes and numbers, rendered by the letters).
+    reoffer_reason = models.JSONField("motif de la nouvelle proposition", default=dict, blank=True)
 
     objects = OfferQuerySet.as_manager()
 

@@ -44,6 +44,12 @@ SCHEDULE: list[Periodic] = [
         at="06:40",
     ),
     Periodic(
+        "offer-deadlines",
+        "maillage.commission.offer_tasks.run_offer_deadlines",
+        "Commission : propositions sans réponse expirées (place reproposée) et relances",
+        at="06:45",
+    ),
+    Periodic(
         "purge-personal-data",
         "maillage.audit.tasks.purge_personal_data",
         "Purge des données conservées au-delà de leur durée (paramètres retention-* et durées "

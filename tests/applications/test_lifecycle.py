@@ -35,6 +35,7 @@ ALLOWED = {
     ("refuse_offer_archive", S.OFFERED, S.ARCHIVED),
     ("place", S.ACCEPTED, S.PLACED),
     ("leave", S.PLACED, S.LEFT),
+    ("give_up_place", S.ACCEPTED, S.LEFT),  # départ de l'enfant before her arrival (commission)
 } | {
     (name, source, target)
     for name, target in (("withdraw", S.WITHDRAWN), ("cancel", S.CANCELLED), ("merge", S.MERGED))
