@@ -292,7 +292,6 @@ class CoverageReport:
     total: AreaCoverage
     catchment: dict[str, float | None]
     references: list[Reference]
-    demand: dict[str, float] | None = None
     extra_areas: dict[str, tuple[str, AreaCoverage, bool, int]] = field(default_factory=dict)
 
     @property
@@ -312,9 +311,18 @@ class CoverageReport:
         denominator = sum(w for _, w in weights)
         return sum(r * w for r, w in weights) / denominator if denominator else None
 
-    def gaps(self):
+    def gaps(self, demand=None):
+        """Coverage gaps, with the demand gaps beside them when `demand` (a DemandSummary of
+        the engine) is given."""
         target = self.national.rate if self.national else 0.0
-        return supply_demand_gaps(self.rows.values(), target_rate=target, demand=self.demand)
+        if demand is None:
+            return supply_demand_gaps(self.rows.values(), target_rate=target)
+        return supply_demand_gaps(
+            self.rows.values(),
+            target_rate=target,
+            demand={code: float(row.in_window) for code, row in demand.communes.items()},
+            opening={code: float(row.opening) for code, row in demand.communes.items()},
+        )
 
     # presentation -------------------------------------------------------------------------
     def masked_keys(self, raw_codes=frozenset()) -> set:
@@ -345,11 +353,23 @@ class CoverageReport:
             exempt |= set(values)
         return suppress(values, lines, self.params.threshold, exempt)
 
-    def as_dict(self, raw_codes=frozenset()) -> dict:
-        """The JSON of the API and CLI. Counts of communes outside `raw_codes` are masked."""
+    def as_dict(self, raw_codes=frozenset(), demand=None) -> dict:
+        """The JSON of the pages, the API, the CLI and the diagnostic. Counts of communes
+        outside `raw_codes` are masked. With `demand` (a `demand.DemandReport`), the expressed
+        demand is added (key `demand`) and the gaps carry the demand gap beside the coverage
+        gap, masked the same way."""
         threshold = self.params.threshold
         hidden = self.masked_keys(raw_codes)
         communes = [self._commune_dict(c, hidden) for c in self.communes]
+        demand_dict = None
+        if demand is not None:
+            demand_dict = demand.as_dict(
+                threshold,
+                raw_codes,
+                children={c["code"]: c["children_under_3"]["value"] for c in communes},
+                names={c.insee_code: c.name for c in self.communes},
+            )
+        by_code = {d["code"]: d for d in demand_dict["communes"]} if demand_dict else {}
         all_raw = all(c.insee_code in raw_codes for c in self.communes)
         total = self._total_dict(hidden)
         total["catchment_rate"] = (
@@ -370,7 +390,11 @@ class CoverageReport:
                 for key, (label, area, estimated, covered) in self.extra_areas.items()
             ],
             "references": [r.as_dict() for r in self.references],
-            "gaps": [self._gap_dict(g, hidden, g.code in raw_codes) for g in self.gaps()],
+            "gaps": [
+                self._gap_dict(g, hidden, g.code in raw_codes, by_code.get(g.code))
+                for g in self.gaps(demand.summary if demand is not None else None)
+            ],
+            **({"demand": demand_dict} if demand_dict is not None else {}),
             "parameters": self.params.as_dict(),
             "masking": {
                 "threshold": threshold,
@@ -444,13 +468,9 @@ class CoverageReport:
             estimated=estimated,
         )
 
-    def _gap_dict(self, gap, hidden: set, raw: bool) -> dict:
-        threshold = 0 if raw else self.params.threshold
-        masked = (
-            ("row", gap.code) in hidden
-            or ("children", gap.code) in hidden
-            or (gap.need_kind == "applications" and is_masked(gap.need, threshold))
-        )
+    def _gap_dict(self, gap, hidden: set, raw: bool, demand_row: dict | None = None) -> dict:
+        masked = ("row", gap.code) in hidden or ("children", gap.code) in hidden
+        demand_masked = demand_row is None or demand_row["masked"]
         return {
             "code": gap.code,
             "name": gap.name,
@@ -460,8 +480,14 @@ class CoverageReport:
             "gap": None if masked or gap.gap is None else _number(round(gap.gap, 1)),
             "places_to_target": None if masked else gap.places_to_target,
             "below_target": gap.below_target,
-            "pressure": None if masked else _rate(gap.pressure),
             "masked": masked,
+            "demand": None if demand_masked else _number(gap.demand),
+            "opening": None if demand_row is None else _number(gap.opening),
+            "demand_gap": None if demand_masked else _number(gap.demand_gap),
+            "pressure": (
+                None if demand_masked or ("row", gap.code) in hidden else _rate(gap.pressure)
+            ),
+            "demand_masked": demand_row is not None and demand_row["masked"],
         }
 
 
@@ -484,21 +510,16 @@ def coverage_report(
     title: str = "",
     slug: str = "",
     on: datetime.date | None = None,
-    demand: dict[str, float] | None = None,
     with_areas: bool = False,
 ) -> CoverageReport:
     """Coverage of `communes` (a list or queryset), with catchment and references.
 
-    Without `demand`, the report is kept in the per-process cache of derived figures
+    The report is kept in the per-process cache of derived figures
     (`maillage.core.derived`) under the communes, the date, the parameters in force and the
     version of the figures, structures and assistants maternels: any change of these is seen at
     once. The report holds unmasked counts: masking is applied by `as_dict(raw_codes=…)` on
     every request, for the person asking."""
     on = on or datetime.date.today()
-    if demand is not None:
-        return _coverage_report(
-            communes, title=title, slug=slug, on=on, demand=demand, with_areas=with_areas
-        )
     ids = sorted(c.pk for c in communes)
     parts = (ids, title, slug, on.isoformat(), with_areas, parameters_fingerprint())
     return derived.cached(
@@ -515,7 +536,6 @@ def _coverage_report(
     title: str,
     slug: str,
     on: datetime.date,
-    demand: dict[str, float] | None = None,
     with_areas: bool = False,
 ) -> CoverageReport:
     params = observatory_parameters(on)
@@ -554,7 +574,6 @@ def _coverage_report(
             departement_code=first.departement.code if first else None,
             region_code=first.departement.region.code if first else None,
         ),
-        demand=demand,
     )
     if with_areas and communes:
         report.extra_areas = area_totals(communes, params)
