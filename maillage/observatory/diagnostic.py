@@ -134,7 +134,7 @@ def build_snapshot(group, on: datetime.date | None = None) -> dict:
         for c in DiagnosticComment.objects.filter(territory=group).select_related("updated_by")
     }
     trend_points = [
-        {"period": p.period, "value": p.value, "label": p.label}
+        {"period": p.period, "value": p.value, "label": p.label, "series": p.series}
         for p in territory_trend(group, report)
     ]
     return {
@@ -243,20 +243,84 @@ def coverage_bars(coverage: dict) -> str:
         for r in coverage["references"]
         if "-metro" not in r["key"]
     ]
-    rows = [(c["name"], {m: c["modes"][m]["rate"] for m in MODES}) for c in coverage["communes"]]
+    items = [(c["name"], c) for c in coverage["communes"]]
     if len(coverage["communes"]) > 1:
-        rows.append(("Territoire", {m: coverage["total"]["modes"][m]["rate"] for m in MODES}))
+        items.append(("Territoire", coverage["total"]))
+    rows, totals = [], []
+    for name, area in items:
+        segments = {m: area["modes"][m]["rate"] for m in MODES}
+        visible = sum(v or 0.0 for v in segments.values())
+        if area["rate"] is not None and any(area["modes"][m]["masked"] for m in MODES):
+            # the masked modes count in the total rate, as in the table: one grey segment
+            segments["masked"] = max(area["rate"] - visible, 0.0)
+        rows.append((name, segments))
+        totals.append(area["rate"])
+    series = [(m, MODE_LABELS[m]) for m in MODES]
+    if any("masked" in values for _, values in rows):
+        series.append(("masked", "Modes masqués (secret statistique)"))
     return charts.stacked_bars(
         rows,
-        [(m, MODE_LABELS[m]) for m in MODES],
+        series,
         references=refs,
         title="Taux de couverture par commune et par mode d'accueil",
         ident="barres-couverture",
+        totals=totals,
+    )
+
+
+def demand_bars(coverage: dict) -> str:
+    """Waiting applications (desired start in the window) and places opening, by commune."""
+    demand = coverage.get("demand") or {}
+    rows, totals = [], []
+    for c in demand.get("communes", []):
+        rows.append((c["name"], {"in_window": c["in_window"]}))
+        totals.append(c["in_window"])
+    return charts.stacked_bars(
+        rows,
+        [("in_window", "Demandes en attente (entrée souhaitée dans la fenêtre)")],
+        title="Demandes en attente par commune de résidence",
+        unit="demandes",
+        ident="barres-demande",
+        colors={"in_window": "#a63603"},
+        totals=totals,
+    )
+
+
+def demand_map_areas(communes: list[dict], coverage: dict) -> list[dict]:
+    """Commune shapes coloured by the waiting applications per 100 children under 3."""
+    by_code = {c["code"]: c for c in (coverage.get("demand") or {}).get("communes", [])}
+    return [
+        {
+            "name": c["name"],
+            "geometry": c["geometry"],
+            "latitude": c["latitude"],
+            "longitude": c["longitude"],
+            "fill": charts.demand_color(by_code[c["code"]]["per_100_children"]),
+            "label": _fmt(by_code[c["code"]]["per_100_children"]),
+        }
+        for c in communes
+        if c["code"] in by_code
+    ]
+
+
+def demand_map(communes: list[dict], coverage: dict, **kwargs) -> str:
+    return charts.map_svg(
+        demand_map_areas(communes, coverage),
+        title="Demande non satisfaite pour 100 enfants de moins de 3 ans",
+        legend=charts.demand_legend(),
+        ident=kwargs.pop("ident", "carte-demande"),
+        **kwargs,
     )
 
 
 def trend_chart(trend: list[dict], national_history: list[dict], name: str = "Territoire"):
-    series = [(name, [(p["period"], p["value"]) for p in trend])]
+    """One line per method and source: points of different methods are never joined."""
+    grouped: dict[str, list] = {}
+    for p in trend:
+        grouped.setdefault(p.get("series") or p.get("label", ""), []).append(
+            (p["period"], p["value"])
+        )
+    series = [(f"{name} — {key}", points) for key, points in grouped.items()]
     national = [(str(h["year"]), h["rate"]) for h in national_history]
     if national:
         series.append(("France", national))

@@ -42,6 +42,7 @@ from maillage.territories.models import Commune
 SHAREABLE_MODES = ("eaje", "assistants_maternels")  # spread over the catchment
 LOCAL_MODES = ("garde_a_domicile", "prescolarisation")  # used where the family lives
 MODE_LABELS = {mode.value: mode.label for mode in CoverageMode}
+CURRENT_SERIES = "Calcul Maillage sur l'annuaire (places du jour)"
 
 
 @dataclass(frozen=True)
@@ -634,13 +635,14 @@ def commune_trend(commune: Commune, report: CoverageReport):
         place_figures = [items[i] for i in MODE_INDICATORS.values() if i in items]
         if children and place_figures:
             value = coverage_rate(sum(f.value for f in place_figures), children.value)
-            points[period] = (period, value, "calculé à partir des données importées")
+            label = "calculé à partir des données importées"
+            points[period] = (period, value, label, "Calcul sur données importées")
         elif Indicator.COVERAGE_RATE in items:
             f = items[Indicator.COVERAGE_RATE]
-            points[period] = (period, f.value, f.source_label)
+            points[period] = (period, f.value, f.source_label, f"Taux publié — {f.source_label}")
     row = report.rows[commune.insee_code]
     current = report.on.strftime("%Y-%m")
-    points[current] = (current, row.rate, "annuaire Maillage")
+    points[current] = (current, row.rate, "annuaire Maillage", CURRENT_SERIES)
     return trend(points.values())
 
 
@@ -648,9 +650,9 @@ def territory_trend(group, report: CoverageReport):
     """Past rates of the territory (published rates of the group) and the current rate."""
     points = {}
     for f in Figure.objects.filter(territory=group, indicator=Indicator.COVERAGE_RATE):
-        points[f.period] = (f.period, f.value, f.source_label)
+        points[f.period] = (f.period, f.value, f.source_label, f"Taux publié — {f.source_label}")
     current = report.on.strftime("%Y-%m")
-    points[current] = (current, report.total.rate, "annuaire Maillage")
+    points[current] = (current, report.total.rate, "annuaire Maillage", CURRENT_SERIES)
     return trend(points.values())
 
 
