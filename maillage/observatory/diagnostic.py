@@ -28,6 +28,7 @@ from maillage.audit.services import record
 from maillage.core.jobs import GENERIC_FAILURE, JobError, run_job, start_job
 from maillage.core.models import Job, JobStatus
 from maillage.observatory import charts, supply
+from maillage.observatory.demand import demand_summary
 from maillage.observatory.enums import (
     COUNT_INDICATORS,
     DiagnosticSection,
@@ -100,7 +101,8 @@ def build_snapshot(group, on: datetime.date | None = None) -> dict:
     on = on or datetime.date.today()
     communes = list(group.communes.select_related("departement", "epci").order_by("name"))
     report = coverage_report(communes, title=group.name, slug=group.slug, on=on, with_areas=True)
-    coverage = report.as_dict()  # shared with every partner: masked
+    # shared with every partner: masked; the demand is read from the guichet's queue
+    coverage = report.as_dict(demand=demand_summary(report.communes, on))
     threshold = report.params.threshold
     ids = [c.pk for c in communes]
     by_commune: dict[int, list[Figure]] = {}
@@ -138,7 +140,7 @@ def build_snapshot(group, on: datetime.date | None = None) -> dict:
         for p in territory_trend(group, report)
     ]
     return {
-        "format": 1,
+        "format": 2,
         "date": on.isoformat(),
         "territory": {"slug": group.slug, "name": group.name, "description": group.description},
         "communes": commune_info,
@@ -408,6 +410,12 @@ def render_context(snapshot: dict) -> dict:
         "coverage": coverage,
         "sections": {s["key"]: s for s in sections},
         "bars_svg": mark_safe(bars),
+        "demand_bars_svg": mark_safe(demand_bars(coverage) if coverage.get("demand") else ""),
+        "demand_map_svg": mark_safe(
+            demand_map(snapshot["communes"], coverage, ident="carte-demande-rapport")
+            if coverage.get("demand")
+            else ""
+        ),
         "trend_svg": mark_safe(trend_svg),
         "choropleth_svg": mark_safe(choropleth),
         "theme_maps": theme_maps,

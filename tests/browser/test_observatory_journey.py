@@ -98,8 +98,9 @@ def test_partner_comments_and_generates_the_diagnostic(
     for heading in (
         "1. Portrait social et démographique",
         "2. État des lieux de l'offre",
-        "3. Écart entre le besoin et l'offre",
-        "4. Axes de développement prioritaires",
+        "4. Écart entre le besoin et l'offre",
+        "3. La demande exprimée",
+        "5. Axes de développement prioritaires",
     ):
         expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=60_000)
     expect(

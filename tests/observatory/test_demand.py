@@ -161,3 +161,30 @@ def test_the_coverage_gap_is_kept_beside_the_demand_gap(queue):
     assert gap["demand"] == 7
     assert gap["opening"] == 3
     assert gap["demand_gap"] == 4
+
+
+def test_ctg_indicators_are_fed_from_the_same_figures(queue):
+    from maillage.conventions import feeds
+    from maillage.conventions.enums import AutoSource
+    from maillage.core.schedule import SCHEDULE
+    from tests.conventions.factories import ConventionFactory, IndicatorFactory
+
+    convention = ConventionFactory(territory=queue["group"])
+    unmet = IndicatorFactory(convention=convention, auto_source=AutoSource.UNMET_DEMAND)
+    satisfaction = IndicatorFactory(convention=convention, auto_source=AutoSource.SATISFACTION_RATE)
+    coverage = IndicatorFactory(convention=convention, auto_source=AutoSource.COVERAGE_RATE)
+    today = datetime.date.today()
+    assert feeds.refresh_all(today) == 2
+    public = coverage_report(list(queue["group"].communes.all())).as_dict(
+        demand=demand_summary(list(queue["group"].communes.all()))
+    )
+    assert float(unmet.measurements.get().value) == public["demand"]["total"]["in_window"] == 9
+    # one place accepted only: a small count, so no satisfaction rate is published anywhere
+    assert public["demand"]["total"]["satisfaction_rate"] is None
+    assert not satisfaction.measurements.exists()
+    assert float(coverage.measurements.get().value) == public["total"]["rate"]
+    # a second run the same day replaces the automatic measurement (history: one per day)
+    feeds.refresh_all(today)
+    assert unmet.measurements.count() == 1
+    entry = next(p for p in SCHEDULE if p.name == "indicator-feeds")
+    assert entry.task == "maillage.conventions.tasks.refresh_indicator_feeds"
