@@ -51,6 +51,13 @@ def _open(width, height, title, desc, ident):
     )
 
 
+def _printed(value) -> str:
+    """A bar's figure: a number, a label given by the caller ("masqué", "n.d."), or "masqué"."""
+    if isinstance(value, str):
+        return value
+    return "masqué" if value is None else _fmt(value)
+
+
 def rate_color(rate: float | None, classes=RATE_CLASSES, top=RATE_TOP) -> str:
     """The class colour of a value, or NO_DATA (hatched) when it is unknown or masked."""
     if rate is None:
@@ -109,7 +116,7 @@ def stacked_bars(
         return left + plot * v / vmax
 
     desc = "; ".join(
-        f"{label} : {'masqué' if total is None else _fmt(total)} {unit}"
+        f"{label} : {_printed(total)} {unit}"
         for (label, _), total in zip(rows, printed, strict=True)
     )
     if references:
@@ -142,7 +149,7 @@ def stacked_bars(
             start += value
         parts.append(
             f"<text x='{x(total) + 4:.1f}' y='{y + bar * 0.7:.1f}' font-size='12' "
-            f"fill='#222'>{'masqué' if shown is None else _fmt(shown)}</text>"
+            f"fill='#222'>{_printed(shown)}</text>"
         )
     bottom = top + len(rows) * (bar + gap)
     for k, (_label, value) in enumerate(references):

@@ -256,7 +256,7 @@ def coverage_bars(coverage: dict) -> str:
             # the masked modes count in the total rate, as in the table: one grey segment
             segments["masked"] = max(area["rate"] - visible, 0.0)
         rows.append((name, segments))
-        totals.append(area["rate"])
+        totals.append(_shown_rate(area))
     series = [(m, MODE_LABELS[m]) for m in MODES]
     if any("masked" in values for _, values in rows):
         series.append(("masked", "Modes masqués (secret statistique)"))
@@ -268,6 +268,17 @@ def coverage_bars(coverage: dict) -> str:
         ident="barres-couverture",
         totals=totals,
     )
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else _fmt(value)
+
+
+def _shown_rate(area: dict):
+    """The total rate as every output prints it: the number, "masqué" or "n.d."."""
+    if area["rate"] is not None:
+        return area["rate"]
+    return "masqué" if area.get("rate_masked") else "n.d."
 
 
 def demand_bars(coverage: dict) -> str:
@@ -341,7 +352,7 @@ def map_areas(communes: list[dict], coverage: dict) -> list[dict]:
             "latitude": c["latitude"],
             "longitude": c["longitude"],
             "fill": charts.rate_color(by_code[c["code"]]["rate"]),
-            "label": _fmt(by_code[c["code"]]["rate"]),
+            "label": _shown(_shown_rate(by_code[c["code"]])),
         }
         for c in communes
         if c["code"] in by_code
