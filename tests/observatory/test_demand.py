@@ -188,3 +188,26 @@ def test_ctg_indicators_are_fed_from_the_same_figures(queue):
     assert unmet.measurements.count() == 1
     entry = next(p for p in SCHEDULE if p.name == "indicator-feeds")
     assert entry.task == "maillage.conventions.tasks.refresh_indicator_feeds"
+
+
+def test_the_demo_dashboard_shows_the_demand_of_the_demo_queue(demo_bassin, client):
+    from maillage.accounts import demo as accounts_demo
+    from maillage.applications import demo as applications_demo
+    from maillage.directory import demo as directory_demo
+
+    class Out:
+        def write(self, text):
+            pass
+
+    for module in (accounts_demo, directory_demo, applications_demo):
+        module.load(Out())
+    page = client.get("/observatoire/bassin-de-vie-carros/").content.decode()
+    assert "La demande exprimée (guichet unique)" in page
+    assert "Aucune demande d'accueil n'est enregistrée" not in page
+    communes = list(demo_bassin["group"].communes.all())
+    demand = demand_summary(communes).summary
+    # the demo queue: 140 waiting, 20 to confirm, 25 awaiting birth, 18 submitted, 8 to correct
+    assert demand.total.waiting == 140 + 20 + 25 + 18 + 8 + 1  # + the demo family's
+    assert demand.total.placed == 8 + 30 + 6
+    assert demand.total.offered == 10
+    assert len(demand.structures) > 0
