@@ -11,6 +11,7 @@ SEED_MIGRATIONS = [
     "maillage.territories.migrations.0002_sppe_thresholds",
     "maillage.directory.migrations.0002_pricing_parameters",
     "maillage.observatory.migrations.0002_parameters",
+    "maillage.observatory.migrations.0005_demand_window",
 ]
 
 

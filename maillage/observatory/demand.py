@@ -103,18 +103,24 @@ def requests(commune_ids) -> tuple[list[DemandRequest], dict[str, str]]:
     )  # fmt: skip
     bands, labels = _bands({r[1] for r in rows})
     default = default_age_bands()
-    waiting_ids = [r[0] for r in rows if STATUS_OF_STATE[r[2]] == WAITING]
+    ids = list(commune_ids)
+    waiting_states = [state for state, status in STATUS_OF_STATE.items() if status == WAITING]
+    placed_states = [state for state, status in STATUS_OF_STATE.items() if status == PLACED]
     placed_ids = [r[0] for r in rows if STATUS_OF_STATE[r[2]] == PLACED]
     wishes: dict[int, list[str]] = defaultdict(list)
     for application_id, structure_id in (
-        Wish.objects.filter(application_id__in=waiting_ids)
+        Wish.objects.filter(
+            application__household__commune_id__in=ids, application__state__in=waiting_states
+        )
         .order_by("application_id", "rank")
         .values_list("application_id", "structure_id")
     ):
         wishes[application_id].append(str(structure_id))
     unplaced = dict(
         Decision.objects.filter(
-            outcome=DecisionOutcome.UNPLACED, entry__application_id__in=waiting_ids
+            outcome=DecisionOutcome.UNPLACED,
+            entry__application__household__commune_id__in=ids,
+            entry__application__state__in=waiting_states,
         )
         .values("entry__application_id")
         .annotate(n=Count("pk"))
@@ -122,7 +128,11 @@ def requests(commune_ids) -> tuple[list[DemandRequest], dict[str, str]]:
     )
     placement: dict[int, tuple[datetime.date | None, str | None]] = {}
     for application_id, answered, commune in (
-        Offer.objects.filter(application_id__in=placed_ids, status=OfferStatus.ACCEPTED)
+        Offer.objects.filter(
+            application__household__commune_id__in=ids,
+            application__state__in=placed_states,
+            status=OfferStatus.ACCEPTED,
+        )
         .order_by("answered_at")
         .values_list("application_id", "answered_at", "structure__commune__insee_code")
     ):
