@@ -24,6 +24,7 @@ from maillage.commission.models import (
     SessionPlaces,
     default_age_bands,
 )
+from maillage.core import derived
 from maillage.core.models import parameter_at
 from maillage.observatory import supply
 from maillage.observatory.indicators.demand import (
@@ -185,12 +186,44 @@ def window_parameter(on: datetime.date) -> ParameterView:
     return ParameterView.of(parameter_at(WINDOW_KEY, on))
 
 
-def demand_summary(communes, on: datetime.date | None = None) -> "DemandReport":
-    """The expressed demand of `communes` (Commune objects) on `on`."""
-    from maillage.observatory.indicators.demand import add_months
+def _queue_stamp() -> tuple:
+    """Version of the tables without `updated_at` that the demand reads (wishes, decisions,
+    declared places): their row counts and latest declaration, in one query."""
+    from django.db import connection
 
+    quote = connection.ops.quote_name
+    wish, decision, places = (quote(m._meta.db_table) for m in (Wish, Decision, SessionPlaces))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {wish}), (SELECT COUNT(*) FROM {decision}), "
+            f"(SELECT COUNT(*) FROM {places}), (SELECT MAX({quote('declared_at')}) FROM {places})"
+        )
+        return tuple(str(v) for v in cursor.fetchone())
+
+
+def demand_summary(communes, on: datetime.date | None = None) -> "DemandReport":
+    """The expressed demand of `communes` (Commune objects) on `on`.
+
+    Kept in the per-process cache of derived figures (`maillage.core.derived`), like the
+    coverage report, under the communes, the date, the window in force and the version of the
+    applications, offers, wishes, decisions and declared places: a change is seen at the next
+    request. The cached summary holds counts only (no person), unmasked; masking is applied
+    per request by `as_dict`."""
     on = on or datetime.date.today()
     window = window_parameter(on)
+    ids = sorted(c.pk for c in communes)
+    parts = (ids, on.isoformat(), window, _queue_stamp())
+    return derived.cached(
+        "demand-summary",
+        parts,
+        lambda: _demand_summary(communes, on, window),
+        models=(Application, Offer, *supply.SUPPLY_MODELS),
+    )
+
+
+def _demand_summary(communes, on: datetime.date, window: ParameterView) -> "DemandReport":
+    from maillage.observatory.indicators.demand import add_months
+
     months = int(window.value)
     ids = [c.pk for c in communes]
     records, labels = requests(ids)

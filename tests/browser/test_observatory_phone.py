@@ -37,7 +37,14 @@ def test_total_rate_readable_without_horizontal_scroll_on_a_phone(
     page.goto(live_url("/observatoire/bassin-de-vie-carros/"))
     table = page.get_by_role("table", name="Places d'accueil pour 100 enfants de moins de 3 ans")
     expect(table).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    wide = page.evaluate(
+        """w => Array.from(document.querySelectorAll('body *'))
+        .filter(e => e.getBoundingClientRect().right > w + 1)
+        .filter(e => !e.closest('.table-responsive') || e.classList.contains('table-responsive'))
+        .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+        width,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
     assert _inside(table.bounding_box(), width)
     for name in ("Carros", "Saint-Jeannet", "Ensemble du territoire"):
         row = table.get_by_role("row", name=name).first
