@@ -32,8 +32,11 @@ def test_public_dashboard_and_thematic_maps(
     page.get_by_role("link", name="Bassin de vie de Carros").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bassin de vie de Carros")
     table = page.get_by_role("table", name="Places d'accueil pour 100 enfants de moins de 3 ans")
-    expect(table.get_by_role("row", name="Carros")).to_contain_text("30")
     expect(table).to_contain_text("estimé")
+    # the modes are folded under the main table (total first)
+    page.get_by_text("Détail par mode d'accueil (taux et places)").click()
+    modes = page.get_by_role("table", name="Places pour 100 enfants de moins de 3 ans par mode")
+    expect(modes.get_by_role("row", name="Carros")).to_contain_text("30")
     expect(page.get_by_role("img", name="Taux de couverture par commune").first).to_be_visible()
     assert_accessible(page)
 
