@@ -24,3 +24,11 @@ def load(out, progress=None) -> None:
         f"actions, {convention.indicators.count()} indicateurs, {convention.bodies.count()} "
         "instances."
     )
+    # The indicators fed by the observatory get today's measurement at once; the schedule
+    # (`indicator-feeds`, daily) adds one a day, which builds their history.
+    import datetime
+
+    from maillage.conventions.feeds import refresh_all
+
+    measured = refresh_all(datetime.date.today())
+    out.write(f"Indicateurs alimentés automatiquement : {measured} mesure(s) du jour.")

@@ -57,6 +57,18 @@ class AutoSource(models.TextChoices):
     """Where an automatically fed indicator takes its value (see `maillage/conventions/feeds.py`)."""
 
     COVERAGE_RATE = "observatory.coverage_rate", "Observatoire : taux de couverture global"
+    UNMET_DEMAND = (
+        "observatory.unmet_demand",
+        "Observatoire : demandes en attente au guichet unique (entrée souhaitée dans la fenêtre)",
+    )
+    SATISFACTION_RATE = (
+        "observatory.satisfaction_rate",
+        "Observatoire : taux de satisfaction des demandes (places acceptées pour 100)",
+    )
+    PLACEMENT_DELAY = (
+        "observatory.placement_delay",
+        "Observatoire : délai médian entre la demande et la place acceptée (jours)",
+    )
 
 
 class BodyKind(models.TextChoices):

@@ -17,3 +17,14 @@ def build_convention_document(job_id: int) -> None:
     from maillage.conventions.exports import build_document
 
     build_document(job_id)
+
+
+@task()
+def refresh_indicator_feeds() -> None:
+    """Daily: one measurement of each automatically fed indicator (coverage rate measured by
+    the observatory, expressed demand, satisfaction rate, delay to placement)."""
+    import datetime
+
+    from maillage.conventions.feeds import refresh_all
+
+    refresh_all(datetime.date.today())

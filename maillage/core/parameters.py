@@ -14,6 +14,7 @@ SEED_MIGRATIONS = [
     "maillage.commission.migrations.0002_grid",
     "maillage.core.migrations.0004_retention_parameters",
     "maillage.applications.migrations.0006_drafts_siblings",
+    "maillage.observatory.migrations.0005_demand_window",
 ]
 
 

@@ -32,6 +32,13 @@ SCHEDULE: list[Periodic] = [
         at="07:00",
     ),
     Periodic(
+        "indicator-feeds",
+        "maillage.conventions.tasks.refresh_indicator_feeds",
+        "Conventions : mesure des indicateurs alimentés par l'observatoire (taux de couverture, "
+        "demande exprimée, satisfaction, délai)",
+        at="05:15",
+    ),
+    Periodic(
         "application-deadlines",
         "maillage.applications.tasks.run_application_deadlines",
         "Guichet unique : échéances des demandes (naissance, intérêt) et rappels J-15 et J-3",

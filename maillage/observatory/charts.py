@@ -15,9 +15,17 @@ MODE_COLORS = {
     "prescolarisation": "#7d3c98",
 }
 REFERENCE_COLORS = ("#a4161a", "#333333", "#6c4a00")
-# Sequential classes for a coverage choropleth (places per 100 children), light to dark.
-RATE_CLASSES = ((30, "#f1f5fa"), (45, "#c6d9ec"), (60, "#8db4d9"), (75, "#4f86bd"))
+# Sequential classes for a coverage choropleth (places per 100 children), light to dark. The
+# lightest class is a clear colour, never a near-white that could read as "no data": missing or
+# masked values are drawn with a hatched pattern (NO_DATA) instead of any colour of the scale.
+RATE_CLASSES = ((30, "#fdd49e"), (45, "#c6dbef"), (60, "#9ecae1"), (75, "#4f86bd"))
 RATE_TOP = "#1b4f72"
+# Unmet demand per 100 children under 3 (waiting applications in the window), light to dark.
+DEMAND_CLASSES = ((5, "#fee6ce"), (10, "#fdae6b"), (20, "#f16913"))
+DEMAND_TOP = "#a63603"
+NO_DATA = "no-data"  # replaced by the map's own hatched pattern
+NO_DATA_FLAT = "#ffffff"  # where a pattern cannot be drawn (Leaflet): white with a dashed outline
+MASKED_COLOR = "#8a8a8a"
 THEME_STYLES = {
     "petite_enfance": ("#1b4f72", "circle"),
     "enfance": ("#b3541e", "square"),
@@ -43,13 +51,37 @@ def _open(width, height, title, desc, ident):
     )
 
 
-def rate_color(rate: float | None) -> str:
+def _printed(value) -> str:
+    """A bar's figure: a number, a label given by the caller ("masqué", "n.d."), or "masqué"."""
+    if isinstance(value, str):
+        return value
+    return "masqué" if value is None else _fmt(value)
+
+
+def rate_color(rate: float | None, classes=RATE_CLASSES, top=RATE_TOP) -> str:
+    """The class colour of a value, or NO_DATA (hatched) when it is unknown or masked."""
     if rate is None:
-        return "#e9ecef"
-    for bound, color in RATE_CLASSES:
+        return NO_DATA
+    for bound, color in classes:
         if rate < bound:
             return color
-    return RATE_TOP
+    return top
+
+
+def demand_color(value: float | None) -> str:
+    return rate_color(value, DEMAND_CLASSES, DEMAND_TOP)
+
+
+def _no_data_pattern(ident: str) -> str:
+    return (
+        f"<defs><pattern id='{ident}-nd' patternUnits='userSpaceOnUse' width='8' height='8' "
+        "patternTransform='rotate(45)'><rect width='8' height='8' fill='#ffffff'/>"
+        "<line x1='0' y1='0' x2='0' y2='8' stroke='#555555' stroke-width='2'/></pattern></defs>"
+    )
+
+
+def _fill(color: str, ident: str) -> str:
+    return f"url(#{ident}-nd)" if color == NO_DATA else color
 
 
 def stacked_bars(
@@ -62,14 +94,20 @@ def stacked_bars(
     ident: str = "barres",
     width: int = 720,
     colors: dict[str, str] | None = None,
+    totals: list[float | None] | None = None,
 ) -> str:
     """Horizontal stacked bars (one per row, one segment per series) with vertical reference
-    lines. `rows`: (label, {series key: value}); None values count as 0 and are noted."""
-    colors = colors or MODE_COLORS
+    lines. `rows`: (label, {series key: value}); None values count as 0 and are noted.
+    `totals`: the figure printed at the end of each bar (the table's total, so that the chart
+    and the table print the same number); None prints "masqué"."""
+    colors = {**(colors or MODE_COLORS), "masked": MASKED_COLOR}
     bar, gap, left, right, top = 22, 10, 150, 60, 34
-    legend_h = 26 + (18 if references else 0)
+    legend_rows = 2 if len(series) > 4 else 1
+    legend_h = 8 + 18 * legend_rows + (18 if references else 0)
     height = top + len(rows) * (bar + gap) + 30 + legend_h
-    totals = [sum(v or 0 for v in values.values()) for _, values in rows]
+    sums = [sum(v or 0 for v in values.values()) for _, values in rows]
+    printed = list(totals) if totals is not None else sums
+    totals = sums
     vmax = max([*totals, *(v for _, v in references), 1.0])
     vmax = math.ceil(vmax / 20) * 20
     plot = width - left - right
@@ -78,7 +116,8 @@ def stacked_bars(
         return left + plot * v / vmax
 
     desc = "; ".join(
-        f"{label} : {_fmt(total)} {unit}" for (label, _), total in zip(rows, totals, strict=True)
+        f"{label} : {_printed(total)} {unit}"
+        for (label, _), total in zip(rows, printed, strict=True)
     )
     if references:
         desc += ". Références : " + "; ".join(f"{lab} {_fmt(v)}" for lab, v in references)
@@ -91,7 +130,7 @@ def stacked_bars(
             f"<text x='{x(tick):.1f}' y='{top + len(rows) * (bar + gap) + 14}' font-size='11' "
             f"text-anchor='middle' fill='#333'>{tick}</text>"
         )
-    for i, ((label, values), total) in enumerate(zip(rows, totals, strict=True)):
+    for i, ((label, values), total, shown) in enumerate(zip(rows, totals, printed, strict=True)):
         y = top + i * (bar + gap)
         parts.append(
             f"<text x='{left - 8}' y='{y + bar * 0.7:.1f}' font-size='12' text-anchor='end' "
@@ -110,7 +149,7 @@ def stacked_bars(
             start += value
         parts.append(
             f"<text x='{x(total) + 4:.1f}' y='{y + bar * 0.7:.1f}' font-size='12' "
-            f"fill='#222'>{_fmt(total)}</text>"
+            f"fill='#222'>{_printed(shown)}</text>"
         )
     bottom = top + len(rows) * (bar + gap)
     for k, (_label, value) in enumerate(references):
@@ -122,11 +161,14 @@ def stacked_bars(
     lx = 10
     ly = height - legend_h + 8
     for key, name in series:
+        step = 24 + 6.5 * len(name)
+        if lx + step > width and lx > 10:
+            lx, ly = 10, ly + 18
         parts.append(
             f"<rect x='{lx}' y='{ly}' width='12' height='12' fill='{colors.get(key, '#555')}'/>"
             f"<text x='{lx + 16}' y='{ly + 11}' font-size='11' fill='#222'>{escape(name)}</text>"
         )
-        lx += 24 + 6.5 * len(name)
+        lx += step
     lx, ly = 10, ly + 18
     for k, (label, value) in enumerate(references):
         color = REFERENCE_COLORS[k % len(REFERENCE_COLORS)]
@@ -154,7 +196,8 @@ def line_chart(
     periods = sorted({p for _, points in series for p, _ in points})
     values = [v for _, points in series for _, v in points if v is not None]
     vmax = math.ceil(max([*values, 1.0]) / 20) * 20
-    left, right, top, bottom = 50, 20, 30, 60
+    left, right, top, bottom = 50, 20, 30, 44 + 16 * max(len(series), 1)
+    height += 16 * max(len(series) - 1, 0)
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(periods) - 1, 1)
 
@@ -195,8 +238,8 @@ def line_chart(
                 f"<circle cx='{x(p):.1f}' cy='{y(v):.1f}' r='4' fill='{color}'>"
                 f"<title>{escape(name)} {escape(p)} : {_fmt(v)}</title></circle>"
             )
-        ly = height - bottom + 34 + 0
-        lx = left + k * 230
+        ly = height - bottom + 30 + 16 * k
+        lx = left
         parts.append(
             f"<rect x='{lx}' y='{ly}' width='12' height='12' fill='{color}'/>"
             f"<text x='{lx + 16}' y='{ly + 11}' font-size='11' fill='#222'>{escape(name)}</text>"
@@ -282,7 +325,7 @@ def map_svg(
     desc = "Carte sans fond : " + "; ".join(desc_bits)
     if markers:
         desc += f". {len(markers)} équipement(s) signalé(s) par des symboles."
-    parts = [_open(width, height, title, desc, ident)]
+    parts = [_open(width, height, title, desc, ident), _no_data_pattern(ident)]
     if not points:
         parts.append(
             f"<text x='{width / 2}' y='{map_h / 2}' text-anchor='middle' font-size='14' "
@@ -314,22 +357,30 @@ def map_svg(
                 + "Z"
             )
         parts.append(
-            f"<path d='{d}' fill='{area.get('fill', '#f1f5fa')}' stroke='#333' "
+            f"<path d='{d}' fill='{_fill(area.get('fill', '#f8f9fa'), ident)}' stroke='#333' "
             f"stroke-width='1' fill-rule='evenodd'><title>{escape(area['name'])} — "
             f"{escape(str(area.get('label', '')))}</title></path>"
         )
+    placed_boxes: list[tuple[float, float, float, float]] = []
     for area in areas:
         if area.get("latitude") is None:
             continue
         cx, cy = project(area["longitude"], area["latitude"])
         if not area.get("geometry"):
             parts.append(
-                f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='9' fill='{area.get('fill', '#ccc')}' "
-                "stroke='#333'/>"
+                f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='9' "
+                f"fill='{_fill(area.get('fill', '#ccc'), ident)}' stroke='#333'/>"
             )
-        parts.append(_halo_text(cx, cy - 10, area["name"], 12, bold=True))
-        if area.get("label"):
-            parts.append(_halo_text(cx, cy + 5, str(area["label"]), 11))
+        label = str(area.get("label") or "")
+        lx, ly = _free_spot(cx, cy, area["name"], label, placed_boxes, width, map_h)
+        if (lx, ly) != (cx, cy):
+            parts.append(
+                f"<line x1='{cx:.1f}' y1='{cy:.1f}' x2='{lx:.1f}' y2='{ly:.1f}' "
+                "stroke='#333' stroke-width='0.8'/>"
+            )
+        parts.append(_halo_text(lx, ly - 10, area["name"], 12, bold=True))
+        if label:
+            parts.append(_halo_text(lx, ly + 5, label, 11))
     for m in markers:
         cx, cy = project(m["longitude"], m["latitude"])
         parts.append(
@@ -342,7 +393,8 @@ def map_svg(
         ly = y0 + 22 * (k // 2)
         if kind == "fill":
             symbol = (
-                f"<rect x='{lx}' y='{ly}' width='14' height='14' fill='{color}' stroke='#333'/>"
+                f"<rect x='{lx}' y='{ly}' width='14' height='14' fill='{_fill(color, ident)}' "
+                "stroke='#333'/>"
             )
         else:
             symbol = _marker(kind, lx + 7, ly + 7, color, size=5)
@@ -354,6 +406,36 @@ def map_svg(
     return "".join(parts)
 
 
+def _label_box(x: float, y: float, name: str, label: str) -> tuple[float, float, float, float]:
+    """Approximate box of a two-line label centred on (x, y): name above, value below."""
+    w = max(len(name) * 7.2, len(label) * 6.4) + 6
+    return (x - w / 2, y - 23, x + w / 2, y + 9 if label else y - 5)
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _free_spot(cx, cy, name, label, placed, width, height) -> tuple[float, float]:
+    """Where to write a commune's label so that it overlaps no label already written: its
+    centre if free, else the nearest free offset (a leader line joins it to the centre)."""
+    offsets = [(0, 0)] + [
+        (dx * step, dy * step)
+        for step in (16, 28, 40, 56)
+        for dx, dy in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
+    ]
+    for dx, dy in offsets:
+        x, y = cx + dx * 2.5 if dx else cx, cy + dy
+        box = _label_box(x, y, name, label)
+        if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
+            continue
+        if not any(_overlaps(box, other) for other in placed):
+            placed.append(box)
+            return x, y
+    placed.append(_label_box(cx, cy, name, label))
+    return cx, cy
+
+
 def rate_legend() -> list[tuple[str, str, str]]:
     items = []
     lower = 0
@@ -361,5 +443,16 @@ def rate_legend() -> list[tuple[str, str, str]]:
         items.append(("fill", color, f"{lower} à moins de {bound} places pour 100 enfants"))
         lower = bound
     items.append(("fill", RATE_TOP, f"{lower} places ou plus"))
-    items.append(("fill", "#e9ecef", "non disponible ou masqué"))
+    items.append(("fill", NO_DATA, "non disponible ou masqué (hachures)"))
+    return items
+
+
+def demand_legend() -> list[tuple[str, str, str]]:
+    items = []
+    lower = 0
+    for bound, color in DEMAND_CLASSES:
+        items.append(("fill", color, f"{lower} à moins de {bound} demandes pour 100 enfants"))
+        lower = bound
+    items.append(("fill", DEMAND_TOP, f"{lower} demandes ou plus"))
+    items.append(("fill", NO_DATA, "non disponible ou masqué (hachures)"))
     return items

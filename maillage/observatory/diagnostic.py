@@ -28,6 +28,7 @@ from maillage.audit.services import record
 from maillage.core.jobs import GENERIC_FAILURE, JobError, run_job, start_job
 from maillage.core.models import Job, JobStatus
 from maillage.observatory import charts, supply
+from maillage.observatory.demand import demand_summary
 from maillage.observatory.enums import (
     COUNT_INDICATORS,
     DiagnosticSection,
@@ -100,7 +101,8 @@ def build_snapshot(group, on: datetime.date | None = None) -> dict:
     on = on or datetime.date.today()
     communes = list(group.communes.select_related("departement", "epci").order_by("name"))
     report = coverage_report(communes, title=group.name, slug=group.slug, on=on, with_areas=True)
-    coverage = report.as_dict()  # shared with every partner: masked
+    # shared with every partner: masked; the demand is read from the guichet's queue
+    coverage = report.as_dict(demand=demand_summary(report.communes, on))
     threshold = report.params.threshold
     ids = [c.pk for c in communes]
     by_commune: dict[int, list[Figure]] = {}
@@ -134,11 +136,11 @@ def build_snapshot(group, on: datetime.date | None = None) -> dict:
         for c in DiagnosticComment.objects.filter(territory=group).select_related("updated_by")
     }
     trend_points = [
-        {"period": p.period, "value": p.value, "label": p.label}
+        {"period": p.period, "value": p.value, "label": p.label, "series": p.series}
         for p in territory_trend(group, report)
     ]
     return {
-        "format": 1,
+        "format": 2,
         "date": on.isoformat(),
         "territory": {"slug": group.slug, "name": group.name, "description": group.description},
         "communes": commune_info,
@@ -243,20 +245,95 @@ def coverage_bars(coverage: dict) -> str:
         for r in coverage["references"]
         if "-metro" not in r["key"]
     ]
-    rows = [(c["name"], {m: c["modes"][m]["rate"] for m in MODES}) for c in coverage["communes"]]
+    items = [(c["name"], c) for c in coverage["communes"]]
     if len(coverage["communes"]) > 1:
-        rows.append(("Territoire", {m: coverage["total"]["modes"][m]["rate"] for m in MODES}))
+        items.append(("Territoire", coverage["total"]))
+    rows, totals = [], []
+    for name, area in items:
+        segments = {m: area["modes"][m]["rate"] for m in MODES}
+        visible = sum(v or 0.0 for v in segments.values())
+        if area["rate"] is not None and any(area["modes"][m]["masked"] for m in MODES):
+            # the masked modes count in the total rate, as in the table: one grey segment
+            segments["masked"] = max(area["rate"] - visible, 0.0)
+        rows.append((name, segments))
+        totals.append(_shown_rate(area))
+    series = [(m, MODE_LABELS[m]) for m in MODES]
+    if any("masked" in values for _, values in rows):
+        series.append(("masked", "Modes masqués (secret statistique)"))
     return charts.stacked_bars(
         rows,
-        [(m, MODE_LABELS[m]) for m in MODES],
+        series,
         references=refs,
         title="Taux de couverture par commune et par mode d'accueil",
         ident="barres-couverture",
+        totals=totals,
+    )
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else _fmt(value)
+
+
+def _shown_rate(area: dict):
+    """The total rate as every output prints it: the number, "masqué" or "n.d."."""
+    if area["rate"] is not None:
+        return area["rate"]
+    return "masqué" if area.get("rate_masked") else "n.d."
+
+
+def demand_bars(coverage: dict) -> str:
+    """Waiting applications (desired start in the window) and places opening, by commune."""
+    demand = coverage.get("demand") or {}
+    rows, totals = [], []
+    for c in demand.get("communes", []):
+        rows.append((c["name"], {"in_window": c["in_window"]}))
+        totals.append(c["in_window"])
+    return charts.stacked_bars(
+        rows,
+        [("in_window", "Demandes en attente (entrée souhaitée dans la fenêtre)")],
+        title="Demandes en attente par commune de résidence",
+        unit="demandes",
+        ident="barres-demande",
+        colors={"in_window": "#a63603"},
+        totals=totals,
+    )
+
+
+def demand_map_areas(communes: list[dict], coverage: dict) -> list[dict]:
+    """Commune shapes coloured by the waiting applications per 100 children under 3."""
+    by_code = {c["code"]: c for c in (coverage.get("demand") or {}).get("communes", [])}
+    return [
+        {
+            "name": c["name"],
+            "geometry": c["geometry"],
+            "latitude": c["latitude"],
+            "longitude": c["longitude"],
+            "fill": charts.demand_color(by_code[c["code"]]["per_100_children"]),
+            "label": _fmt(by_code[c["code"]]["per_100_children"]),
+        }
+        for c in communes
+        if c["code"] in by_code
+    ]
+
+
+def demand_map(communes: list[dict], coverage: dict, **kwargs) -> str:
+    return charts.map_svg(
+        demand_map_areas(communes, coverage),
+        title="Demande non satisfaite pour 100 enfants de moins de 3 ans",
+        legend=charts.demand_legend(),
+        ident=kwargs.pop("ident", "carte-demande"),
+        **kwargs,
     )
 
 
 def trend_chart(trend: list[dict], national_history: list[dict], name: str = "Territoire"):
-    series = [(name, [(p["period"], p["value"]) for p in trend])]
+    """One line per method and source: points of different methods are never joined."""
+    grouped: dict[str, list] = {}
+    for p in trend:
+        grouped.setdefault(p.get("series") or p.get("label", ""), []).append(
+            (p["period"], p["value"])
+        )
+    series = [(f"{name} — {key}", points) for key, points in grouped.items()]
     national = [(str(h["year"]), h["rate"]) for h in national_history]
     if national:
         series.append(("France", national))
@@ -275,7 +352,7 @@ def map_areas(communes: list[dict], coverage: dict) -> list[dict]:
             "latitude": c["latitude"],
             "longitude": c["longitude"],
             "fill": charts.rate_color(by_code[c["code"]]["rate"]),
-            "label": _fmt(by_code[c["code"]]["rate"]),
+            "label": _shown(_shown_rate(by_code[c["code"]])),
         }
         for c in communes
         if c["code"] in by_code
@@ -344,6 +421,12 @@ def render_context(snapshot: dict) -> dict:
         "coverage": coverage,
         "sections": {s["key"]: s for s in sections},
         "bars_svg": mark_safe(bars),
+        "demand_bars_svg": mark_safe(demand_bars(coverage) if coverage.get("demand") else ""),
+        "demand_map_svg": mark_safe(
+            demand_map(snapshot["communes"], coverage, ident="carte-demande-rapport")
+            if coverage.get("demand")
+            else ""
+        ),
         "trend_svg": mark_safe(trend_svg),
         "choropleth_svg": mark_safe(choropleth),
         "theme_maps": theme_maps,

@@ -71,13 +71,25 @@ class ObservatoryParameters:
     def decay(self) -> str:
         return str(self.catchment.value.get("decay", "none"))
 
+    @property
+    def decay_label(self) -> str:
+        return DECAY_LABELS.get(self.decay, self.decay)
+
     def as_dict(self) -> dict:
         return {
             "masking_threshold": self.secrecy.as_dict(),
             "under3_share": self.under3_share.as_dict(),
             "childminder_place_factor": self.childminder_factor.as_dict(),
-            "catchment": self.catchment.as_dict(),
+            "catchment": {**self.catchment.as_dict(), "decay_label": self.decay_label},
         }
+
+
+# Plain-French names of the catchment's distance decay (the code stays in the parameter).
+DECAY_LABELS = {
+    "none": "même poids pour tous les lieux à portée",
+    "linear": "poids qui diminue régulièrement avec la distance, nul au rayon",
+    "gaussian": "poids qui diminue doucement près de chez soi puis plus vite, nul au rayon",
+}
 
 
 def observatory_parameters(on: datetime.date | None = None) -> ObservatoryParameters:

@@ -42,6 +42,7 @@ from maillage.territories.models import Commune
 SHAREABLE_MODES = ("eaje", "assistants_maternels")  # spread over the catchment
 LOCAL_MODES = ("garde_a_domicile", "prescolarisation")  # used where the family lives
 MODE_LABELS = {mode.value: mode.label for mode in CoverageMode}
+CURRENT_SERIES = "Calcul Maillage sur l'annuaire (places du jour)"
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,6 @@ class CoverageReport:
     total: AreaCoverage
     catchment: dict[str, float | None]
     references: list[Reference]
-    demand: dict[str, float] | None = None
     extra_areas: dict[str, tuple[str, AreaCoverage, bool, int]] = field(default_factory=dict)
 
     @property
@@ -312,9 +312,18 @@ class CoverageReport:
         denominator = sum(w for _, w in weights)
         return sum(r * w for r, w in weights) / denominator if denominator else None
 
-    def gaps(self):
+    def gaps(self, demand=None):
+        """Coverage gaps, with the demand gaps beside them when `demand` (a DemandSummary of
+        the engine) is given."""
         target = self.national.rate if self.national else 0.0
-        return supply_demand_gaps(self.rows.values(), target_rate=target, demand=self.demand)
+        if demand is None:
+            return supply_demand_gaps(self.rows.values(), target_rate=target)
+        return supply_demand_gaps(
+            self.rows.values(),
+            target_rate=target,
+            demand={code: float(row.in_window) for code, row in demand.communes.items()},
+            opening={code: float(row.opening) for code, row in demand.communes.items()},
+        )
 
     # presentation -------------------------------------------------------------------------
     def masked_keys(self, raw_codes=frozenset()) -> set:
@@ -345,11 +354,23 @@ class CoverageReport:
             exempt |= set(values)
         return suppress(values, lines, self.params.threshold, exempt)
 
-    def as_dict(self, raw_codes=frozenset()) -> dict:
-        """The JSON of the API and CLI. Counts of communes outside `raw_codes` are masked."""
+    def as_dict(self, raw_codes=frozenset(), demand=None) -> dict:
+        """The JSON of the pages, the API, the CLI and the diagnostic. Counts of communes
+        outside `raw_codes` are masked. With `demand` (a `demand.DemandReport`), the expressed
+        demand is added (key `demand`) and the gaps carry the demand gap beside the coverage
+        gap, masked the same way."""
         threshold = self.params.threshold
         hidden = self.masked_keys(raw_codes)
         communes = [self._commune_dict(c, hidden) for c in self.communes]
+        demand_dict = None
+        if demand is not None:
+            demand_dict = demand.as_dict(
+                threshold,
+                raw_codes,
+                children={c["code"]: c["children_under_3"]["value"] for c in communes},
+                names={c.insee_code: c.name for c in self.communes},
+            )
+        by_code = {d["code"]: d for d in demand_dict["communes"]} if demand_dict else {}
         all_raw = all(c.insee_code in raw_codes for c in self.communes)
         total = self._total_dict(hidden)
         total["catchment_rate"] = (
@@ -370,7 +391,11 @@ class CoverageReport:
                 for key, (label, area, estimated, covered) in self.extra_areas.items()
             ],
             "references": [r.as_dict() for r in self.references],
-            "gaps": [self._gap_dict(g, hidden, g.code in raw_codes) for g in self.gaps()],
+            "gaps": [
+                self._gap_dict(g, hidden, g.code in raw_codes, by_code.get(g.code))
+                for g in self.gaps(demand.summary if demand is not None else None)
+            ],
+            **({"demand": demand_dict} if demand_dict is not None else {}),
             "parameters": self.params.as_dict(),
             "masking": {
                 "threshold": threshold,
@@ -416,6 +441,7 @@ class CoverageReport:
             "modes": modes,
             "places_total": None if total_masked else _number(row.total_places),
             "rate": None if child_masked or total_masked else _rate(row.rate),
+            "rate_masked": child_masked or total_masked,
             "catchment_rate": None if child_masked else _rate(self.catchment.get(code)),
             "estimated": estimated,
             "missing_modes": list(row.missing_modes),
@@ -444,13 +470,9 @@ class CoverageReport:
             estimated=estimated,
         )
 
-    def _gap_dict(self, gap, hidden: set, raw: bool) -> dict:
-        threshold = 0 if raw else self.params.threshold
-        masked = (
-            ("row", gap.code) in hidden
-            or ("children", gap.code) in hidden
-            or (gap.need_kind == "applications" and is_masked(gap.need, threshold))
-        )
+    def _gap_dict(self, gap, hidden: set, raw: bool, demand_row: dict | None = None) -> dict:
+        masked = ("row", gap.code) in hidden or ("children", gap.code) in hidden
+        demand_masked = demand_row is None or demand_row["masked"]
         return {
             "code": gap.code,
             "name": gap.name,
@@ -460,8 +482,14 @@ class CoverageReport:
             "gap": None if masked or gap.gap is None else _number(round(gap.gap, 1)),
             "places_to_target": None if masked else gap.places_to_target,
             "below_target": gap.below_target,
-            "pressure": None if masked else _rate(gap.pressure),
             "masked": masked,
+            "demand": None if demand_masked else _number(gap.demand),
+            "opening": None if demand_row is None else _number(gap.opening),
+            "demand_gap": None if demand_masked else _number(gap.demand_gap),
+            "pressure": (
+                None if demand_masked or ("row", gap.code) in hidden else _rate(gap.pressure)
+            ),
+            "demand_masked": demand_row is not None and demand_row["masked"],
         }
 
 
@@ -484,21 +512,16 @@ def coverage_report(
     title: str = "",
     slug: str = "",
     on: datetime.date | None = None,
-    demand: dict[str, float] | None = None,
     with_areas: bool = False,
 ) -> CoverageReport:
     """Coverage of `communes` (a list or queryset), with catchment and references.
 
-    Without `demand`, the report is kept in the per-process cache of derived figures
+    The report is kept in the per-process cache of derived figures
     (`maillage.core.derived`) under the communes, the date, the parameters in force and the
     version of the figures, structures and assistants maternels: any change of these is seen at
     once. The report holds unmasked counts: masking is applied by `as_dict(raw_codes=…)` on
     every request, for the person asking."""
     on = on or datetime.date.today()
-    if demand is not None:
-        return _coverage_report(
-            communes, title=title, slug=slug, on=on, demand=demand, with_areas=with_areas
-        )
     ids = sorted(c.pk for c in communes)
     parts = (ids, title, slug, on.isoformat(), with_areas, parameters_fingerprint())
     return derived.cached(
@@ -515,7 +538,6 @@ def _coverage_report(
     title: str,
     slug: str,
     on: datetime.date,
-    demand: dict[str, float] | None = None,
     with_areas: bool = False,
 ) -> CoverageReport:
     params = observatory_parameters(on)
@@ -554,7 +576,6 @@ def _coverage_report(
             departement_code=first.departement.code if first else None,
             region_code=first.departement.region.code if first else None,
         ),
-        demand=demand,
     )
     if with_areas and communes:
         report.extra_areas = area_totals(communes, params)
@@ -615,13 +636,14 @@ def commune_trend(commune: Commune, report: CoverageReport):
         place_figures = [items[i] for i in MODE_INDICATORS.values() if i in items]
         if children and place_figures:
             value = coverage_rate(sum(f.value for f in place_figures), children.value)
-            points[period] = (period, value, "calculé à partir des données importées")
+            label = "calculé à partir des données importées"
+            points[period] = (period, value, label, "Calcul sur données importées")
         elif Indicator.COVERAGE_RATE in items:
             f = items[Indicator.COVERAGE_RATE]
-            points[period] = (period, f.value, f.source_label)
+            points[period] = (period, f.value, f.source_label, f"Taux publié — {f.source_label}")
     row = report.rows[commune.insee_code]
     current = report.on.strftime("%Y-%m")
-    points[current] = (current, row.rate, "annuaire Maillage")
+    points[current] = (current, row.rate, "annuaire Maillage", CURRENT_SERIES)
     return trend(points.values())
 
 
@@ -629,9 +651,9 @@ def territory_trend(group, report: CoverageReport):
     """Past rates of the territory (published rates of the group) and the current rate."""
     points = {}
     for f in Figure.objects.filter(territory=group, indicator=Indicator.COVERAGE_RATE):
-        points[f.period] = (f.period, f.value, f.source_label)
+        points[f.period] = (f.period, f.value, f.source_label, f"Taux publié — {f.source_label}")
     current = report.on.strftime("%Y-%m")
-    points[current] = (current, report.total.rate, "annuaire Maillage")
+    points[current] = (current, report.total.rate, "annuaire Maillage", CURRENT_SERIES)
     return trend(points.values())
 
 
@@ -668,6 +690,7 @@ def _area_summary(
         "modes": modes,
         "places_total": None if total_masked else _number(area.total_places),
         "rate": None if child_masked or total_masked else _rate(area.rate),
+        "rate_masked": child_masked or total_masked,
         "estimated": estimated,
         "incomplete": area.incomplete,
         "communes": len(area.communes),

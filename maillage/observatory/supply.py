@@ -47,6 +47,18 @@ def eaje_points(commune_ids) -> list[tuple[int, float | None, float | None, floa
     return [(c, lat, lon, float(total)) for c, lat, lon, total in rows]
 
 
+def eaje_capacities(commune_ids) -> list[tuple[int, str, str, float]]:
+    """(structure id, name, commune INSEE code, authorised places) of each active EAJE."""
+    rows = (
+        Structure.objects.active()
+        .filter(commune_id__in=list(commune_ids), kind__in=[k.value for k in EAJE_KINDS])
+        .annotate(total=_total())
+        .values_list("pk", "name", "commune__insee_code", "total")
+        .order_by("name", "pk")
+    )
+    return [(pk, name, code, float(total or 0)) for pk, name, code, total in rows]
+
+
 def childminder_places_by_commune(commune_ids) -> dict[int, tuple[int, float]]:
     """(number of active assistants maternels, sum of their agreement places) per commune id."""
     result: dict[int, tuple[int, float]] = {}

@@ -32,8 +32,11 @@ def test_public_dashboard_and_thematic_maps(
     page.get_by_role("link", name="Bassin de vie de Carros").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bassin de vie de Carros")
     table = page.get_by_role("table", name="Places d'accueil pour 100 enfants de moins de 3 ans")
-    expect(table.get_by_role("row", name="Carros")).to_contain_text("30")
     expect(table).to_contain_text("estimé")
+    # the modes are folded under the main table (total first)
+    page.get_by_text("Détail par mode d'accueil (taux et places)").click()
+    modes = page.get_by_role("table", name="Places pour 100 enfants de moins de 3 ans par mode")
+    expect(modes.get_by_role("row", name="Carros")).to_contain_text("30")
     expect(page.get_by_role("img", name="Taux de couverture par commune").first).to_be_visible()
     assert_accessible(page)
 
@@ -98,8 +101,9 @@ def test_partner_comments_and_generates_the_diagnostic(
     for heading in (
         "1. Portrait social et démographique",
         "2. État des lieux de l'offre",
-        "3. Écart entre le besoin et l'offre",
-        "4. Axes de développement prioritaires",
+        "4. Écart entre le besoin et l'offre",
+        "3. La demande exprimée",
+        "5. Axes de développement prioritaires",
     ):
         expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=60_000)
     expect(

@@ -78,7 +78,12 @@ def test_refresh_indicators_uses_the_registry(convention):
         convention=convention, auto_source=AutoSource.COVERAGE_RATE, label="Taux de couverture"
     )
     IndicatorFactory(convention=convention, label="Saisi à la main")
-    assert set(feeds.FEEDS) == {"observatory.coverage_rate"}
+    assert set(feeds.FEEDS) == {
+        "observatory.coverage_rate",
+        "observatory.unmet_demand",
+        "observatory.satisfaction_rate",
+        "observatory.placement_delay",
+    }
     text = run("refresh_indicators", "--date", "2024-06-30")
     measurement = indicator.measurements.get()
     assert measurement.source.startswith("Observatoire Maillage")

@@ -5,7 +5,6 @@ import datetime
 import pytest
 
 from maillage.core.models import Parameter
-from maillage.directory.enums import StructureKind
 from maillage.observatory.enums import Indicator, Method
 from maillage.observatory.services import coverage_report
 from tests.observatory.factories import ChildminderFactory, FigureFactory, StructureFactory
@@ -150,17 +149,6 @@ def test_territory_total_catchment_and_references(bassin):
     gaps = {g["code"]: g for g in data["gaps"]}
     assert gaps["06064"]["places_to_target"] == 59  # ceil(58.8) − 0
     assert gaps["06033"]["below_target"] is True
-
-
-def test_demand_from_applications_replaces_children_in_the_gap(bassin):
-    carros = bassin["06033"]
-    FigureFactory(commune=carros, value=100)
-    StructureFactory(commune=carros, kind=StructureKind.CRECHE_COLLECTIVE)
-    gap = coverage_report([carros], demand={"06033": 45}).as_dict(raw_codes={"06033"})["gaps"][0]
-    assert gap["need_kind"] == "applications"
-    assert gap["need"] == 45
-    assert gap["gap"] == 15  # 45 applications − 30 places
-    assert gap["pressure"] == 150.0
 
 
 def test_a_masked_mode_cannot_be_recomputed_from_the_total(bassin):

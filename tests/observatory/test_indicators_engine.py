@@ -131,12 +131,17 @@ def test_gaps_against_children_and_against_active_applications():
     assert gaps["B"].places_to_target == 0
     assert gaps["B"].below_target is False
     with_demand = {
-        g.code: g for g in supply_demand_gaps([a, b], target_rate=58.8, demand={"A": 75})
+        g.code: g
+        for g in supply_demand_gaps([a, b], target_rate=58.8, demand={"A": 75}, opening={"A": 10})
     }
-    assert with_demand["A"].need_kind == "applications"
-    assert with_demand["A"].gap == 25
+    # the coverage gap is kept beside the demand gap, never replaced by it
+    assert with_demand["A"].need_kind == "children_under_3"
+    assert with_demand["A"].gap == 50
+    assert with_demand["A"].demand == 75
+    assert with_demand["A"].opening == 10
+    assert with_demand["A"].demand_gap == 65
     assert with_demand["A"].pressure == pytest.approx(150.0)
-    assert with_demand["B"].need_kind == "children_under_3"
+    assert with_demand["B"].demand is None and with_demand["B"].demand_gap is None
 
 
 def test_masking_and_rounding_of_small_counts():

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from maillage.api.public import PublicAPIMixin
+from maillage.observatory.demand import demand_summary
 from maillage.observatory.services import coverage_report
 from maillage.territories.models import Commune, Departement, Epci, TerritoryGroup
 
@@ -45,8 +46,11 @@ EXAMPLE = {
     summary="Taux de couverture de l'accueil du jeune enfant",
     description=(
         "Places pour 100 enfants de moins de 3 ans, par commune et par mode d'accueil (EAJE, "
-        "assistants maternels, garde à domicile, préscolarisation), taux de bassin (2SFCA), "
-        "total du territoire, références nationale et départementale, écarts besoin/offre. "
+        "assistants maternels, garde à domicile, préscolarisation), taux de bassin (places à portée partagées entre communes), "
+        "total du territoire, références nationale et départementale, écarts besoin/offre ; "
+        "demande exprimée au guichet unique (`demand` : demandes en attente dont l'entrée "
+        "souhaitée tombe dans la fenêtre, places ouvertes en commission, écart de la demande, "
+        "tension par structure) à côté de l'écart de couverture. "
         "Chaque chiffre porte sa source, son millésime et un indicateur « estimé ». Données "
         "agrégées et publiques : les effectifs inférieurs au seuil de secret statistique sont "
         "masqués (valeur null, masked=true)."
@@ -97,4 +101,4 @@ class CoverageView(PublicAPIMixin, APIView):
             if dep is None:
                 raise NotFound(f"Département « {value} » inconnu.")
             report = coverage_report(list(dep.communes.all()), title=dep.name)
-        return Response(report.as_dict())
+        return Response(report.as_dict(demand=demand_summary(report.communes)))

@@ -28,7 +28,7 @@
           if (p.layer === "commune") {
             var rate = p.rate === null ? "n.d." : String(p.rate).replace(".", ",");
             var shape = L.geoJSON(feature, {
-              style: { color: "#333", weight: 1, fillColor: p.fill, fillOpacity: 0.75 },
+              style: p.no_data ? { color: "#333", weight: 2, dashArray: "4 4", fillColor: "#ffffff", fillOpacity: 0.9 } : { color: "#333", weight: 1, fillColor: p.fill, fillOpacity: 0.75 },
               pointToLayer: function (f, latlng) {
                 return L.circleMarker(latlng, { radius: 10, color: "#333", fillColor: p.fill, fillOpacity: 0.9 });
               }

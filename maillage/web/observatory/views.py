@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.observatory import charts, commentary, diagnostic, downloads, supply
 from maillage.observatory import perms as observatory_perms
+from maillage.observatory.demand import demand_summary
 from maillage.observatory.enums import COUNT_INDICATORS, DiagnosticSection
 from maillage.observatory.indicators import MODES
 from maillage.observatory.models import DiagnosticEdition, Figure
@@ -106,9 +107,15 @@ def dashboard(request, slug):
     communes = list(group.communes.all())
     report = coverage_report(communes, title=group.name, slug=group.slug, with_areas=True)
     raw = raw_codes(request, report.communes)
-    coverage = report.as_dict(raw_codes=raw)
+    coverage = report.as_dict(raw_codes=raw, demand=demand_summary(report.communes))
     trend = [
-        {"period": p.period, "value": p.value, "change": p.change, "label": p.label}
+        {
+            "period": p.period,
+            "value": p.value,
+            "change": p.change,
+            "label": p.label,
+            "series": p.series,
+        }
         for p in territory_trend(group, report)
     ]
     shapes = _commune_shapes(report.communes)
@@ -125,6 +132,8 @@ def dashboard(request, slug):
             "trend": trend,
             "bars_svg": mark_safe(diagnostic.coverage_bars(coverage)),
             "map_svg": mark_safe(diagnostic.coverage_map(shapes, coverage)),
+            "demand_bars_svg": mark_safe(diagnostic.demand_bars(coverage)),
+            "demand_map_svg": mark_safe(diagnostic.demand_map(shapes, coverage)),
             "trend_svg": mark_safe(diagnostic.trend_chart(trend, _history())),
             "territory_figures": [
                 (f, f.indicator in COUNT_INDICATORS and 0 < f.value < report.params.threshold)
@@ -139,10 +148,16 @@ def commune_sheet(request, insee):
     commune = get_object_or_404(Commune.objects.with_related(), insee_code=insee)
     report = coverage_report([commune], title=commune.name)
     raw = raw_codes(request, [commune])
-    coverage = report.as_dict(raw_codes=raw)
+    coverage = report.as_dict(raw_codes=raw, demand=demand_summary(report.communes))
     row = coverage["communes"][0]
     trend = [
-        {"period": p.period, "value": p.value, "change": p.change, "label": p.label}
+        {
+            "period": p.period,
+            "value": p.value,
+            "change": p.change,
+            "label": p.label,
+            "series": p.series,
+        }
         for p in commune_trend(commune, report)
     ]
     threshold = report.params.threshold
@@ -168,6 +183,8 @@ def commune_sheet(request, insee):
             "groups": commune.territory_groups.order_by("name"),
             "bars_svg": mark_safe(diagnostic.coverage_bars(coverage)),
             "trend_svg": mark_safe(diagnostic.trend_chart(trend, _history(), commune.name)),
+            "demand_bars_svg": "",
+            "demand_map_svg": "",
             "trend": trend,
         },
     )
@@ -252,7 +269,10 @@ def map_data(request, slug):
                     "rate": row["rate"],
                     "catchment_rate": row["catchment_rate"],
                     "estimated": row["estimated"],
-                    "fill": charts.rate_color(row["rate"]),
+                    "fill": charts.NO_DATA_FLAT
+                    if row["rate"] is None
+                    else charts.rate_color(row["rate"]),
+                    "no_data": row["rate"] is None,
                 },
             }
         )

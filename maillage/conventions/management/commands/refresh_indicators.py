@@ -1,14 +1,14 @@
 import datetime
 
-from maillage.conventions.feeds import FeedUnavailable, read
-from maillage.conventions.models import Indicator
+from maillage.conventions.feeds import refresh_all
 from maillage.core.commands import MaillageCommand
 
 
 class Command(MaillageCommand):
     help = (
-        "Enregistre une mesure pour chaque indicateur alimenté automatiquement (par exemple le "
-        "taux de couverture calculé par l'observatoire)."
+        "Enregistre une mesure pour chaque indicateur alimenté automatiquement (taux de "
+        "couverture, demande exprimée, taux de satisfaction, délai d'attribution calculés par "
+        "l'observatoire). La même mise à jour est planifiée chaque jour (`indicator-feeds`)."
     )
 
     def add_arguments(self, parser):
@@ -16,22 +16,11 @@ class Command(MaillageCommand):
 
     def handle(self, *args, date=None, **options):
         on = datetime.date.fromisoformat(date) if date else datetime.date.today()
-        indicators = list(
-            Indicator.objects.exclude(auto_source="").select_related("convention", "commune")
+
+        def write(text, error=False):
+            (self.stderr if error else self.stdout).write(text)
+
+        recorded = refresh_all(
+            on, write=write, progress=lambda items: self.progress(items, desc="Indicateurs")
         )
-        recorded = 0
-        for indicator in self.progress(indicators, desc="Indicateurs"):
-            try:
-                result = read(indicator, on)
-            except FeedUnavailable as exc:
-                self.stderr.write(f"{indicator} : {exc}")
-                continue
-            if result is None:
-                self.stdout.write(f"{indicator} : aucune valeur disponible au {on:%d/%m/%Y}.")
-                continue
-            value, source, vintage = result
-            indicator.measurements.filter(on=on, entered_by__isnull=True).delete()
-            indicator.record(value=value, on=on, source=source, vintage=vintage)
-            recorded += 1
-            self.stdout.write(f"{indicator} : {value} ({source}, {vintage})")
         self.stdout.write(self.style.SUCCESS(f"{recorded} mesure(s) enregistrée(s)."))

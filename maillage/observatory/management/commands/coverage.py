@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from maillage.core.commands import MaillageCommand
 from maillage.core.exports import SafeDictWriter
 from maillage.core.models import ParameterMissing
+from maillage.observatory.demand import demand_summary
 from maillage.observatory.indicators import MODES
 from maillage.observatory.services import coverage_report
 from maillage.territories.models import Commune, Departement, Epci, TerritoryGroup
@@ -97,7 +98,7 @@ class Command(MaillageCommand):
         except ParameterMissing as exc:
             raise CommandError(f"{exc} Lancez « maillage migrate ».") from exc
         raw = {c.insee_code for c in report.communes} if no_mask else frozenset()
-        data = report.as_dict(raw_codes=raw)
+        data = report.as_dict(raw_codes=raw, demand=demand_summary(report.communes))
         if output_format == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return

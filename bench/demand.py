@@ -1,0 +1,145 @@
+"""Benchmark of the observatory's expressed demand on PostgreSQL (not a test).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/maillage_obs .venv/bin/python bench/demand.py
+    .venv/bin/python bench/demand.py --requests 30 --repeat 5
+
+Production settings (bench/imports_settings.py). Data: the guichet bench's territory
+« bench-guichet » (`bench/guichet.py prepare`: 60 communes, 600 participating structures,
+20,000 applications in mixed states with up to 5 ranked wishes, bulk inserts, kept between
+runs), plus one commission session declaring places for every structure (kept too).
+
+1. Demand + national recompute: the uncached `demand_summary` of the 60 communes (the queries on the queue,
+   the sessions and the directory, the pure engine) and its masked presentation
+   (`CoverageReport.as_dict(demand=…)`, secondary suppression included), then the national
+   coverage and catchment (2SFCA) recompute of `bench/observatory.py` (34,969 communes, 17,000
+   EAJE, 240,000 assistants maternels). Best of `--repeat`. Target: ≤ 2 s in all.
+2. Dashboard: `--requests` anonymous GET of `/observatoire/bench-guichet/` (the real view,
+   middleware and templates through Django's test client, coverage report from the per-process
+   cache after the first request, demand summary too — both recomputed at once after any change
+   of their data). Target: median ≤ 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/maillage_obs")
+
+import guichet  # noqa: E402  (sets the production settings and the environment)
+
+
+def prepare_sessions(territory, structures) -> None:
+    from maillage.commission.models import Session, SessionPlaces
+
+    today = datetime.date.today()
+    session, _ = Session.objects.get_or_create(
+        slug="bench-demande",
+        defaults={
+            "territory": territory, "name": "Commission du banc", "date": today,
+            "freeze_date": today, "reference_date": today,
+            "entry_from": today, "entry_until": today + datetime.timedelta(days=365),
+        },
+    )  # fmt: skip
+    if not session.places.exists():
+        SessionPlaces.objects.bulk_create(
+            SessionPlaces(
+                session=session, structure=s, age_group="bebe", places=1 + n % 3,
+                start_date=today + datetime.timedelta(days=30 + n % 300),
+            )
+            for n, s in enumerate(structures)
+        )  # fmt: skip
+
+
+def bench_demand(communes, repeat: int) -> dict:
+    from maillage.observatory.demand import _demand_summary, window_parameter
+    from maillage.observatory.services import coverage_report
+
+    report = coverage_report(communes, title="Banc", slug=guichet.SLUG, with_areas=True)
+    today = datetime.date.today()
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        # the recompute itself (what a change of the queue costs), not the cached summary
+        demand = _demand_summary(report.communes, today, window_parameter(today))
+        t1 = time.perf_counter()
+        data = report.as_dict(demand=demand)
+        t2 = time.perf_counter()
+        if best is None or t2 - t0 < best["total"]:
+            best = {"read": t1 - t0, "present": t2 - t1, "total": t2 - t0}
+    best["waiting"] = data["demand"]["total"]["in_window"]
+    best["masked"] = data["demand"]["masked_entries"]
+    return best
+
+
+def bench_dashboard(requests: int) -> dict:
+    from django.test import Client
+
+    client = Client()
+    url = f"/observatoire/{guichet.SLUG}/"
+    assert client.get(url).status_code == 200  # warm-up: fills the coverage cache
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return {
+        "median": statistics.median(times),
+        "p95": guichet.percentile(times, 0.95),
+        "max": max(times),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    t0 = time.perf_counter()
+    _user, _org, communes, structures, territories = guichet.prepare(args.applications)
+    prepare_sessions(territories[guichet.SLUG], structures)
+    print(f"préparation : {time.perf_counter() - t0:.1f} s")
+    demand = bench_demand(communes, args.repeat)
+    print(
+        f"demande ({args.applications:,} demandes, {len(structures)} structures, meilleur de "
+        f"{args.repeat}) : lecture et moteur {demand['read']:.3f} s, présentation masquée "
+        f"{demand['present']:.3f} s, total {demand['total']:.3f} s "
+        f"({demand['waiting']} demandes en attente dans la fenêtre)"
+    )
+    import observatory as national
+
+    data = national.build()
+    best = None
+    for _ in range(args.repeat):
+        result = national.run_engine(data, 10.0, "gaussian")
+        if best is None or result["timings"]["total"] < best["timings"]["total"]:
+            best = result
+    t = best["timings"]
+    total = demand["total"] + t["total"]
+    print(
+        f"couverture et bassin nationaux : {t['total']:.3f} s ; demande + national : "
+        f"{total:.3f} s ({'dans la' if total <= 2 else 'AU-DESSUS de la'} cible de 2 s)"
+    )
+    page = bench_dashboard(args.requests)
+    print(
+        f"tableau de bord ({args.requests} requêtes) : médiane {page['median']:.0f} ms, "
+        f"p95 {page['p95']:.0f} ms, max {page['max']:.0f} ms "
+        f"({'dans la' if page['median'] <= 300 else 'AU-DESSUS de la'} cible de 300 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
