@@ -45,7 +45,7 @@ def test_the_rules_page_is_public_and_shows_grid_history_commission_calendar_res
         "Famille monoparentale",
         "Délibération du conseil municipal (test)",  # each criterion's reason
         "par unité",
-        "au plus 12",
+        "plafond : 12 points",
         "dans cette structure seulement",
         "Version 1",
         "<strong>en vigueur</strong>",
