@@ -13,8 +13,10 @@ from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Reserve, SessionEntry
 from tests.applications.factories import HouseholdFactory
 from tests.commission.factories import PointsGridFactory, SessionFactory
-from tests.commission.session_world import add_application
-from tests.commission.session_world import commission_fixture  # noqa: F401
+from tests.commission.session_world import (
+    add_application,
+    commission_fixture,  # noqa: F401
+)
 from tests.directory.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db

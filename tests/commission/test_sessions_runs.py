@@ -12,8 +12,10 @@ from maillage.commission.enums import DecisionOutcome, SessionStatus
 from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Run
 from tests.applications.factories import HouseholdFactory
-from tests.commission.session_world import add_application
-from tests.commission.session_world import commission_fixture  # noqa: F401
+from tests.commission.session_world import (
+    add_application,
+    commission_fixture,  # noqa: F401
+)
 
 pytestmark = pytest.mark.django_db
 
