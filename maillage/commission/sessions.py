@@ -128,14 +128,17 @@ class PlacesLine:
     start_date: datetime.date | None
 
 
-def declare_places(session, lines: list[PlacesLine], *, actor=None, organisation=None) -> int:
-    """Set the places that open at the session (0 removes a line). Only before the freeze."""
+def declare_places(
+    session, lines: list[PlacesLine], *, actor=None, organisation=None, structures=None
+) -> int:
+    """Set the places that open at the session (0 removes a line). Only before the freeze.
+    `structures`: those the declarant may declare (default: every participating structure)."""
     if session.status != SessionStatus.DRAFT:
         raise SessionError("La liste est arrêtée : les places ne peuvent plus être modifiées.")
     groups = {band["code"] for band in age_bands(session)}
-    allowed = set(
-        participating_structures(session.territory, session.date).values_list("pk", flat=True)
-    )
+    if structures is None:
+        structures = participating_structures(session.territory, session.date)
+    allowed = set(structures.values_list("pk", flat=True))
     changed = 0
     with transaction.atomic():
         for line in lines:
