@@ -72,7 +72,7 @@ def test_places_freeze_run_proposal_override_validate(
     assert status.status_code == 200 and status["HX-Refresh"] == "true"
     # the proposal: statistics and the decisions, each read audited
     before = AuditEntry.objects.filter(action=AuditAction.VIEW).count()
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         proposal = agent_client.get(BASE + "proposition/")
     body = proposal.content.decode()
     assert proposal.status_code == 200
