@@ -226,26 +226,29 @@ def main() -> None:
     territory, structures, reference = prepare(args.applications, args.structures)
     print(f"préparation : {time.perf_counter() - started:.1f} s")
     session = new_session(territory, structures, reference)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     summary = sessions.freeze(session)
-    freeze = time.perf_counter() - started
+    freeze, freeze_cpu = time.perf_counter() - started, time.process_time() - cpu
     session.refresh_from_db()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run, _output = runs.run_session(session)
-    run_seconds = time.perf_counter() - started
+    run_seconds, run_cpu = time.perf_counter() - started, time.process_time() - cpu
     total = freeze + run_seconds
     verdict = "atteint" if total <= 20 else "MANQUÉ"
     print(
-        f"arrêt de la liste : {freeze:.1f} s ({summary['entries']} demandes, "
+        f"arrêt de la liste : {freeze:.1f} s, CPU Python {freeze_cpu:.1f} s ({summary['entries']} demandes, "
         f"{summary['children']} enfants, {summary['structures']} structures, "
         f"{summary['families']} fratries, exclues {sum(summary['excluded'].values())}, "
         f"instance {len(session.instance) / 1e6:.1f} Mo)"
     )
     print(
-        f"calcul et enregistrement : {run_seconds:.1f} s (moteur et décisions ; {run.placed} "
+        f"calcul et enregistrement : {run_seconds:.1f} s, CPU Python {run_cpu:.1f} s (moteur et décisions ; {run.placed} "
         f"placés, {run.unplaced} sans place, {run.blocking_pairs} paires bloquantes)"
     )
-    print(f"total {total:.1f} s — objectif ≤ 20 s {verdict}")
+    print(
+        f"total {total:.1f} s (CPU Python {freeze_cpu + run_cpu:.1f} s, charge "
+        f"{os.getloadavg()[0]:.1f}) — objectif ≤ 20 s {verdict}"
+    )
 
 
 if __name__ == "__main__":

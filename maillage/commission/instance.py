@@ -18,6 +18,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from hashlib import sha256
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.utils import timezone
 from maillage.applications.enums import ACTIVE_STATES, State
 from maillage.applications.models import Application, Wish
 from maillage.commission import grids
-from maillage.commission.allocation.canonical import canonical_bytes, sha256_of
+from maillage.commission.allocation.canonical import canonical_bytes
 from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
@@ -361,8 +362,8 @@ def build(session) -> Built:
         raise FreezeError(
             "L'instance construite est invalide : " + " | ".join(exc.errors[:5])
         ) from exc
-    text = canonical_bytes(instance).decode("utf-8")
-    return Built(grid, entries, instance, text, sha256_of(instance), warnings)
+    data = canonical_bytes(instance)
+    return Built(grid, entries, instance, data.decode("utf-8"), sha256(data).hexdigest(), warnings)
 
 
 def _structure(structure, capacity: dict[str, int], reserves, groups) -> dict:

@@ -60,3 +60,46 @@ def require_session(membership, slug: str) -> Session:
     if session.territory_id not in ids:
         raise PermissionDenied(NOT_COMMISSION_AGENT)
     return session
+
+
+def declarable_structures(membership, session):
+    """The structures whose places `membership` may declare at `session`: every participating
+    structure for a commission agent, the participating structures its organisation manages for
+    an administrator or agent of a manager (gestionnaire)."""
+    from maillage.commission.sessions import participating_structures
+
+    structures = participating_structures(session.territory, session.date)
+    if session.territory_id in commission_territory_ids(membership):
+        return structures
+    if membership is None or membership.role not in EDITOR_ROLES:
+        return structures.none()
+    return structures.filter(manager=membership.organisation)
+
+
+def require_places_declarant(membership, slug: str) -> Session:
+    """The session `slug` for someone who may declare places there (commission agent or manager
+    of a participating structure); 403 otherwise, 404 for an unknown slug."""
+    if membership is None or membership.role not in EDITOR_ROLES:
+        raise PermissionDenied(NOT_PLACES_DECLARANT)
+    session = Session.objects.select_related("territory").filter(slug=slug).first()
+    if session is None:
+        raise Http404(SESSION_NOT_FOUND)
+    if not declarable_structures(membership, session).exists():
+        raise PermissionDenied(NOT_PLACES_DECLARANT)
+    return session
+
+
+NOT_PLACES_DECLARANT = (
+    "Les places d'une séance sont déclarées par les agents du guichet unique et par les "
+    "gestionnaires des structures qui y participent."
+)
+
+
+def manager_sessions(membership):
+    """Sessions of the territories where `membership`'s organisation manages a participating
+    structure (administrators and agents of a manager), for declaring places."""
+    if membership is None or membership.role not in EDITOR_ROLES:
+        return Session.objects.none()
+    return Session.objects.filter(
+        territory__guichet_settings__participating_structures__manager=membership.organisation
+    ).distinct()

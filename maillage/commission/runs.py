@@ -161,9 +161,9 @@ def store_decisions(session, run: Run, output: dict) -> int:
         if entry.exclusion:
             decisions.append(
                 Decision(
-                    session=session,
-                    entry=entry,
-                    run=run,
+                    session_id=session.pk,
+                    entry_id=entry.pk,
+                    run_id=run.pk,
                     outcome=DecisionOutcome.EXCLUDED,
                     explanation={"engine": {}, "cutoffs": {}, "exclusion": entry.exclusion},
                 )
@@ -173,23 +173,25 @@ def store_decisions(session, run: Run, output: dict) -> int:
         pk = structure_pk(key) if key else None
         decisions.append(
             Decision(
-                session=session,
-                entry=entry,
-                run=run,
+                session_id=session.pk,
+                entry_id=entry.pk,
+                run_id=run.pk,
                 outcome=DecisionOutcome.PLACED if key else DecisionOutcome.UNPLACED,
                 proposed_structure_id=pk,
                 structure_id=pk,
                 wish_rank=entry.wishes.index(key) + 1 if key in entry.wishes else None,
                 explanation={
                     "engine": explanations.get(entry.child_key),
-                    "cutoffs": {
-                        wish: _cutoff_for(cutoffs, wish, entry.age_group) for wish in entry.wishes
-                    },
+                    "cutoffs": {wish: cutoff(wish, entry.age_group) for wish in entry.wishes},
                     "exclusion": "",
                 },
             )
         )
-    Decision.objects.filter(session=session).delete()
+    old = Decision.objects.filter(session=session)
+    if session.offers.exists():  # never after publication (runs stop at validation)
+        old.delete()
+    else:  # nothing points to these rows: one DELETE instead of the collector's queries
+        old._raw_delete(old.db)
     bulk.insert(Decision, decisions)
     return len(decisions)
 

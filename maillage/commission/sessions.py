@@ -128,14 +128,17 @@ class PlacesLine:
     start_date: datetime.date | None
 
 
-def declare_places(session, lines: list[PlacesLine], *, actor=None, organisation=None) -> int:
-    """Set the places that open at the session (0 removes a line). Only before the freeze."""
+def declare_places(
+    session, lines: list[PlacesLine], *, actor=None, organisation=None, structures=None
+) -> int:
+    """Set the places that open at the session (0 removes a line). Only before the freeze.
+    `structures`: those the declarant may declare (default: every participating structure)."""
     if session.status != SessionStatus.DRAFT:
         raise SessionError("La liste est arrêtée : les places ne peuvent plus être modifiées.")
     groups = {band["code"] for band in age_bands(session)}
-    allowed = set(
-        participating_structures(session.territory, session.date).values_list("pk", flat=True)
-    )
+    if structures is None:
+        structures = participating_structures(session.territory, session.date)
+    allowed = set(structures.values_list("pk", flat=True))
     changed = 0
     with transaction.atomic():
         for line in lines:
@@ -338,7 +341,6 @@ def summary(session) -> dict:
 def proposal_statistics(session, run: Run | None = None) -> dict:
     """The commission's view of a proposal: placed per commune, per criterion, per structure,
     reserves filled, cutoffs, placed at first wish, unplaced and excluded with reasons."""
-    import json
 
     decisions = Decision.objects.filter(session=session)
     outcomes = Counter(dict(decisions.values_list("outcome").annotate(n=Count("id"))))
@@ -374,45 +376,7 @@ def proposal_statistics(session, run: Run | None = None) -> dict:
         if decision is not None and decision.overridden:
             overridden += 1
     run = run or latest_run(session)
-    structures = instance_structures(session)
-    names = {key: doc.get("name", key) for key, doc in structures.items()}
-    per_structure = []
-    reserves = []
-    unplaced_reasons: Counter = Counter()
-    if run is not None:
-        output = json.loads(run.output)
-        for key in sorted(structures, key=lambda k: names[k]):
-            groups = output["cutoffs"].get(key, {})
-            for group, cutoff in sorted(groups.items()):
-                per_structure.append(
-                    {
-                        "key": key,
-                        "name": names[key],
-                        "age_group": group,
-                        "places": cutoff.get("places", 0),
-                        "applicants": cutoff.get("applicants", 0),
-                        "admitted": len(cutoff.get("admitted", [])),
-                        "vacant": cutoff.get("vacant", 0),
-                        "cutoff": cutoff.get("cutoff"),
-                    }
-                )
-                reserve = cutoff.get("reserve")
-                if reserve:
-                    reserves.append(
-                        {
-                            "name": names[key],
-                            "age_group": group,
-                            "tag": reserve.get("tag"),
-                            "places": reserve.get("places", 0),
-                            "filled": reserve.get("filled", 0),
-                            "hard": reserve.get("hard"),
-                        }
-                    )
-        for explanation in output["explanations"].values():
-            if explanation.get("obtained") is None:
-                reasons = {item.get("reason") for item in explanation.get("not_obtained", [])}
-                label = " ; ".join(REASON_LABELS.get(r, r) for r in sorted(r for r in reasons if r))
-                unplaced_reasons[label or "Aucun vœu étudié"] += 1
+    figures = run_figures(session, run) if run is not None else {}
     return {
         "run": run,
         "outcomes": {
@@ -430,16 +394,72 @@ def proposal_statistics(session, run: Run | None = None) -> dict:
             {"label": label, "examined": n, "placed": p}
             for label, (n, p) in sorted(per_criterion.items())
         ],
-        "per_structure": per_structure,
-        "reserves": reserves,
+        "per_structure": figures.get("per_structure", []),
+        "reserves": figures.get("reserves", []),
         "excluded": [
             {"code": code, "label": Exclusion(code).label, "count": n}
             for code, n in sorted(excluded.items())
         ],
-        "unplaced_reasons": [
-            {"reasons": reasons, "count": n} for reasons, n in unplaced_reasons.most_common()
-        ],
+        "unplaced_reasons": figures.get("unplaced_reasons", []),
     }
+
+
+def run_figures(session, run: Run) -> dict:
+    """What a run's output says per structure and age group (places, applicants, admitted,
+    cutoff), per reserve, and why children got no place. A run never changes: computed once
+    from its stored output and kept in the cache."""
+    import json
+
+    from django.core.cache import cache
+
+    key = f"commission-run-figures:{run.pk}:{run.output_sha256}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    output = json.loads(run.output)
+    names = {k: doc.get("name", k) for k, doc in instance_structures(session).items()}
+    per_structure, reserves = [], []
+    for skey in sorted(names, key=lambda k: (names[k], k)):
+        for group, cutoff in sorted(output["cutoffs"].get(skey, {}).items()):
+            per_structure.append(
+                {
+                    "key": skey,
+                    "name": names[skey],
+                    "age_group": group,
+                    "places": cutoff.get("places", 0),
+                    "applicants": cutoff.get("applicants", 0),
+                    "admitted": len(cutoff.get("admitted", [])),
+                    "vacant": cutoff.get("vacant", 0),
+                    "cutoff": {
+                        k: v for k, v in (cutoff.get("cutoff") or {}).items() if k != "child"
+                    },
+                }
+            )
+            reserve = cutoff.get("reserve")
+            if reserve:
+                reserves.append(
+                    {
+                        "name": names[skey],
+                        "age_group": group,
+                        "tag": reserve.get("tag"),
+                        "places": reserve.get("places", 0),
+                        "filled": reserve.get("filled", 0),
+                        "hard": reserve.get("hard"),
+                    }
+                )
+    unplaced: Counter = Counter()
+    for explanation in output["explanations"].values():
+        if explanation.get("obtained") is None:
+            reasons = {item.get("reason") for item in explanation.get("not_obtained", [])}
+            label = " ; ".join(REASON_LABELS.get(r, r) for r in sorted(r for r in reasons if r))
+            unplaced[label or "Aucun vœu étudié"] += 1
+    found = {
+        "per_structure": per_structure,
+        "reserves": reserves,
+        "unplaced_reasons": [{"reasons": r, "count": n} for r, n in unplaced.most_common()],
+    }
+    cache.set(key, found, 24 * 3600)
+    return found
 
 
 # -- reads by agents (audited) --------------------------------------------------------------

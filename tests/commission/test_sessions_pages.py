@@ -72,7 +72,7 @@ def test_places_freeze_run_proposal_override_validate(
     assert status.status_code == 200 and status["HX-Refresh"] == "true"
     # the proposal: statistics and the decisions, each read audited
     before = AuditEntry.objects.filter(action=AuditAction.VIEW).count()
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         proposal = agent_client.get(BASE + "proposition/")
     body = proposal.content.decode()
     assert proposal.status_code == 200
@@ -109,3 +109,28 @@ def test_other_organisations_are_refused(client, commission, organisations):
     assert client.get(BASE).status_code == 403
     client.force_login(commission["agent"])
     assert client.get("/commission/seances/inconnue/").status_code == 404
+
+
+def test_a_structure_manager_declares_the_places_of_its_structures(client, commission):
+    from maillage.accounts.enums import OrganisationKind
+    from tests.accounts.factories import OrganisationFactory
+
+    world = commission
+    manager = OrganisationFactory(slug="gestionnaire-broc", kind=OrganisationKind.MANAGER)
+    world["s3"].manager = manager
+    world["s3"].save(update_fields=["manager"])
+    user = UserFactory(email="directrice@maillage.example")
+    MembershipFactory(user=user, organisation=manager, role=Role.ADMIN)
+    client.force_login(user)
+    listing = client.get("/commission/seances/")
+    assert listing.status_code == 200 and "places-gestionnaire" in listing.content.decode()
+    assert client.get(BASE).status_code == 403  # the proposal is for commission agents
+    url = BASE + "places-gestionnaire/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Crèche du Broc" in page.content.decode()
+    assert "Maison de l&#x27;Enfance" not in page.content.decode()
+    refused = client.post(url, {"structure": world["s1"].pk, "age_group": "bebe", "places": 3})
+    assert refused.status_code == 400
+    done = client.post(url, {"structure": world["s3"].pk, "age_group": "moyen", "places": 2})
+    assert done.status_code == 302
+    assert SessionPlaces.objects.get(structure=world["s3"], age_group="moyen").places == 2

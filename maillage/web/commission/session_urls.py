@@ -11,6 +11,11 @@ urlpatterns = [
     path("commission/seances/nouvelle/", views.session_create, name="commission_session_create"),
     path(S, views.session_detail, name="commission_session"),
     path(S + "places/", views.session_places, name="commission_session_places"),
+    path(
+        S + "places-gestionnaire/",
+        views.session_manager_places,
+        name="commission_session_manager_places",
+    ),  # fmt: skip
     path(S + "arreter/", views.session_freeze, name="commission_session_freeze"),
     path(S + "calcul/", views.session_run, name="commission_session_run"),
     path(S + "calcul/etat/", views.session_run_status, name="commission_session_run_status"),

@@ -23,14 +23,15 @@ def _session(request, slug):
 
 
 def session_list(request):
+    """Commission agents: every session of their territories. Managers of a participating
+    structure: the sessions where they declare their places."""
     membership = require_professional(request)
-    perms.require_commission_agent(membership)
-    rows = (
-        perms.visible_sessions(membership)
-        .select_related("territory")
-        .order_by("territory__name", "-date", "pk")
-    )
-    return render(request, "commission/session_list.html", {"sessions": rows})
+    agent = bool(perms.commission_territory_ids(membership))
+    rows = perms.visible_sessions(membership) if agent else perms.manager_sessions(membership)
+    if not agent and not rows.exists():
+        perms.require_commission_agent(membership)
+    rows = rows.select_related("territory").order_by("territory__name", "-date", "pk")
+    return render(request, "commission/session_list.html", {"sessions": rows, "agent": agent})
 
 
 def session_create(request):
@@ -264,3 +265,50 @@ def session_validate(request, session):
     else:
         messages.success(request, "Proposition validée par la commission.")
     return redirect("web:commission_session", session=session.slug)
+
+
+def session_manager_places(request, session):
+    """A structure's manager declares the places that open at a session for its structures."""
+    membership = require_professional(request)
+    session = perms.require_places_declarant(membership, session)
+    structures = perms.declarable_structures(membership, session)
+    bands = sessions.age_bands(session)
+    form = PlacesForm(
+        request.POST or None, structures=structures, bands=bands,
+        initial={"start_date": session.entry_from},
+    )  # fmt: skip
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            line = sessions.PlacesLine(
+                data["structure"], data["age_group"], data["places"], data["start_date"]
+            )
+            try:
+                sessions.declare_places(
+                    session, [line], actor=request.user, organisation=membership.organisation,
+                    structures=structures,
+                )  # fmt: skip
+            except sessions.SessionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Places enregistrées.")
+                return redirect("web:commission_session_manager_places", session=session.slug)
+        status = 400
+    labels = {b["code"]: b["label"] for b in bands}
+    lines = list(
+        session.places.filter(structure__in=structures)
+        .select_related("structure")
+        .order_by("structure__name", "age_group")
+    )
+    for line in lines:
+        line.age_label = labels.get(line.age_group, line.age_group)
+    return render(
+        request,
+        "commission/session_manager_places.html",
+        {
+            "session": session, "lines": lines, "form": form,
+            "is_draft": session.status == SessionStatus.DRAFT,
+        },
+        status=status,
+    )  # fmt: skip
