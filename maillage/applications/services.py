@@ -120,12 +120,20 @@ def preselected_wish(rules, value) -> int | None:
 
 def next_number(territory, prefix: str, year: int) -> str:
     """Next human-readable number, e.g. CAR-2026-00042, gapless per territory and year."""
+    return reserve_numbers(territory, prefix, year, 1)[0]
+
+
+def reserve_numbers(territory, prefix: str, year: int, count: int) -> list[str]:
+    """`count` consecutive numbers in one update of the counter (bulk imports). The counter row
+    stays locked until the caller's transaction ends, and is rolled back with it: no gap."""
+    if count <= 0:
+        return []
     with transaction.atomic():
         ApplicationCounter.objects.get_or_create(territory=territory, year=year)
         counter = ApplicationCounter.objects.filter(territory=territory, year=year)
-        counter.update(last=F("last") + 1)
+        counter.update(last=F("last") + count)
         last = counter.values_list("last", flat=True).get()
-    return f"{prefix}-{year}-{last:05d}"
+    return [f"{prefix}-{year}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -221,8 +229,31 @@ def create_application(
     rules = rules_for(territory)
     check_wishes(rules, structures)
     today = timezone.localdate()
+    application = build_application(
+        territory, household, child, data, rules=rules, today=today, actor=actor,
+        number=next_number(territory, rules.number_prefix, today.year), source=source,
+        state=state,
+    )  # fmt: skip
+    application.save()
+    _set_wishes(application, structures)
+    record(
+        AuditAction.CREATE,
+        actor=actor if getattr(actor, "pk", None) else None,
+        organisation=organisation,
+        obj=application,
+        message=f"Demande créée ({Source(source).label.lower()})",
+    )
+    return application
+
+
+def build_application(
+    territory, household, child, data: ApplicationData, *, rules, today, actor, number, source,
+    state,
+) -> Application:  # fmt: skip
+    """A new application, not saved yet (`create_application`; bulk imports save many at once):
+    a submitted one gets its dates and the deadline of its state."""
     application = Application(
-        number=next_number(territory, rules.number_prefix, today.year),
+        number=number,
         territory=territory,
         household=household,
         child=child,
@@ -235,15 +266,6 @@ def create_application(
         application.submitted_at = application.completed_at = timezone.now()
         application.registered_on = application.registered_on or today
         _set_deadline_for_state(application, rules, today)
-    application.save()
-    _set_wishes(application, structures)
-    record(
-        AuditAction.CREATE,
-        actor=actor if getattr(actor, "pk", None) else None,
-        organisation=organisation,
-        obj=application,
-        message=f"Demande créée ({Source(source).label.lower()})",
-    )
     return application
 
 
@@ -1173,20 +1195,20 @@ def commune_counts(membership, territory) -> list[dict]:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
+    from maillage.territories.models import Commune
+
     rows = (
         Application.objects.filter(territory=territory)
         .exclude(state__in=[State.DRAFT, *CLOSED_STATES])
-        .values("household__commune__name")
+        .values_list("household__commune_id")
         .annotate(n=Count("pk"))
-        .order_by("household__commune__name")
+        .order_by()
     )
+    counts = dict(rows)
+    names = Commune.objects.filter(pk__in=counts).order_by("name", "pk").values_list("pk", "name")
     return [
-        {
-            "label": row["household__commune__name"],
-            "count": row["n"],
-            "masked": 0 < row["n"] < SMALL_COUNT,
-        }
-        for row in rows
+        {"label": name, "count": counts[pk], "masked": 0 < counts[pk] < SMALL_COUNT}
+        for pk, name in names
     ]
 
 

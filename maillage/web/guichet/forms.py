@@ -256,20 +256,21 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         from django.forms.utils import flatatt
-        from django.utils.html import format_html, format_html_join
+        from django.utils.html import escape
         from django.utils.safestring import mark_safe
 
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         values = value if isinstance(value, list | tuple) else [value]
         chosen = {str(v) for v in values if v not in (None, "")}
-        selected = mark_safe(" selected")
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(v), selected if str(v) in chosen else "", label) for v, label in self.choices),
+        # escape() once per value and label, one join: format_html per option costs ~60 ms
+        # for 600 structures
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")
 
 
 class QueueFilterForm(BootstrapMixin, forms.Form):
@@ -300,10 +301,9 @@ class QueueFilterForm(BootstrapMixin, forms.Form):
         self.fields["state"].choices = [("", "Tous (sauf brouillons)")] + [
             c for c in State.choices if c[0] != State.DRAFT
         ]
-        self.fields["commune"].choices = [("", "Toutes")] + [
-            (c.insee_code, c.name) for c in communes
-        ]
-        self.fields["structure"].choices = [("", "Toutes")] + [(s.pk, s.name) for s in structures]
+        # (value, label) pairs
+        self.fields["commune"].choices = [("", "Toutes"), *communes]
+        self.fields["structure"].choices = [("", "Toutes"), *structures]
 
 
 class WaitingListImportForm(forms.Form):

@@ -6,7 +6,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +15,13 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.perms import require_professional
 from maillage.applications import perms, services
 from maillage.applications.enums import DocumentKind, Source
-from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue, queue
+from maillage.applications.queue import (
+    EXPORT_HEADER,
+    QueueFilters,
+    export_queue,
+    filter_choices,
+    queue_page,
+)
 from maillage.audit.workflow import WorkflowError
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
@@ -411,20 +416,8 @@ PAGE_SIZE = 50
 
 
 def _queue_form(request, membership):
-    from maillage.directory.models import Structure
-    from maillage.territories.models import Commune
-
-    territories = perms.operated_territory_ids(membership.organisation)
-    communes = (
-        Commune.objects.filter(territory_groups__in=territories)
-        | membership.organisation.communes.all()
-    )
-    structures = Structure.objects.filter(guichet_settings__territory__in=territories).distinct()
-    return QueueFilterForm(
-        request.GET or None,
-        communes=communes.distinct().order_by("name"),
-        structures=structures.order_by("name"),
-    )
+    communes, structures = filter_choices(membership)
+    return QueueFilterForm(request.GET or None, communes=communes, structures=structures)
 
 
 def _filters(form) -> QueueFilters:
@@ -441,7 +434,7 @@ def _filters(form) -> QueueFilters:
 def queue_view(request):
     membership = require_professional(request)
     form = _queue_form(request, membership)
-    page = Paginator(queue(membership, _filters(form)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = queue_page(membership, _filters(form), request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     operated = TerritoryGroup.objects.filter(
