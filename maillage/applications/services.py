@@ -1162,12 +1162,17 @@ SMALL_COUNT = 5
 
 def territory_counts(membership, territory) -> list[dict]:
     """Applications of a territory by state, counts under 5 masked; no personal data."""
-    from django.db.models import Count
 
     if not perms.can_see_aggregates(membership, territory):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
+    return _territory_counts(territory)
+
+
+def _territory_counts(territory) -> list[dict]:
+    from django.db.models import Count
+
     rows = (
         Application.objects.filter(territory=territory)
         .exclude(state=State.DRAFT)
@@ -1189,26 +1194,41 @@ def territory_counts(membership, territory) -> list[dict]:
 
 def commune_counts(membership, territory) -> list[dict]:
     """Open applications of a territory by commune of residence, counts under 5 masked."""
-    from django.db.models import Count
 
     if not perms.can_see_aggregates(membership, territory):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("Ces chiffres sont réservés aux partenaires du territoire.")
-    from maillage.territories.models import Commune
+    return _commune_counts(territory)
+
+
+def _commune_counts(territory) -> list[dict]:
+    from django.db.models import Count
 
     rows = (
         Application.objects.filter(territory=territory)
         .exclude(state__in=[State.DRAFT, *CLOSED_STATES])
-        .values_list("household__commune_id")
+        .values("household__commune__name")
         .annotate(n=Count("pk"))
-        .order_by()
+        .order_by("household__commune__name")
     )
-    counts = dict(rows)
-    names = Commune.objects.filter(pk__in=counts).order_by("name", "pk").values_list("pk", "name")
     return [
-        {"label": name, "count": counts[pk], "masked": 0 < counts[pk] < SMALL_COUNT}
-        for pk, name in names
+        {
+            "label": row["household__commune__name"],
+            "count": row["n"],
+            "masked": 0 < row["n"] < SMALL_COUNT,
+        }
+        for row in rows
+    ]
+
+
+def queue_aggregates(membership) -> list[tuple]:
+    """(territory, counts by state, open applications by commune) for each open guichet whose
+    aggregates `membership` may see (the queue page: access checked once per territory)."""
+    return [
+        (territory, _territory_counts(territory), _commune_counts(territory))
+        for territory in open_territories()
+        if perms.can_see_aggregates(membership, territory)
     ]
 
 

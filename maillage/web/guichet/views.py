@@ -442,15 +442,7 @@ def queue_view(request):
         if perms.reads_personal(membership)
         else []
     )
-    aggregates = [
-        (
-            territory,
-            services.territory_counts(membership, territory),
-            services.commune_counts(membership, territory),
-        )
-        for territory in services.open_territories()
-        if perms.can_see_aggregates(membership, territory)
-    ]
+    aggregates = services.queue_aggregates(membership)
     return render(
         request,
         "guichet/queue.html",
