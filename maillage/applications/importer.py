@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from maillage.applications import services
@@ -575,13 +575,10 @@ class _Writer:
             for (v, household), child, number in zip(to_create, children, numbers, strict=True)
         ]  # fmt: skip
         Application.objects.bulk_create(applications, batch_size=500)
-        Wish.objects.bulk_create(
-            (
-                Wish(application=application, structure=structure, rank=rank)
-                for (v, _household), application in zip(to_create, applications, strict=True)
-                for rank, structure in enumerate(v["structures"], 1)
-            ),
-            batch_size=1000,
+        _insert_wishes(
+            (application.pk, structure.pk, rank)
+            for (v, _household), application in zip(to_create, applications, strict=True)
+            for rank, structure in enumerate(v["structures"], 1)
         )
         record_many(
             AuditAction.CREATE,
@@ -591,6 +588,17 @@ class _Writer:
             message=f"Demande créée ({Source.IMPORT.label.lower()})",
         )
         self.result.created += len(applications)
+
+
+def _insert_wishes(rows) -> None:
+    """(application id, structure id, rank) rows in one parameterised statement: three wishes a
+    row on average, the most numerous records of an import, without a model instance each."""
+    table = connection.ops.quote_name(Wish._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (application_id, structure_id, rank) VALUES (%s, %s, %s)",
+            list(rows),
+        )
 
 
 def _household_values_fields() -> list[str]:
