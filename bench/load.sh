@@ -26,13 +26,16 @@ fi
 LOCUSTFILE=bench/load/locustfile.py
 if [[ "${BENCH_SCENARIO:-}" == guichet ]]; then
   LOCUSTFILE=bench/load/guichet_locustfile.py
+  # the receipts e-mailed by the worker: kept in memory (no SMTP server on the bench machine)
+  export MAILLAGE_EMAIL_BACKEND="${MAILLAGE_EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}"
   "$BIN/python" bench/load/families.py "$USERS"
 fi
 
 PORT=$PORT bash scripts/serve.sh > bench/out/serve.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
+# collectstatic (compression of the vendored assets) takes minutes on a loaded machine
+for _ in $(seq 1 "${BENCH_START_TIMEOUT:-600}"); do
   curl -fs "http://127.0.0.1:$PORT/sante/" >/dev/null 2>&1 && break
   sleep 1
 done
