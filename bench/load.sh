@@ -4,6 +4,8 @@
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates the database maillage_load, loads
 # the demo into it, starts `make serve` on port 8765 (BENCH_PORT), runs locust on the same
 # machine, stops. BENCH_DATABASE_URL: another database; BENCH_SKIP_DEMO=1: keep its data.
+# BENCH_SCENARIO=guichet: families of the guichet unique (bench/load/guichet_locustfile.py), each
+# logged in with its own account made by bench/load/families.py, instead of the mixed visitors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS="${1:-50}"
@@ -21,17 +23,25 @@ if [[ "${BENCH_SKIP_DEMO:-}" != 1 ]]; then
   "$BIN/maillage" migrate --noinput -v 0
   "$BIN/maillage" load_demo
 fi
+LOCUSTFILE=bench/load/locustfile.py
+if [[ "${BENCH_SCENARIO:-}" == guichet ]]; then
+  LOCUSTFILE=bench/load/guichet_locustfile.py
+  # the receipts e-mailed by the worker: kept in memory (no SMTP server on the bench machine)
+  export MAILLAGE_EMAIL_BACKEND="${MAILLAGE_EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}"
+  "$BIN/python" bench/load/families.py "$USERS"
+fi
 
 PORT=$PORT bash scripts/serve.sh > bench/out/serve.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do
+# collectstatic (compression of the vendored assets) takes minutes on a loaded machine
+for _ in $(seq 1 "${BENCH_START_TIMEOUT:-600}"); do
   curl -fs "http://127.0.0.1:$PORT/sante/" >/dev/null 2>&1 && break
   sleep 1
 done
 curl -fs "http://127.0.0.1:$PORT/sante/" || { echo "Le serveur ne répond pas (bench/out/serve.log)"; exit 1; }
 echo
-"$BIN/locust" -f bench/load/locustfile.py --headless -u "$USERS" -r 5 -t "$DURATION" \
+"$BIN/locust" -f "$LOCUSTFILE" --headless -u "$USERS" -r 5 -t "$DURATION" \
   --host "http://127.0.0.1:$PORT" --csv bench/out/load --only-summary 2>&1 | tail -40
 "$BIN/python" - <<'PY'
 import csv

@@ -323,6 +323,10 @@ class Application(VersionedModel, TimeStampedModel):
         indexes = [
             models.Index(fields=["territory", "state"], name="application_territory_state"),
             models.Index(fields=["state", "deadline"], name="application_state_deadline"),
+            # the agents' queue: each sort, read in index order up to the page asked
+            models.Index(fields=["registered_on", "number"], name="application_queue_seniority"),
+            models.Index(fields=["desired_start", "number"], name="application_queue_start"),
+            models.Index(fields=["-submitted_at", "number"], name="application_queue_submitted"),
         ]
 
     def __str__(self):

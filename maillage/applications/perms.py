@@ -17,7 +17,7 @@ from django.http import Http404
 
 from maillage.accounts.enums import OrganisationKind, Role
 from maillage.applications.enums import State
-from maillage.applications.models import Application, GuichetSettings
+from maillage.applications.models import Application, GuichetSettings, Household, Wish
 
 EDITOR_ROLES = (Role.ADMIN, Role.AGENT)
 PERSONAL_ROLES = (Role.ADMIN, Role.AGENT)
@@ -55,11 +55,17 @@ def visible_applications(membership):
     operated = operated_territory_ids(organisation)
     scope = Q(territory_id__in=operated)
     if organisation.kind != OrganisationKind.CAF:
-        scope |= Q(wishes__structure__manager=organisation) | Q(
-            household__commune__in=organisation.communes.all()
+        # subqueries rather than joins: one row per application, no DISTINCT to sort or count
+        scope |= Q(
+            pk__in=Wish.objects.filter(structure__manager=organisation).values("application_id")
+        ) | Q(
+            household_id__in=Household.objects.filter(
+                commune_id__in=organisation.communes.through.objects.filter(
+                    organisation=organisation
+                ).values("commune_id")
+            ).values("pk")
         )
-    ids = Application.objects.filter(scope).values("pk")
-    return Application.objects.filter(pk__in=ids).exclude(state=State.DRAFT)
+    return Application.objects.filter(scope).exclude(state=State.DRAFT)
 
 
 def can_view_application(membership, application) -> bool:

@@ -4,12 +4,21 @@ the minimised CSV export (no contact details, no household resources)."""
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 
 from maillage.applications import perms
-from maillage.applications.models import Document, GuichetSettings
+from maillage.applications.models import (
+    Application,
+    Child,
+    Document,
+    GuichetSettings,
+    Household,
+    Wish,
+)
 
 SORTS = {"registered_on", "-submitted_at", "desired_start", "number"}
+SEARCH_IDS = 2000
 
 
 @dataclass
@@ -23,30 +32,78 @@ class QueueFilters:
     sort: str = "registered_on"
 
 
-def queue(membership, filters: QueueFilters):
+def filter_choices(membership) -> tuple[list, list]:
+    """(value, label) pairs of the queue's commune and structure filters: the communes of the
+    territories the organisation operates and those it covers, the structures taking part in
+    its guichets (pairs, not model instances: there may be hundreds of structures)."""
+    from maillage.directory.models import Structure
+    from maillage.territories.models import Commune
+
+    organisation = membership.organisation
+    territories = perms.operated_territory_ids(organisation)
+    covered = organisation.communes.through.objects.filter(organisation=organisation)
+    communes = (
+        Commune.objects.filter(
+            Q(territory_groups__in=territories) | Q(pk__in=covered.values("commune_id"))
+        )
+        .distinct()
+        .order_by("name")
+        .values_list("insee_code", "name")
+    )
+    participating = GuichetSettings.participating_structures.through.objects.filter(
+        guichetsettings__territory__in=territories
+    )
+    structures = (
+        Structure.objects.filter(pk__in=participating.values("structure_id"))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    return list(communes), list(structures)
+
+
+def _filtered(membership, filters: QueueFilters):
+    """The visible applications matching `filters`, in the order asked, one row each (filters are
+    subqueries, never joins that multiply rows: no DISTINCT to sort or count)."""
     applications = perms.visible_applications(membership)
     if filters.q:
         text = filters.q.strip()
-        applications = applications.filter(
-            Q(number__icontains=text)
-            | Q(child__last_name__icontains=text)
-            | Q(child__first_name__icontains=text)
-            | Q(household__parent_last_name__icontains=text)
+        # subqueries on children and households (each scanned once) rather than joining both
+        # to every application before matching
+        children = Child.objects.filter(
+            Q(last_name__icontains=text) | Q(first_name__icontains=text)
+        ).values("pk")
+        households = Household.objects.filter(parent_last_name__icontains=text).values("pk")
+        search = (
+            Q(number__icontains=text) | Q(child_id__in=children) | Q(household_id__in=households)
         )
+        # A search matches few applications: their ids are read first (one scan, no sort), so
+        # that the planner does not walk a sort index hoping to meet the rare matches early
+        found = list(Application.objects.filter(search).values_list("pk", flat=True)[:SEARCH_IDS])
+        if len(found) < SEARCH_IDS:
+            applications = applications.filter(pk__in=found)
+        else:
+            applications = applications.filter(search)
     if filters.state:
         applications = applications.filter(state=filters.state)
     if filters.commune:
-        applications = applications.filter(household__commune__insee_code=filters.commune)
+        applications = applications.filter(
+            household_id__in=Household.objects.filter(commune__insee_code=filters.commune).values(
+                "pk"
+            )
+        )
     if filters.structure:
-        applications = applications.filter(wishes__structure_id=filters.structure)
+        applications = applications.filter(
+            Exists(Wish.objects.filter(application=OuterRef("pk"), structure_id=filters.structure))
+        )
     if filters.start_month:
         try:
             first = datetime.datetime.strptime(filters.start_month, "%Y-%m").date()
         except ValueError:
             first = None
-        if first is not None:
+        if first is not None:  # a range, not EXTRACT(…): the index on desired_start serves it
+            following = (first + datetime.timedelta(days=31)).replace(day=1)
             applications = applications.filter(
-                desired_start__year=first.year, desired_start__month=first.month
+                desired_start__gte=first, desired_start__lt=following
             )
     if filters.missing:
         missing = Q(pk__in=[])
@@ -61,11 +118,30 @@ def queue(membership, filters: QueueFilters):
                 missing |= Q(territory_id=territory_id) & lacking
         applications = applications.filter(missing)
     sort = filters.sort if filters.sort in SORTS else "registered_on"
-    return (
-        applications.select_related("child", "household__commune")
-        .distinct()
-        .order_by(sort, "number")
-    )
+    return applications.order_by(sort, "number")
+
+
+def queue(membership, filters: QueueFilters):
+    """The queue with what a row shows (the export iterates it)."""
+    return _filtered(membership, filters).select_related("child", "household__commune")
+
+
+class QueuePaginator(Paginator):
+    """Pages of the queue in two steps: the numbers of the page's applications are chosen on the
+    applications table alone (sort and limit without joining children and households for every
+    match), then the page's 50 rows are read with what they show."""
+
+    def page(self, number):
+        page = super().page(number)
+        ids = list(page.object_list.values_list("pk", flat=True))
+        rows = Application.objects.select_related("child", "household__commune").in_bulk(ids)
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
+        return page
+
+
+def queue_page(membership, filters: QueueFilters, number, per_page: int = 50):
+    """One page of the queue (an out-of-range or malformed page number gives the nearest page)."""
+    return QueuePaginator(_filtered(membership, filters), per_page).get_page(number)
 
 
 EXPORT_HEADER = [

@@ -231,3 +231,39 @@ def test_unknown_territory_fails_cleanly(guichet, tmp_path):
     path.write_bytes(csv_bytes(good_rows(guichet)))
     with pytest.raises(CommandError, match="inconnu"):
         call_command("import_applications", str(path), "--territory", "nulle-part")
+
+
+def test_bulk_write_numbers_in_sequence_and_audits_each_creation(guichet, tmp_path):
+    from maillage.applications.models import ApplicationCounter
+
+    before = ApplicationCounter.objects.filter(last__gt=0).count()
+    assert before == 0
+    code, summary = run(tmp_path, csv_bytes(good_rows(guichet)))
+    assert code == 0 and summary["created"] == 3
+    numbers = sorted(Application.objects.values_list("number", flat=True))
+    serials = [int(number.rsplit("-", 1)[1]) for number in numbers]
+    assert serials == list(range(serials[0], serials[0] + 3))  # one counter update, no gap
+    counter = ApplicationCounter.objects.get(territory=guichet["territory"], year=TODAY.year)
+    assert counter.last == serials[-1] == 3
+    created = AuditEntry.objects.filter(
+        action=AuditAction.CREATE, object_type="applications.application"
+    )
+    assert sorted(created.values_list("object_label", flat=True)) == numbers
+    assert {e.message for e in created} == {"Demande créée (import)"}
+
+
+def test_chunks_share_households_and_a_household_change_counts_once(guichet, tmp_path):
+    from maillage.applications import importer
+
+    rows = good_rows(guichet)
+    result = importer.check(csv_bytes(rows), "liste.csv", guichet["territory"])
+    importer.write_valid_rows(
+        result, guichet["territory"], actor=None, organisation=None, chunk_size=1
+    )  # the twins of F-1 are written in two chunks
+    assert (result.created, Household.objects.count()) == (3, 2)
+    assert Household.objects.get(external_reference="F-1").children.count() == 2
+    rows[0][18] = rows[1][18] = "900"  # the family's quotient changed
+    code, summary = run(tmp_path, csv_bytes(rows))
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 2)
+    assert Household.objects.get(external_reference="F-1").family_quotient == 900
+    assert AuditEntry.objects.filter(message="Foyer mis à jour (import)").count() == 1

@@ -446,3 +446,25 @@ def test_queue_filter_selects_keep_the_chosen_value(client, many, guichet, bruno
     )
     assert '<option value="06033">Carros</option>' in text
     assert 'name="structure"' in text and 'class="form-select' in text
+
+
+def test_queue_counts_each_application_once_and_pins_filtered_queries(
+    client, many, guichet, bruno, password, django_assert_max_num_queries
+):
+    client.login(email=bruno.email, password=password)
+    # every application wishes both structures: a filter by wish must not count them twice
+    page = client.get(f"/guichet/file/?structure={guichet['carros'].pk}&sort=-submitted_at")
+    page = page.context["page"]
+    assert page.paginator.count == 12 == len({a.pk for a in page.object_list})
+    child = many[3].child
+    found = client.get(f"/guichet/file/?q={child.last_name[1:-1]}").context["page"]
+    assert many[3] in found.object_list
+    assert client.get("/guichet/file/?q=personne-de-ce-nom").context["page"].paginator.count == 0
+    month = many[0].desired_start.strftime("%Y-%m")
+    in_month = client.get(f"/guichet/file/?start_month={month}").context["page"].object_list
+    assert in_month and all(a.desired_start.strftime("%Y-%m") == month for a in in_month)
+    with django_assert_max_num_queries(20):
+        client.get(
+            f"/guichet/file/?q={child.last_name}&state={many[3].state}&commune=06033"
+            f"&structure={guichet['le_broc'].pk}&missing=on&sort=desired_start&page=1"
+        )

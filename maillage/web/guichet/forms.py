@@ -258,29 +258,54 @@ class FastSelect(forms.Select):
     """A select rendered in Python: Django renders each option through a template, which costs
     most of the queue page with hundreds of structures."""
 
+    # flat (value, label) pairs, kept as given: normalising 600 pairs (field and widget) costs
+    # ~10 ms a page
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = list(value)
+
     def render(self, name, value, attrs=None, renderer=None):
         from django.forms.utils import flatatt
-        from django.utils.html import format_html, format_html_join
+        from django.utils.html import escape
         from django.utils.safestring import mark_safe
 
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         values = value if isinstance(value, list | tuple) else [value]
         chosen = {str(v) for v in values if v not in (None, "")}
-        selected = mark_safe(" selected")
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(v), selected if str(v) in chosen else "", label) for v, label in self.choices),
+        # escape() once per value and label, one join: format_html per option costs ~60 ms
+        # for 600 structures
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")
+
+
+class PairChoiceField(forms.ChoiceField):
+    """A choice among flat (value, label) pairs, with `FastSelect`: the pairs are kept as given."""
+
+    widget = FastSelect
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = self.widget.choices = list(value)
 
 
 class QueueFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="Nom ou numéro", required=False, max_length=100)
     state = forms.ChoiceField(label="État", required=False)
-    commune = forms.ChoiceField(label="Commune de résidence", required=False, widget=FastSelect)
-    structure = forms.ChoiceField(label="Structure souhaitée", required=False, widget=FastSelect)
+    commune = PairChoiceField(label="Commune de résidence", required=False)
+    structure = PairChoiceField(label="Structure souhaitée", required=False)
     start_month = forms.CharField(
         label="Mois d'entrée souhaité",
         required=False,
@@ -304,10 +329,9 @@ class QueueFilterForm(BootstrapMixin, forms.Form):
         self.fields["state"].choices = [("", "Tous (sauf brouillons)")] + [
             c for c in State.choices if c[0] != State.DRAFT
         ]
-        self.fields["commune"].choices = [("", "Toutes")] + [
-            (c.insee_code, c.name) for c in communes
-        ]
-        self.fields["structure"].choices = [("", "Toutes")] + [(s.pk, s.name) for s in structures]
+        # (value, label) pairs
+        self.fields["commune"].choices = [("", "Toutes"), *communes]
+        self.fields["structure"].choices = [("", "Toutes"), *structures]
 
 
 class WaitingListImportForm(forms.Form):

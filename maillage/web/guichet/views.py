@@ -16,7 +16,12 @@ from django.views.decorators.http import require_POST
 from maillage.accounts.perms import require_professional
 from maillage.applications import perms, services
 from maillage.applications.enums import DocumentKind, Source
-from maillage.applications.queue import EXPORT_HEADER, QueueFilters, export_queue
+from maillage.applications.queue import (
+    EXPORT_HEADER,
+    QueueFilters,
+    export_queue,
+    filter_choices,
+)
 from maillage.audit.workflow import WorkflowError
 from maillage.commission.family import family_panel
 from maillage.core.concurrency import ConcurrentEditError
@@ -489,20 +494,8 @@ PAGE_SIZE = 50
 
 
 def _queue_form(request, membership):
-    from maillage.directory.models import Structure
-    from maillage.territories.models import Commune
-
-    territories = perms.operated_territory_ids(membership.organisation)
-    communes = (
-        Commune.objects.filter(territory_groups__in=territories)
-        | membership.organisation.communes.all()
-    )
-    structures = Structure.objects.filter(guichet_settings__territory__in=territories).distinct()
-    return QueueFilterForm(
-        request.GET or None,
-        communes=communes.distinct().order_by("name"),
-        structures=structures.order_by("name"),
-    )
+    communes, structures = filter_choices(membership)
+    return QueueFilterForm(request.GET or None, communes=communes, structures=structures)
 
 
 def _filters(form) -> QueueFilters:
@@ -530,15 +523,7 @@ def queue_view(request):
         if perms.reads_personal(membership)
         else []
     )
-    aggregates = [
-        (
-            territory,
-            services.territory_counts(membership, territory),
-            services.commune_counts(membership, territory),
-        )
-        for territory in services.open_territories()
-        if perms.can_see_aggregates(membership, territory)
-    ]
+    aggregates = services.queue_aggregates(membership)
     return render(
         request,
         "guichet/queue.html",
