@@ -22,6 +22,9 @@ PROCESSINGS = [
             "parcours d'insertion, fratrie, ancienneté, refus) et points ligne par ligne",
             "Vœux classés, structures à distance acceptée, résultat et explication",
             "Motif écrit d'une décision modifiée par la commission",
+            "Propositions de place, réponses (acceptation, refus, expiration), places "
+            "reproposées et leur motif",
+            "Demandes d'explication détaillée (R. 311-3-1-2) : date et compte qui la demande",
         ),
         sensitive_data=(
             "Situation de handicap de l'enfant, seulement sous forme d'un critère oui/non de la "
@@ -42,6 +45,38 @@ PROCESSINGS = [
             "Instance figée et résultat de chaque calcul conservés avec leur empreinte SHA-256 ; "
             "rejeu à l'identique vérifiable, toute différence est une alerte",
         ),
+        retention_parameters=("retention-applications-months",),
+        status="en construction",
+    ),
+    Processing(
+        key="commission-urgences",
+        name="Admissions en urgence entre deux commissions (à la demande de la PMI)",
+        purpose=(
+            "Enregistrer l'admission d'un enfant dont la situation ne peut attendre la "
+            "commission, à la demande de la protection maternelle et infantile, avec son motif, "
+            "et en rendre compte avec les statistiques de la commission suivante."
+        ),
+        legal_basis=PUBLIC_INTEREST,
+        data_subjects=("Parents et responsables légaux", "Enfants (accueil demandé)"),
+        data_categories=(
+            "Numéro de la demande, structure, tranche d'âge, date d'admission",
+            "Motif de l'admission en urgence (rédigé sans détail médical ni social superflu)",
+        ),
+        sensitive_data=(
+            "Le motif peut révéler une situation de protection de l'enfance ou de santé : il "
+            "est lu par les seuls agents de l'organisation qui tient le guichet, chaque "
+            "consultation est tracée, et il ne figure dans aucune statistique publique "
+            "(seuls les effectifs y figurent)."
+        ),
+        recipients=(
+            "Agents et administrateurs de l'organisation qui tient le guichet unique",
+            "Membres de la commission d'attribution (effectifs seulement)",
+        ),
+        retention=(
+            "Supprimée avec la demande (paramètre retention-applications-months après sa "
+            "clôture, ou la durée propre au territoire)."
+        ),
+        security=COMMON_SECURITY,
         retention_parameters=("retention-applications-months",),
         status="en construction",
     ),
