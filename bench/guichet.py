@@ -158,6 +158,9 @@ def prepare(applications: int):
                 for rank, structure in enumerate(rng.sample(structures, rng.randint(1, 5)), 1):
                     wishes.append(Wish(application=application, structure=structure, rank=rank))
             Wish.objects.bulk_create(wishes, batch_size=5000)
+        # the queue is measured at `applications`: the previous run's import is removed first
+        Application.objects.filter(territory=territories[IMPORT_SLUG]).delete()
+        Household.objects.filter(territory=territories[IMPORT_SLUG]).delete()
     from django.db import connection
 
     with connection.cursor() as cursor:

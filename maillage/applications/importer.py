@@ -520,10 +520,12 @@ class _Writer:
                     to_update.append((v, household, application, household_changed))
                 else:
                     self.result.unchanged += 1
-            self._create(to_create)
             for v, household, application, household_changed in to_update:
                 _update_row(v, household, application, household_changed, self.actor)
                 self.result.updated += 1
+            # last: the counter row stays locked from the reservation of the numbers to the
+            # commit, and families submitting meanwhile wait for it
+            self._create(to_create)
 
     def _write_households(self, rows: list[Row]) -> dict[str, bool]:
         """Create the new households, update the known ones whose values changed; returns, for
@@ -563,17 +565,19 @@ class _Writer:
             return
         children = [Child(household=household, **_child_values(v)) for v, household in to_create]
         Child.objects.bulk_create(children, batch_size=500)
-        numbers = services.reserve_numbers(
-            self.territory, self.rules.number_prefix, self.today.year, len(to_create)
-        )
         applications = [
             services.build_application(
                 self.territory, household, child, _application_data(v), rules=self.rules,
-                today=self.today, actor=self.actor, number=number, source=Source.IMPORT,
+                today=self.today, actor=self.actor, number="", source=Source.IMPORT,
                 state=State.WAITING if child.is_born else State.AWAITING_BIRTH,
             )
-            for (v, household), child, number in zip(to_create, children, numbers, strict=True)
+            for (v, household), child in zip(to_create, children, strict=True)
         ]  # fmt: skip
+        numbers = services.reserve_numbers(
+            self.territory, self.rules.number_prefix, self.today.year, len(applications)
+        )
+        for application, number in zip(applications, numbers, strict=True):
+            application.number = number
         Application.objects.bulk_create(applications, batch_size=500)
         _insert_wishes(
             (application.pk, structure.pk, rank)
