@@ -333,7 +333,7 @@ def build(session) -> Built:
                 structure_key(pk): [line.as_dict() for line in lines]
                 for pk, lines in sorted(points.bonus.items())
             },
-            wishes=[structure_key(s.pk) for s in wished] if not exclusion else [],
+            wishes=[structure_key(s.pk) for s in wished],
             tags=list(points.tags),
             exclusion=exclusion,
         )
