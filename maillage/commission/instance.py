@@ -40,6 +40,7 @@ from maillage.commission.models import (
 from maillage.commission.points import compute_points, months_between
 from maillage.directory.geo import haversine_km
 from maillage.directory.models import Structure
+from maillage.territories.models import Commune
 
 # States of the guichet examined at a freeze: complete applications on the list (and the
 # expected children, complete but not yet born), plus the submitted ones still incomplete, which
@@ -104,8 +105,6 @@ QUEUE_FIELDS = (
     "completed_at", "refusals",
     "household__parents_working", "household__job_seeking", "household__integration_pathway",
     "household__single_parent", "household__commune_id",
-    "household__commune__insee_code", "household__commune__name",
-    "household__commune__latitude", "household__commune__longitude",
     "child__birth_date", "child__expected_date", "child__disability",
 )  # fmt: skip
 
@@ -115,7 +114,7 @@ def queue(session):
     (one query; wishes are read apart, see `wishes_of`)."""
     return (
         Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES)
-        .select_related("household__commune", "child")
+        .select_related("household", "child")
         .only(*QUEUE_FIELDS)
         .order_by("number")
     )
@@ -232,8 +231,7 @@ class _Nearby:
         self.open_structures = open_structures
         self.cache: dict[tuple[int, str, int], list] = {}
 
-    def __call__(self, application, group: str) -> list:
-        commune = application.household.commune
+    def __call__(self, application, commune, group: str) -> list:
         radius = application.radius_km
         if not radius or commune is None or commune.latitude is None:
             return []
@@ -293,6 +291,12 @@ def build(session) -> Built:
             open_structures[group].append(structures[pk])
 
     nearby = _Nearby(open_structures)
+    communes = {
+        c.pk: c
+        for c in Commune.objects.filter(pk__in={a.household.commune_id for a in applications}).only(
+            "insee_code", "name", "latitude", "longitude"
+        )
+    }
     passed = sessions_passed(session)
     points_on = session.freeze_date
     entries: list[SessionEntry] = []
@@ -302,7 +306,8 @@ def build(session) -> Built:
         wished = [loaded[pk] for pk in wish_ids.get(application.pk, ())]
         if not exclusion:
             known = {s.pk for s in wished}
-            wished += [s for s in nearby(application, group) if s.pk not in known]
+            commune = communes.get(application.household.commune_id)
+            wished += [s for s in nearby(application, commune, group) if s.pk not in known]
             if not any(capacity.get(s.pk, {}).get(group, 0) > 0 for s in wished):
                 exclusion = Exclusion.NO_WISH_WITH_PLACES
         points = compute_points(
@@ -323,7 +328,7 @@ def build(session) -> Built:
                 structure_key(pk): [line.as_dict() for line in lines]
                 for pk, lines in sorted(points.bonus.items())
             },
-            wishes=[structure_key(s.pk) for s in wished] if not exclusion else [],
+            wishes=[structure_key(s.pk) for s in wished],
             tags=list(points.tags),
             exclusion=exclusion,
         )
@@ -331,7 +336,9 @@ def build(session) -> Built:
         if not exclusion:
             for structure in wished:
                 structures.setdefault(structure.pk, structure)
-            rows.append((entry, application, points))
+            rows.append(
+                (entry, application, points, communes.get(application.household.commune_id))
+            )
 
     warnings: list[str] = []
     families = _families(rows, warnings)
@@ -353,7 +360,10 @@ def build(session) -> Built:
             _structure(structures[pk], capacity.get(pk, {}), reserves, groups)
             for pk in sorted(structures)
         ],
-        "children": [_child(entry, application, points) for entry, application, points in rows],
+        "children": [
+            _child(entry, application, points, commune)
+            for entry, application, points, commune in rows
+        ],
         "families": families,
     }
     try:
@@ -401,7 +411,7 @@ def _application_date(application) -> str:
     return ""
 
 
-def _child(entry: SessionEntry, application, points) -> dict:
+def _child(entry: SessionEntry, application, points, commune) -> dict:
     wished = set(entry.wishes)
     bonus = {
         structure_key(pk): number(points.bonus_total(pk))
@@ -421,7 +431,6 @@ def _child(entry: SessionEntry, application, points) -> dict:
         doc["tags"] = list(entry.tags)
     if entry.family_key:
         doc["family"] = entry.family_key
-    commune = application.household.commune
     if commune is not None:
         doc["commune"] = commune.insee_code
     return doc
@@ -432,7 +441,7 @@ def _families(rows, warnings: list[str]) -> list[dict]:
     structure that all of them wished, both (all) children there, in the order of the wishes
     of the first child. Siblings with no wish in common are examined separately (warning)."""
     by_household: dict[int, list[SessionEntry]] = defaultdict(list)
-    for entry, application, _points in rows:
+    for entry, application, _points, _commune in rows:
         if application.siblings_together:
             by_household[application.household_id].append(entry)
     families = []

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
+from maillage.audit.workflow import WorkflowError
 from maillage.commission import bulk
 from maillage.commission.allocation import solver
 from maillage.commission.allocation.canonical import canonical_bytes
@@ -84,38 +85,47 @@ def run_session(
         )
     output = solver.run(instance, method, seed=seed, time_limit=limit, progress=progress)
     text, digest, _duration = _stored_output(output)
-    stats = output["stats"]
     if progress is not None:
         progress("enregistrement", 0, 1)
-    with transaction.atomic():
-        run = Run.objects.create(
-            session=session,
-            method=method,
-            seed=seed,
-            time_limit=limit if method == Method.OPTIMAL else None,
-            engine_version=output["run"]["engine_version"],
-            input_sha256=instance.input_sha256,
-            output=text,
-            output_sha256=digest,
-            placed=stats["placed"],
-            unplaced=stats["children"] - stats["placed"],
-            blocking_pairs=stats["blocking_pairs"],
-            blocking_coalitions=stats["blocking_coalitions"],
-            seconds=0,
-            created_by=actor if getattr(actor, "pk", None) else None,
-            created_by_label=_actor_label(actor),
-        )
-        store_decisions(session, run, output)
-        session_workflow.apply(
-            session,
-            "run",
-            actor=actor,
-            organisation=organisation,
-            reason=f"calcul {run.pk}, méthode {method}",
-        )
-        run.seconds = round(time.perf_counter() - started, 3)
-        Run.objects.filter(pk=run.pk).update(seconds=run.seconds)
+    try:
+        run = _store_run(session, method, seed, limit, instance, output, text, digest, actor,
+                         organisation)  # fmt: skip
+    except WorkflowError as exc:
+        raise SessionError(str(exc)) from exc
+    run.seconds = round(time.perf_counter() - started, 3)
+    Run.objects.filter(pk=run.pk).update(seconds=run.seconds)
     return run, output
+
+
+@transaction.atomic
+def _store_run(session, method, seed, limit, instance, output, text, digest, actor, organisation):
+    stats = output["stats"]
+    run = Run.objects.create(
+        session=session,
+        method=method,
+        seed=seed,
+        time_limit=limit if method == Method.OPTIMAL else None,
+        engine_version=output["run"]["engine_version"],
+        input_sha256=instance.input_sha256,
+        output=text,
+        output_sha256=digest,
+        placed=stats["placed"],
+        unplaced=stats["children"] - stats["placed"],
+        blocking_pairs=stats["blocking_pairs"],
+        blocking_coalitions=stats["blocking_coalitions"],
+        seconds=0,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_label=_actor_label(actor),
+    )
+    store_decisions(session, run, output)
+    session_workflow.apply(
+        session,
+        "run",
+        actor=actor,
+        organisation=organisation,
+        reason=f"calcul {run.pk}, méthode {method}",
+    )
+    return run
 
 
 def _default_method(session) -> str:

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from maillage.applications.models import GuichetSettings
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
+from maillage.audit.workflow import WorkflowError
 from maillage.commission import bulk
 from maillage.commission import instance as instance_module
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionKind, SessionStatus
@@ -195,22 +196,29 @@ def freeze(session, actor=None, *, organisation=None) -> dict:
         built = instance_module.build(session)
     except FreezeError as exc:
         raise SessionError(str(exc)) from exc
-    with transaction.atomic():
-        session_workflow.apply(
-            session,
-            "freeze",
-            actor=actor,
-            organisation=organisation,
-            extra_updates={
-                "grid": built.grid,
-                "frozen_at": timezone.now(),
-                "instance": built.text,
-                "instance_sha256": built.sha256,
-            },
-        )
-        bulk.insert(SessionEntry, built.entries)
+    try:
+        _store_freeze(session, built, actor, organisation)
+    except WorkflowError as exc:
+        raise SessionError(str(exc)) from exc
     summary = {**built.counts, "sha256": built.sha256, "warnings": built.warnings}
     return summary
+
+
+@transaction.atomic
+def _store_freeze(session, built, actor, organisation) -> None:
+    session_workflow.apply(
+        session,
+        "freeze",
+        actor=actor,
+        organisation=organisation,
+        extra_updates={
+            "grid": built.grid,
+            "frozen_at": timezone.now(),
+            "instance": built.text,
+            "instance_sha256": built.sha256,
+        },
+    )
+    bulk.insert(SessionEntry, built.entries)
 
 
 def ensure_frozen(session, actor=None, *, organisation=None) -> Session:
@@ -231,6 +239,14 @@ def validate(session, actor=None, *, organisation=None) -> Session:
     run = latest_run(session)
     if run is None:
         raise SessionError("Calculez d'abord une proposition avant de la valider.")
+    try:
+        _validate(session, run, actor, organisation)
+    except WorkflowError as exc:
+        raise SessionError(str(exc)) from exc
+    return session
+
+
+def _validate(session, run, actor, organisation) -> None:
     session_workflow.apply(
         session,
         "validate",
@@ -242,7 +258,6 @@ def validate(session, actor=None, *, organisation=None) -> Session:
             "validated_by": actor if getattr(actor, "pk", None) else None,
         },
     )
-    return session
 
 
 def override(

@@ -253,3 +253,15 @@ def test_create_session_derives_the_freeze_date_from_the_guichet(commission):
             world["territory"], date=date, reference_date=date,
             entry_from=datetime.date(2027, 9, 1), entry_until=datetime.date(2027, 8, 1),
         )  # fmt: skip
+
+
+def test_a_second_freeze_on_a_stale_copy_is_refused_cleanly(commission):
+    from maillage.commission.models import Session
+
+    world = commission
+    add_application(world, wishes=[world["s1"]])
+    stale = Session.objects.get(pk=world["session"].pk)
+    sessions.freeze(world["session"])
+    with pytest.raises(sessions.SessionError, match="juste avant vous"):
+        sessions.freeze(stale)
+    assert SessionEntry.objects.filter(session=stale).count() == 1

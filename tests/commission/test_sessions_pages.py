@@ -49,8 +49,11 @@ def test_places_freeze_run_proposal_override_validate(
 ):
     world = commission
     s1, s2 = world["s1"], world["s2"]
-    page = agent_client.get(BASE)
+    with django_assert_max_num_queries(16):
+        page = agent_client.get(BASE)
     assert page.status_code == 200 and "Places ouvertes (3)" in page.content.decode()
+    with django_assert_max_num_queries(10):
+        assert agent_client.get("/commission/seances/").status_code == 200
     bad = agent_client.post(BASE + "places/", {"structure": s1.pk, "age_group": "bebe",
                                                "places": "-1", "start_date": ""})  # fmt: skip
     assert bad.status_code == 400

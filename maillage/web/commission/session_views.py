@@ -66,7 +66,8 @@ def session_create(request):
 
 
 def _detail(request, membership, session, *, places_form=None, status=200):
-    bands = sessions.age_bands(session)
+    rules = sessions.commission_settings(session.territory, session.date)
+    bands = list(rules.age_bands)
     labels = {b["code"]: b["label"] for b in bands}
     structures = sessions.participating_structures(session.territory, session.date)
     places = list(
@@ -85,7 +86,7 @@ def _detail(request, membership, session, *, places_form=None, status=200):
             "places_total": sum(line.places for line in places),
             "places_form": places_form
             or PlacesForm(structures=structures, bands=bands, initial={"start_date": session.entry_from}),
-            "run_form": RunForm(initial={"method": sessions.commission_settings(session.territory, session.date).default_method}),
+            "run_form": RunForm(initial={"method": rules.default_method}),
             "run": run,
             "job": job,
             "entries": session.entries.count() if session.status != SessionStatus.DRAFT else None,
