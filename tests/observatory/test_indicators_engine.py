@@ -1,6 +1,7 @@
 """The pure engine, on hand-computed cases (no database)."""
 
 import math
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -270,3 +271,28 @@ def test_complementary_suppression_keeps_a_masked_count_from_being_subtracted():
     exempt = {("A", "eaje"), ("A", "am"), ("A", "total")}
     assert suppress(values, lines, threshold=5, exempt=exempt) == set()
     assert suppress({("x",): 0, ("y",): None}, [[("x",), ("y",)]], threshold=5) == set()
+
+
+def test_map_labels_do_not_overlap_and_no_data_is_hatched():
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[7.0, 43.0], [7.2, 43.0], [7.2, 43.2], [7.0, 43.2], [7.0, 43.0]]],
+    }
+    areas = [
+        {"name": "Gattières", "geometry": square, "latitude": 43.1, "longitude": 7.1,
+         "fill": charts.rate_color(64.4), "label": "64,4"},
+        {"name": "Le Broc", "geometry": square, "latitude": 43.101, "longitude": 7.101,
+         "fill": charts.rate_color(None), "label": "n.d."},
+    ]  # fmt: skip
+    svg = charts.map_svg(areas, title="Carte", legend=charts.rate_legend(), ident="t")
+    names = [
+        (float(x), float(y))
+        for x, y in re.findall(r"<text x='([\d.]+)' y='([\d.]+)' font-size='12' "
+                               r"text-anchor='middle' font-weight='bold' fill='#111111'", svg)
+    ]  # fmt: skip
+    (x1, y1), (x2, y2) = names
+    assert abs(x1 - x2) >= 60 or abs(y1 - y2) >= 30  # the second label was moved aside
+    assert "<line " in svg  # with a leader line to its commune
+    assert "fill='url(#t-nd)'" in svg and "<pattern id='t-nd'" in svg
+    assert charts.rate_color(None) == charts.NO_DATA
+    assert charts.rate_color(10) not in ("#f1f5fa", "#e9ecef", "#ffffff")
