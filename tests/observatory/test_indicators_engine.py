@@ -1,6 +1,7 @@
 """The pure engine, on hand-computed cases (no database)."""
 
 import math
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -156,11 +157,24 @@ def test_masking_and_rounding_of_small_counts():
 
 
 def test_trend_orders_periods_and_measures_changes():
-    points = trend([("2020", 58.8, "a"), ("2017", 61.0, "b"), ("2026-11", None, "c")])
+    points = trend([("2020", 58.8, "a", "s"), ("2017", 61.0, "b", "s"), ("2026-11", None, "c")])
     assert [p.period for p in points] == ["2017", "2020", "2026-11"]
     assert points[0].change is None
     assert points[1].change == pytest.approx(-2.2)
     assert points[2].change is None
+
+
+def test_a_trend_only_joins_points_of_the_same_method_and_source():
+    points = trend(
+        [
+            ("2017", 61.0, "CTG", "Taux publié — CTG"),
+            ("2020", 58.0, "CTG", "Taux publié — CTG"),
+            ("2026-11", 51.0, "annuaire", "Calcul Maillage sur l'annuaire"),
+        ]
+    )
+    assert points[1].change == pytest.approx(-3.0)
+    assert points[2].change is None  # another method: no « −7 points »
+    assert points[2].series == "Calcul Maillage sur l'annuaire"
 
 
 def test_svg_charts_are_valid_accessible_and_escape_text():
@@ -257,3 +271,28 @@ def test_complementary_suppression_keeps_a_masked_count_from_being_subtracted():
     exempt = {("A", "eaje"), ("A", "am"), ("A", "total")}
     assert suppress(values, lines, threshold=5, exempt=exempt) == set()
     assert suppress({("x",): 0, ("y",): None}, [[("x",), ("y",)]], threshold=5) == set()
+
+
+def test_map_labels_do_not_overlap_and_no_data_is_hatched():
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[7.0, 43.0], [7.2, 43.0], [7.2, 43.2], [7.0, 43.2], [7.0, 43.0]]],
+    }
+    areas = [
+        {"name": "Gattières", "geometry": square, "latitude": 43.1, "longitude": 7.1,
+         "fill": charts.rate_color(64.4), "label": "64,4"},
+        {"name": "Le Broc", "geometry": square, "latitude": 43.101, "longitude": 7.101,
+         "fill": charts.rate_color(None), "label": "n.d."},
+    ]  # fmt: skip
+    svg = charts.map_svg(areas, title="Carte", legend=charts.rate_legend(), ident="t")
+    names = [
+        (float(x), float(y))
+        for x, y in re.findall(r"<text x='([\d.]+)' y='([\d.]+)' font-size='12' "
+                               r"text-anchor='middle' font-weight='bold' fill='#111111'", svg)
+    ]  # fmt: skip
+    (x1, y1), (x2, y2) = names
+    assert abs(x1 - x2) >= 60 or abs(y1 - y2) >= 30  # the second label was moved aside
+    assert "<line " in svg  # with a leader line to its commune
+    assert "fill='url(#t-nd)'" in svg and "<pattern id='t-nd'" in svg
+    assert charts.rate_color(None) == charts.NO_DATA
+    assert charts.rate_color(10) not in ("#f1f5fa", "#e9ecef", "#ffffff")
