@@ -12,6 +12,7 @@ from maillage.accounts.perms import require_professional
 from maillage.audit.workflow import WorkflowError
 from maillage.commission import perms, runs, sessions
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
+from maillage.commission.grids import settings_in_force
 from maillage.commission.instance import structure_key, structure_pk
 from maillage.directory.models import Structure
 from maillage.web.commission.session_forms import OverrideForm, PlacesForm, RunForm, SessionForm
@@ -84,7 +85,7 @@ def _detail(request, membership, session, *, places_form=None, status=200):
             "places_total": sum(line.places for line in places),
             "places_form": places_form
             or PlacesForm(structures=structures, bands=bands, initial={"start_date": session.entry_from}),
-            "run_form": RunForm(initial={"method": sessions.commission_settings(session.territory, session.date).default_method}),
+            "run_form": RunForm(initial={"method": settings_in_force(session.territory, session.date).default_method}),
             "run": run,
             "job": job,
             "entries": session.entries.count() if session.status != SessionStatus.DRAFT else None,
