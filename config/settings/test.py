@@ -27,6 +27,7 @@ TASKS = {
 # A file database (not SQLite's shared in-memory one, whose table locks fail at once instead of
 # waiting): threads of the concurrency tests and the browser tests' live server wait their turn.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405 — a fresh checkout has no var/ yet
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
 # Static files come from the finders (no collectstatic before tests or in the demo).
 WHITENOISE_USE_FINDERS = True

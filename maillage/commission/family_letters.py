@@ -11,13 +11,12 @@ import json
 from functools import lru_cache
 
 from maillage.commission.allocation.letters import format_date, format_score
+from maillage.commission.grids import settings_in_force
+from maillage.commission.instance import structure_key, structure_pk
 from maillage.commission.letters import (
     PUBLISHED_STATES,
     age_group_labels,
     family_decisions,
-    settings_for,
-    structure_key,
-    structure_pk,
 )
 from maillage.commission.models import Session, SessionEntry
 
@@ -123,7 +122,7 @@ def panel(application) -> dict:
     stand = []
     if latest.outcome != "excluded" and entry.session.status in PUBLISHED_STATES:
         stand = standing(entry, latest)
-    rules = settings_for(application.territory, entry.session.date)
+    rules = settings_in_force(application.territory, entry.session.date)
     return {
         "number": application.number,
         "territory_slug": application.territory.slug,

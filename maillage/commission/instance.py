@@ -31,7 +31,6 @@ from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
 from maillage.commission.models import (
-    CommissionSettings,
     Decision,
     PointsGrid,
     Reserve,
@@ -68,17 +67,6 @@ def child_key(number: int) -> str:
 
 def family_key(number: int) -> str:
     return f"F{number:06d}"
-
-
-def commission_settings(territory, on: datetime.date | None = None) -> CommissionSettings:
-    """The commission rules in force (the model's defaults when the territory has none)."""
-    found = (
-        CommissionSettings.objects.filter(territory=territory)
-        .in_force(on)
-        .order_by("-valid_from")
-        .first()
-    )
-    return found or CommissionSettings(territory=territory, valid_from=datetime.date(2000, 1, 1))
 
 
 def grid_for_session(session) -> PointsGrid | None:
@@ -257,8 +245,8 @@ class _Nearby:
 
 def build(session) -> Built:
     """The frozen queue and the engine instance of `session` (nothing is written)."""
-    settings = commission_settings(session.territory, session.date)
-    bands = list(settings.age_bands)
+    settings = grids.settings_in_force(session.territory, session.date)
+    bands = list(settings.age_bands or [])
     groups = [band["code"] for band in bands]
     grid = grid_for_session(session)
     if grid is None:

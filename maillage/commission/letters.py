@@ -36,6 +36,8 @@ from maillage.applications.models import Application
 from maillage.audit.services import record_read
 from maillage.commission.allocation.letters import format_date, format_score
 from maillage.commission.enums import DecisionOutcome, Exclusion, ReserveKind, SessionStatus
+from maillage.commission.grids import settings_in_force
+from maillage.commission.instance import structure_key, structure_pk
 from maillage.commission.models import (
     CommissionSettings,
     Decision,
@@ -48,28 +50,6 @@ MAX_CHILDMINDERS = 5
 # sessions whose letters the families read (after publication)
 PUBLISHED_STATES = (SessionStatus.PUBLISHED, SessionStatus.CLOSED)
 NO_LETTER = "Aucun courrier de la commission n'est disponible pour cette demande."
-
-
-# --- small shared helpers (duplicated from csess's instance.py until merge) ---------------
-
-
-def structure_key(pk: int) -> str:
-    return f"S{pk:06d}"
-
-
-def structure_pk(key: str) -> int:
-    return int(key[1:])
-
-
-def settings_for(territory, on: datetime.date | None = None) -> CommissionSettings:
-    """The territory's commission settings in force (the model's defaults when none)."""
-    found = (
-        CommissionSettings.objects.filter(territory=territory)
-        .in_force(on)
-        .order_by("-valid_from")
-        .first()
-    )
-    return found or CommissionSettings(territory=territory, valid_from=datetime.date.today())
 
 
 def age_group_labels(rules: CommissionSettings) -> dict[str, str]:
@@ -371,7 +351,7 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
     session = decision.session
     entry = decision.entry
     application = entry.application
-    rules = settings_for(session.territory, session.date)
+    rules = settings_in_force(session.territory, session.date)
     groups = age_group_labels(rules)
     explanation = decision.explanation or {}
     engine = explanation.get("engine") or {}
@@ -583,7 +563,7 @@ def queue_letters(session: Session) -> int:
     from maillage.applications.models import SentNotice
     from maillage.commission.letter_tasks import send_letter_notices
 
-    rules = settings_for(session.territory, session.date)
+    rules = settings_in_force(session.territory, session.date)
     key = letter_key(session)
     now = timezone.now()
     with transaction.atomic():

@@ -41,8 +41,8 @@ from maillage.commission.enums import (
     OfferStatus,
     SessionStatus,
 )
+from maillage.commission.grids import settings_in_force
 from maillage.commission.models import (
-    CommissionSettings,
     Decision,
     Offer,
     Run,
@@ -75,25 +75,9 @@ NO_LONGER_OPEN = (
 )
 
 
-def structure_key(pk: int) -> str:
-    """The instance id of a structure (same one-liner as csess's `instance.structure_key`)."""
-    return f"S{pk:06d}"
-
-
-def settings_for(territory, on: datetime.date | None = None) -> CommissionSettings:
-    """The commission rules in force (the model's defaults when the territory has none)."""
-    found = (
-        CommissionSettings.objects.in_force(on)
-        .filter(territory=territory)
-        .order_by("-valid_from")
-        .first()
-    )
-    return found or CommissionSettings(territory=territory, valid_from=datetime.date.min)
-
-
 def deadline_for(territory, today: datetime.date | None = None) -> datetime.date:
     today = today or timezone.localdate()
-    return today + datetime.timedelta(days=settings_for(territory, today).offer_reply_days)
+    return today + datetime.timedelta(days=settings_in_force(territory, today).offer_reply_days)
 
 
 def _signature() -> str:
@@ -511,7 +495,7 @@ def run_offer_deadlines(today: datetime.date | None = None) -> ExpiryReport:
     ):
         territory_id = offer.session.territory_id
         if territory_id not in settings_cache:
-            rules = settings_for(offer.session.territory, today)
+            rules = settings_in_force(offer.session.territory, today)
             settings_cache[territory_id] = sorted(int(d) for d in rules.offer_reminder_days or [])
         left = (offer.deadline - today).days
         for days in settings_cache[territory_id]:

@@ -33,6 +33,7 @@ from maillage.applications.models import Wish
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.commission.enums import OfferStatus, SessionStatus
+from maillage.commission.instance import structure_key, structure_pk
 from maillage.commission.models import Offer, Session, SessionEntry, SessionPlaces
 
 # Why a candidate ranked above the chosen child was passed over (codes, rendered by letters).
@@ -48,14 +49,6 @@ SKIP_REASONS = {
         "sa sœur n'est pas libre"
     ),
 }
-
-
-def structure_key(pk: int) -> str:
-    return f"S{pk:06d}"
-
-
-def structure_pk(key: str) -> int:
-    return int(key[1:])
 
 
 def ranking_session(territory) -> Session | None:

@@ -129,9 +129,9 @@ def _store_run(session, method, seed, limit, instance, output, text, digest, act
 
 
 def _default_method(session) -> str:
-    from maillage.commission.instance import commission_settings
+    from maillage.commission.grids import settings_in_force
 
-    return commission_settings(session.territory, session.date).default_method
+    return settings_in_force(session.territory, session.date).default_method
 
 
 def _cutoff_for(cutoffs: dict, key: str, group: str):

@@ -17,14 +17,10 @@ from maillage.applications.models import GuichetSettings
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.audit.workflow import WorkflowError
-from maillage.commission import bulk
+from maillage.commission import bulk, grids
 from maillage.commission import instance as instance_module
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionKind, SessionStatus
-from maillage.commission.instance import (
-    FreezeError,
-    commission_settings,
-    structure_key,
-)
+from maillage.commission.instance import FreezeError, structure_key
 from maillage.commission.models import Decision, Run, Session, SessionEntry, SessionPlaces
 from maillage.commission.workflow import session_workflow
 
@@ -39,7 +35,7 @@ class SessionError(Exception):
 def age_bands(session_or_territory, on: datetime.date | None = None) -> list[dict]:
     territory = getattr(session_or_territory, "territory", session_or_territory)
     on = on or getattr(session_or_territory, "date", None)
-    return list(commission_settings(territory, on).age_bands)
+    return grids.age_bands(territory, on)
 
 
 def guichet_rules(territory, on: datetime.date | None = None) -> GuichetSettings | None:

@@ -12,6 +12,7 @@ from maillage.accounts.perms import require_professional
 from maillage.audit.workflow import WorkflowError
 from maillage.commission import perms, runs, sessions
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
+from maillage.commission.grids import settings_in_force
 from maillage.commission.instance import structure_key, structure_pk
 from maillage.directory.models import Structure
 from maillage.web.commission.session_forms import OverrideForm, PlacesForm, RunForm, SessionForm
@@ -66,7 +67,7 @@ def session_create(request):
 
 
 def _detail(request, membership, session, *, places_form=None, status=200):
-    rules = sessions.commission_settings(session.territory, session.date)
+    rules = settings_in_force(session.territory, session.date)
     bands = list(rules.age_bands)
     labels = {b["code"]: b["label"] for b in bands}
     structures = sessions.participating_structures(session.territory, session.date)
