@@ -6,6 +6,7 @@
 # machine, stops. BENCH_DATABASE_URL: another database; BENCH_SKIP_DEMO=1: keep its data.
 # BENCH_SCENARIO=guichet: families of the guichet unique (bench/load/guichet_locustfile.py), each
 # logged in with its own account made by bench/load/families.py, instead of the mixed visitors.
+# BENCH_SPAWN_RATE: users started per second (5 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS="${1:-50}"
@@ -41,7 +42,7 @@ for _ in $(seq 1 "${BENCH_START_TIMEOUT:-600}"); do
 done
 curl -fs "http://127.0.0.1:$PORT/sante/" || { echo "Le serveur ne répond pas (bench/out/serve.log)"; exit 1; }
 echo
-"$BIN/locust" -f "$LOCUSTFILE" --headless -u "$USERS" -r 5 -t "$DURATION" \
+"$BIN/locust" -f "$LOCUSTFILE" --headless -u "$USERS" -r "${BENCH_SPAWN_RATE:-5}" -t "$DURATION" \
   --host "http://127.0.0.1:$PORT" --csv bench/out/load --only-summary 2>&1 | tail -40
 "$BIN/python" - <<'PY'
 import csv

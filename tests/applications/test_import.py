@@ -267,3 +267,23 @@ def test_chunks_share_households_and_a_household_change_counts_once(guichet, tmp
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 1, 2)
     assert Household.objects.get(external_reference="F-1").family_quotient == 900
     assert AuditEntry.objects.filter(message="Foyer mis à jour (import)").count() == 1
+
+
+def test_numbers_reserved_by_a_batch_rolled_back_leave_no_gap(guichet):
+    from django.db import transaction
+
+    from maillage.applications import services
+
+    territory = guichet["territory"]
+    assert services.reserve_numbers(territory, "CAR", 2026, 0) == []
+    try:
+        with transaction.atomic():
+            assert services.reserve_numbers(territory, "CAR", 2026, 3) == [
+                "CAR-2026-00001", "CAR-2026-00002", "CAR-2026-00003"
+            ]  # fmt: skip
+            raise RuntimeError("the batch fails")
+    except RuntimeError:
+        pass
+    assert services.reserve_numbers(territory, "CAR", 2026, 2) == ["CAR-2026-00001",
+                                                                    "CAR-2026-00002"]  # fmt: skip
+    assert services.next_number(territory, "CAR", 2026) == "CAR-2026-00003"
