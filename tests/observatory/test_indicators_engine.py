@@ -156,11 +156,24 @@ def test_masking_and_rounding_of_small_counts():
 
 
 def test_trend_orders_periods_and_measures_changes():
-    points = trend([("2020", 58.8, "a"), ("2017", 61.0, "b"), ("2026-11", None, "c")])
+    points = trend([("2020", 58.8, "a", "s"), ("2017", 61.0, "b", "s"), ("2026-11", None, "c")])
     assert [p.period for p in points] == ["2017", "2020", "2026-11"]
     assert points[0].change is None
     assert points[1].change == pytest.approx(-2.2)
     assert points[2].change is None
+
+
+def test_a_trend_only_joins_points_of_the_same_method_and_source():
+    points = trend(
+        [
+            ("2017", 61.0, "CTG", "Taux publié — CTG"),
+            ("2020", 58.0, "CTG", "Taux publié — CTG"),
+            ("2026-11", 51.0, "annuaire", "Calcul Maillage sur l'annuaire"),
+        ]
+    )
+    assert points[1].change == pytest.approx(-3.0)
+    assert points[2].change is None  # another method: no « −7 points »
+    assert points[2].series == "Calcul Maillage sur l'annuaire"
 
 
 def test_svg_charts_are_valid_accessible_and_escape_text():
