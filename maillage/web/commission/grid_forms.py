@@ -27,7 +27,10 @@ class GridForm(BootstrapMixin, forms.Form):
         help_text="Par exemple : délibération du conseil municipal n° 2026-42 du 12 mars 2026.",
     )
     notes = forms.CharField(
-        label="Commentaire (interne)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Commentaire (interne)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, **kwargs):
