@@ -326,11 +326,13 @@ def _family_on_the_list(group, agent, completed_on: datetime.date):
 
 
 def _drop_past_session() -> None:
-    from maillage.commission.models import Offer
+    from maillage.commission.models import Decision, Offer, Run
 
     for session in Session.objects.filter(slug=PAST_SLUG):
         Offer.objects.filter(session=session).delete()
         Session.objects.filter(pk=session.pk).update(validated_run=None)
+        Decision.objects.filter(session=session).delete()
+        Run.objects.filter(session=session).delete()
         session.delete()
 
 
