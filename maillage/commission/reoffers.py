@@ -2,7 +2,7 @@
 who moved to a better place, a child no longer waiting at publication) is offered at once to the
 next child of the ranking of the territory's last published session.
 
-The rule (docs/commission-offers.md):
+The rule (docs/commission.md, section 3):
 - the ranking is the session's frozen one: the entry's points plus its bonus at the structure
   (`SessionEntry.points` + `bonus[structure]`), ties broken by application date then child id —
   the engine's published rule (allocation-format.md);

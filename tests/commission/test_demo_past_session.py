@@ -61,6 +61,8 @@ def test_demo_past_session_published_and_answered(bassin, client, password):
     client.force_login(family)
     page = client.get(f"/guichet/mes-demandes/{number}/courrier/")
     assert page.status_code == 200
+    status = client.get(f"/guichet/mes-demandes/{number}/").content.decode()
+    assert "Décisions de la commission" in status and "Où en suis-je ?" in status
 
     # the upcoming session is ready to be run by a newcomer
     upcoming = Session.objects.get(slug=demo.SESSION_SLUG)
