@@ -78,3 +78,22 @@ def test_cli_chain_from_the_queue_to_the_letters(commission, tmp_path):
     assert code == 0 and json.loads(out)["identical"] is True
     with pytest.raises(CommandError, match="déjà publiée"):
         _call("publish", "--session", slug)
+
+
+def test_a_child_to_confirm_placed_by_the_commission_gets_her_offer(commission):
+    """The freeze examines the applications « à confirmer » (still on the list): when the
+    commission places one, publishing offers her the place (the offer stands for the
+    confirmation of interest) instead of passing it to the next child; likewise a re-offer."""
+    from maillage.commission import offers, runs, sessions
+
+    world = commission
+    to_confirm = add_application(world, wishes=[world["s1"]], state=State.TO_CONFIRM)
+    session = world["session"]
+    sessions.freeze(session, world["agent"])
+    session.refresh_from_db()
+    runs.run_session(session, actor=world["agent"])
+    report = offers.publish(session, world["agent"])
+    assert report.offers == 1 and report.skipped == []
+    to_confirm.refresh_from_db()
+    assert to_confirm.state == State.OFFERED and to_confirm.deadline_kind == ""
+    assert Offer.objects.get(application=to_confirm).status == OfferStatus.OPEN

@@ -67,7 +67,7 @@ def test_run_stores_a_replayable_run_and_the_decisions(frozen):
     assert third.outcome == DecisionOutcome.UNPLACED and third.structure is None
     excluded = decisions[world["excluded"].pk]
     assert excluded.outcome == DecisionOutcome.EXCLUDED
-    assert excluded.explanation == {"exclusion": "outside_age_bands"}
+    assert excluded.explanation == {"engine": {}, "cutoffs": {}, "exclusion": "outside_age_bands"}
     # the explanation contract: the engine's, the cutoffs of her wishes (no child ids)
     explanation = third.explanation
     assert set(explanation) == {"engine", "cutoffs", "exclusion"}
