@@ -560,7 +560,12 @@ def _kwargs(name: str, side: dict, group: str) -> dict:
         "territory": group,
         "version": 1,
         "session": side["offer_session"]
-        if name in ("web:commission_session_offers", "web:commission_session_publish")
+        if name
+        in (
+            "web:commission_session_offers",
+            "web:commission_session_publish",
+            "web:commission_offer_action",
+        )
         else side["commission_session"],
     }
     pks = {
