@@ -5,7 +5,8 @@ declared per structure and age group — ready to be frozen and run by a newcome
 (`maillage commission run --session carros-prochaine-commission`) — and one past session,
 published, built through the real services (freeze, run, publish, answers, expiry, re-offers):
 offers accepted, refused, expired and re-offered, letters queued. The demo family's application
-(famille@maillage.example) was examined there: she has her letter and a place to answer.
+(famille@maillage.example) was examined there: she reads her letter and « où en suis-je ? » (and
+answers her offer if the ranking of the day gave her a place: it is left open).
 
 Deterministic and idempotent: loading it again brings these objects back to their reference
 state (dates are relative to today)."""
@@ -408,7 +409,7 @@ def _past_session(group, structures, today: datetime.date) -> dict | None:
     )
     Run.objects.filter(pk=run.pk).update(created_at=_at(sat, 15))
     reply_by = sat + datetime.timedelta(days=8)
-    Offer.objects.filter(pk__in=[o.pk for o in first]).update(deadline=reply_by)
+    Offer.objects.filter(pk__in=[o.pk for o in others]).update(deadline=reply_by)
     Offer.objects.filter(pk__in=[o.pk for o in accepted]).update(
         answered_at=_at(sat + datetime.timedelta(days=2))
     )
