@@ -2,7 +2,11 @@
 points grid in two versions (values inspired by grids published by communes, marked as demo),
 two reserves (integration pathway, AVIP) and the next session, in preparation, with its places
 declared per structure and age group — ready to be frozen and run by a newcomer
-(`maillage commission run --session carros-prochaine-commission`).
+(`maillage commission run --session carros-prochaine-commission`) — and one past session,
+published, built through the real services (freeze, run, publish, answers, expiry, re-offers):
+offers accepted, refused, expired and re-offered, letters queued. The demo family's application
+(famille@maillage.example) was examined there: she reads her letter and « où en suis-je ? » (and
+answers her offer if the ranking of the day gave her a place: it is left open).
 
 Deterministic and idempotent: loading it again brings these objects back to their reference
 state (dates are relative to today)."""
@@ -28,6 +32,16 @@ from maillage.territories.models import TerritoryGroup
 
 TERRITORY = "bassin-de-vie-carros"
 SESSION_SLUG = "carros-prochaine-commission"
+PAST_SLUG = "carros-commission-passee"
+FAMILY_EMAIL = "famille@maillage.example"
+AGENT_EMAIL = "agent@maillage.example"
+# The past session sat PAST_DAYS ago; its offers were answered within the reply time (8 days).
+PAST_DAYS = 10
+# Places that opened at the past session, by structure rank (cycled).
+PAST_PLACES = [
+    {"bebe": 2, "moyen": 1, "grand": 1},
+    {"bebe": 1, "moyen": 1, "grand": 1},
+]
 DEMO = "Grille de démonstration"
 PESSAC = "inspiré de la grille publiée par la ville de Pessac (2022)"
 TOULOUSE = "inspiré de la grille publiée par la ville de Toulouse"
@@ -243,8 +257,10 @@ def load_commission_demo(today: datetime.date | None = None) -> dict | None:
     PointsGrid.objects.filter(territory=group, version__gt=2, sessions__isnull=True).delete()
     structures = _structures(group)
     reserves = _reserves(structures, datetime.date(year - 1, 1, 1))
+    past = _past_session(group, structures, today)
     session = _session(group, structures, today)
     return {
+        "past": past,
         "settings": settings,
         "grids": [v1, v2],
         "reserves": reserves,
@@ -259,8 +275,165 @@ def load(out, progress=None) -> None:
         out.write("Commission : territoire de démonstration absent.")
         return
     places = sum(p.places for p in built["session"].places.all())
+    past = built["past"]
+    if past is not None:
+        out.write(
+            f"Commission : séance passée « {PAST_SLUG} » publiée ({past['offers']} places "
+            f"proposées : {past['accepted']} acceptées, {past['refused']} refusées, "
+            f"{past['expired']} expirées, {past['reoffers']} proposées à nouveau ; courriers "
+            "envoyés)."
+        )
     out.write(
         f"Commission : grille de démonstration v2 en vigueur, {len(built['reserves'])} réserves, "
         f"séance « {built['session'].slug} » en préparation ({places} places dans "
         f"{built['structures']} structures)."
     )
+
+
+# -- the past session, published ---------------------------------------------------------------
+
+
+def _demo_user(email: str):
+    from maillage.accounts.models import User
+
+    return User.objects.filter(email=email).first()
+
+
+def _family_on_the_list(group, agent, completed_on: datetime.date):
+    """The demo family's application, declared complete by the guichet before the past session's
+    freeze (the guichet demo leaves it submitted today)."""
+    from maillage.applications.enums import State
+    from maillage.applications.models import Application
+    from maillage.applications.workflow import application_workflow
+
+    application = (
+        Application.objects.filter(territory=group, household__account__email=FAMILY_EMAIL)
+        .select_related("child")
+        .first()
+    )
+    if application is None:
+        return None
+    if application.state == State.SUBMITTED:
+        application_workflow.apply(application, "complete", actor=agent)
+    moment = timezone.make_aware(datetime.datetime.combine(completed_on, datetime.time(10)))
+    Application.objects.filter(pk=application.pk).update(
+        registered_on=completed_on - datetime.timedelta(days=20),
+        submitted_at=moment - datetime.timedelta(days=20),
+        completed_at=moment,
+        interest_confirmed_on=completed_on,
+    )
+    application.refresh_from_db()
+    return application
+
+
+def _drop_past_session() -> None:
+    from maillage.commission.models import Decision, Offer, Run
+
+    for session in Session.objects.filter(slug=PAST_SLUG):
+        Offer.objects.filter(session=session).delete()
+        Session.objects.filter(pk=session.pk).update(validated_run=None)
+        Decision.objects.filter(session=session).delete()
+        Run.objects.filter(session=session).delete()
+        session.delete()
+
+
+def _at(day: datetime.date, hour: int = 10):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _past_session(group, structures, today: datetime.date) -> dict | None:
+    """A session that sat PAST_DAYS ago, frozen, run, validated and published through the real
+    services, then answered: accepted, refused (the place goes to the next child), unanswered
+    (expired by the daily deadline job, re-offered). Timestamps are then moved back to the
+    session's calendar (the services stamp "now")."""
+    from maillage.commission import offers as offer_services
+    from maillage.commission import runs, sessions
+    from maillage.commission.enums import OfferStatus
+    from maillage.commission.models import Offer, Run
+
+    _drop_past_session()
+    if not structures:
+        return None
+    agent = _demo_user(AGENT_EMAIL)
+    sat = today - datetime.timedelta(days=PAST_DAYS)
+    frozen = sat - datetime.timedelta(days=15)
+    family = _family_on_the_list(group, agent, frozen - datetime.timedelta(days=5))
+    session = sessions.create_session(
+        group,
+        date=sat,
+        freeze_date=frozen,
+        reference_date=today,
+        entry_from=today,
+        entry_until=today + datetime.timedelta(days=300),
+        kind=SessionKind.MAIN,
+        name=f"Commission du {sat:%d/%m/%Y}",
+        actor=agent,
+    )
+    Session.objects.filter(pk=session.pk).update(slug=PAST_SLUG)
+    session.refresh_from_db()
+    sessions.declare_places(
+        session,
+        [
+            sessions.PlacesLine(structure, age_group, places, None)
+            for index, structure in enumerate(structures)
+            for age_group, places in PAST_PLACES[index % len(PAST_PLACES)].items()
+        ],
+        actor=agent,
+    )
+    sessions.freeze(session, agent)
+    session.refresh_from_db()
+    run, _output = runs.run_session(session, actor=agent)
+    session.refresh_from_db()
+    report = offer_services.publish(session, agent)
+    first = list(
+        Offer.objects.filter(session=session, reoffer_of__isnull=True)
+        .select_related("application__household")
+        .order_by("decision__entry__child_key")
+    )
+    others = [o for o in first if family is None or o.application_id != family.pk]
+    # answers: most accept, two refuse (re-offered at once), two never answer (expired).
+    refused = others[1:3]
+    expired = others[3:5]
+    accepted = [o for o in others if o not in refused and o not in expired]
+    for offer in accepted:
+        offer_services.accept(offer, actor=agent, channel="counter")
+    for offer in refused:
+        offer_services.refuse(offer, actor=agent, channel="counter", reason="Place trop loin")
+    Offer.objects.filter(pk__in=[o.pk for o in expired]).update(
+        deadline=today - datetime.timedelta(days=1)
+    )
+    expiry = offer_services.run_offer_deadlines(today)
+    # the calendar: frozen, run, validated and published on the day of the sitting
+    Session.objects.filter(pk=session.pk).update(
+        frozen_at=_at(frozen, 18), validated_at=_at(sat, 17), published_at=_at(sat, 18)
+    )
+    Run.objects.filter(pk=run.pk).update(created_at=_at(sat, 15))
+    reply_by = sat + datetime.timedelta(days=8)
+    Offer.objects.filter(pk__in=[o.pk for o in others]).update(deadline=reply_by)
+    Offer.objects.filter(pk__in=[o.pk for o in accepted]).update(
+        answered_at=_at(sat + datetime.timedelta(days=2))
+    )
+    Offer.objects.filter(pk__in=[o.pk for o in refused]).update(
+        answered_at=_at(sat + datetime.timedelta(days=3))
+    )
+    Offer.objects.filter(
+        session=session, reoffer_of__in=[o.pk for o in refused], status=OfferStatus.OPEN
+    ).update(
+        created_at=_at(sat + datetime.timedelta(days=3)),
+        deadline=sat + datetime.timedelta(days=11),
+    )
+    Offer.objects.filter(session=session, reoffer_of__in=[o.pk for o in expired]).update(
+        created_at=_at(reply_by + datetime.timedelta(days=1), 6)
+    )
+    Offer.objects.filter(pk__in=[o.pk for o in expired]).update(
+        answered_at=_at(reply_by + datetime.timedelta(days=1), 6)
+    )
+    return {
+        "session": session,
+        "offers": report.offers,
+        "accepted": len(accepted),
+        "refused": len(refused),
+        "expired": expiry.expired,
+        "reoffers": Offer.objects.filter(session=session, reoffer_of__isnull=False).count(),
+        "family": family,
+    }

@@ -50,6 +50,11 @@ from maillage.commission.models import (
     SessionPlaces,
 )
 
+# States of an application placed by the commission that can receive an offer: on the list
+# (« à confirmer » included: the freeze examines it, the offer stands for the confirmation of
+# interest), or holding a place accepted with better wishes kept.
+OFFERABLE_STATES = (State.WAITING, State.TO_CONFIRM, State.ACCEPTED)
+
 
 class OfferError(Exception):
     """A French message a person can act on."""
@@ -199,7 +204,7 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
         for decision in decisions:
             application = decision.entry.application
             age_group = decision.entry.age_group
-            if application.state not in (State.WAITING, State.ACCEPTED):
+            if application.state not in OFFERABLE_STATES:
                 report.skipped.append(
                     {"child": decision.entry.child_key, "reason": f"state:{application.state}"}
                 )
@@ -218,6 +223,9 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
         Offer.objects.bulk_create([offer for offer, _ in made], batch_size=2000)
         report.offers = len(made)
         for index, (_offer, application) in enumerate(made, 1):
+            if application.state == State.TO_CONFIRM:
+                # examined at the session (still on the list): the offer is her answer
+                guichet.confirm_interest(application, actor=actor)
             if application.state == State.WAITING:
                 guichet.offer(application, actor=actor, answer_by=deadline)
             if progress is not None and index % 200 == 0:

@@ -2,7 +2,7 @@
 who moved to a better place, a child no longer waiting at publication) is offered at once to the
 next child of the ranking of the territory's last published session.
 
-The rule (docs/commission-offers.md):
+The rule (docs/commission.md, section 3):
 - the ranking is the session's frozen one: the entry's points plus its bonus at the structure
   (`SessionEntry.points` + `bonus[structure]`), ties broken by application date then child id —
   the engine's published rule (allocation-format.md);
@@ -222,7 +222,7 @@ def _state_of(entry: SessionEntry, structure_id: int, cause_application_id: int 
         return "refused_this_place"
     if Offer.objects.open().filter(application=application).exists():
         return "open_offer"
-    if application.state == State.WAITING:
+    if application.state in (State.WAITING, State.TO_CONFIRM):
         return ""
     if application.state == State.ACCEPTED:
         held = (
@@ -403,7 +403,7 @@ def _joint_plan(family, entry, key, places, ranking, age_group, by_key):
                 .exists()
             ):
                 continue
-            if sibling.application.state != State.WAITING or (
+            if sibling.application.state not in (State.WAITING, State.TO_CONFIRM) or (
                 Offer.objects.open().filter(application=sibling.application).exists()
             ):
                 possible = False
@@ -443,6 +443,8 @@ def _make_offer(session, entry, structure_id, age_group, last, reason, actor) ->
         reoffer_of=last,
         reoffer_reason=reason,
     )
+    if application.state == State.TO_CONFIRM:
+        guichet.confirm_interest(application, actor=actor)  # the offer stands for it
     if application.state == State.WAITING:
         guichet.offer(application, actor=actor, answer_by=deadline)
     record(
