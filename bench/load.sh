@@ -25,10 +25,11 @@ if [[ "${BENCH_SKIP_DEMO:-}" != 1 ]]; then
   "$BIN/maillage" load_demo
 fi
 LOCUSTFILE=bench/load/locustfile.py
+# e-mails sent by the worker (receipts, the demo's letters): kept in memory (no SMTP server on
+# the bench machine)
+export MAILLAGE_EMAIL_BACKEND="${MAILLAGE_EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}"
 if [[ "${BENCH_SCENARIO:-}" == guichet ]]; then
   LOCUSTFILE=bench/load/guichet_locustfile.py
-  # the receipts e-mailed by the worker: kept in memory (no SMTP server on the bench machine)
-  export MAILLAGE_EMAIL_BACKEND="${MAILLAGE_EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}"
   "$BIN/python" bench/load/families.py "$USERS"
 fi
 

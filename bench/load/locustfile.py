@@ -123,7 +123,12 @@ class Agent(HttpUser):
             name=LOGIN_POST,
         )
         conventions = self.client.get("/conventions/", name="/conventions/")
-        slugs = re.findall(r'href="/conventions/([a-z0-9-]+)/"', conventions.text)
+        # the list also links « Nouvelle convention » (/conventions/nouvelle/): not a convention
+        slugs = [
+            slug
+            for slug in re.findall(r'href="/conventions/([a-z0-9-]+)/"', conventions.text)
+            if slug != "nouvelle"
+        ]
         self.convention = slugs[0] if slugs else None
 
     @task(3)
