@@ -170,13 +170,16 @@ def can_extend_plan(membership, convention) -> bool:
     )
 
 
-def plan_leads(membership, convention) -> list:
+def plan_leads(membership, convention, parties=None) -> list:
     """The organisations a member may name lead of a new fiche: every party for the Caf, else
-    their own organisation (so that they can go on editing the fiche)."""
+    their own organisation (so that they can go on editing the fiche). `parties`: the
+    convention's parties with their organisations, when the caller has them loaded."""
     if not can_extend_plan(membership, convention):
         return []
     if is_caf_party(membership, convention):
-        return [p.organisation for p in convention.parties.select_related("organisation")]
+        if parties is None:
+            parties = convention.parties.select_related("organisation")
+        return [p.organisation for p in parties]
     return [_party(membership, convention).organisation]
 
 

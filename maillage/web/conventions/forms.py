@@ -43,14 +43,18 @@ class PlanFilterForm(BootstrapMixin, forms.Form):
     pilote = forms.ChoiceField(label="Pilote", required=False)
     commune = forms.ChoiceField(label="Commune", required=False)
 
-    def __init__(self, *args, convention, **kwargs):
+    def __init__(self, *args, convention, axes=None, parties=None, **kwargs):
+        """`axes` and `parties` (with their organisations): when the page has them loaded."""
         super().__init__(*args, **kwargs)
+        if axes is None:
+            axes = convention.axes.all()
+        if parties is None:
+            parties = convention.parties.select_related("organisation")
         self.fields["axe"].choices = [("", "Tous")] + [
-            (a.code, f"Axe {a.code} — {a.title[:60]}") for a in convention.axes.all()
+            (a.code, f"Axe {a.code} — {a.title[:60]}") for a in axes
         ]
         self.fields["pilote"].choices = [("", "Tous")] + [
-            (p.organisation.slug, p.organisation.name)
-            for p in convention.parties.select_related("organisation")
+            (p.organisation.slug, p.organisation.name) for p in parties
         ]
         self.fields["commune"].choices = [("", "Toutes")] + [
             (c.insee_code, c.name) for c in convention.territory.communes.order_by("name")

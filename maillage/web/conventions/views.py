@@ -233,7 +233,10 @@ def action_plan(request, slug):
 
 
 def _plan_page(request, convention, *, axis_form=None, action_form=None, status=200):
-    form = PlanFilterForm(request.GET or None, convention=convention)
+    # Axes and parties loaded once: for the filters, the footer and the « ajouter » forms.
+    axes = list(convention.axes.prefetch_related("perspectives"))
+    parties = list(convention.parties.select_related("organisation"))
+    form = PlanFilterForm(request.GET or None, convention=convention, axes=axes, parties=parties)
     actions = (
         Action.objects.of(convention)
         .select_related("lead", "perspective__axis")
@@ -254,12 +257,11 @@ def _plan_page(request, convention, *, axis_form=None, action_form=None, status=
                 actions = actions.concerning_commune(commune)
     membership = request.current_membership
     rows = [(a, perms.can_edit_action(membership, a)) for a in actions]
-    axes = list(convention.axes.prefetch_related("perspectives").order_by("order", "pk"))
     can_extend = perms.can_extend_plan(membership, convention)
     if can_extend:
         axis_form = axis_form or AxisAddForm()
         action_form = action_form or ActionAddForm(
-            axes=axes, leads=perms.plan_leads(membership, convention)
+            axes=axes, leads=perms.plan_leads(membership, convention, parties)
         )
     return render(
         request,
