@@ -150,6 +150,10 @@ ACTION_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,11}$")
 
 
 def _require_plan_open(convention: Convention) -> None:
+    """Refused once the plan is closed. Also locks the convention's row (inside the caller's
+    transaction), so that two additions at the same time never take the same number."""
+    if connection.features.has_select_for_update:
+        Convention.objects.select_for_update().filter(pk=convention.pk).first()
     if is_plan_locked(convention.pk):
         raise PlanLocked(PLAN_LOCKED)
 
