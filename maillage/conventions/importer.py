@@ -28,6 +28,7 @@ from maillage.conventions.enums import (
     RenewalRule,
 )
 from maillage.conventions.models import (
+    RESERVED_SLUGS,
     Action,
     Axis,
     Body,
@@ -271,6 +272,12 @@ def validate(data, filename: str) -> tuple[dict, list[str]]:
     plan["slug"] = c.string(root, "slug", "", max_length=120)
     if plan["slug"] and not all(ch.isalnum() or ch == "-" for ch in plan["slug"]):
         c.error("slug", "identifiant en minuscules, chiffres et tirets attendu.")
+    if plan["slug"] in RESERVED_SLUGS:
+        c.error(
+            "slug",
+            f"l'identifiant « {plan['slug']} » est réservé par le site (adresse d'une page) : "
+            "choisissez-en un autre.",
+        )
     plan["kind"] = c.choice(root, "kind", "", ConventionKind)
     plan["title"] = c.string(root, "title", "", max_length=300)
     plan["status"] = c.choice(root, "status", "", ConventionStatus, default=ConventionStatus.DRAFT)

@@ -56,6 +56,11 @@ def parse_references(text: str) -> list[str]:
     return codes
 
 
+# Literal words of the pages' addresses directly under conventions/ (conventions/nouvelle/ is
+# the creation page): never a convention's slug.
+RESERVED_SLUGS = frozenset({"nouvelle"})
+
+
 class ConventionQuerySet(models.QuerySet):
     def visible_to(self, organisation):
         if organisation is None:

@@ -10,6 +10,9 @@ object and raise Http404 / PermissionDenied (French) in one call, so no view re-
   of the Caf party.
 - Secretariat (meetings, minutes, decisions, evaluation reports and their conclusions): admin or
   agent of any signatory party — the chargé de coopération works for a commune.
+- Adding to the action plan (an axis, a fiche action): admin or agent of any party while the
+  plan is open — the same people who edit fiches: a fiche added by a partner is led by that
+  partner; the Caf party chooses the lead among the parties.
 - Means of one partner: admin or agent of that partner, or of the Caf party.
 
 The party of the acting organisation is looked up once per convention and kept on the membership
@@ -56,6 +59,9 @@ PLAN_LOCKED = (
 CREATE_REFUSED = (
     "Seuls les administrateurs et agents d'une organisation couvrant une commune du territoire "
     "(Caf, commune, intercommunalité, Département) créent une convention."
+)
+EXTEND_PLAN_REFUSED = (
+    "Seuls les administrateurs et agents des parties ajoutent des axes et des fiches actions."
 )
 PREPARE_NEXT_REFUSED = (
     "Seuls les administrateurs et agents des parties signataires préparent la convention suivante."
@@ -153,6 +159,28 @@ def can_edit_action(membership, action) -> bool:
     if membership.organisation_id == action.lead_id:
         return can_view_convention(membership, action)
     return is_caf_party(membership, action)
+
+
+def can_extend_plan(membership, convention) -> bool:
+    """Adding an axis or a fiche action (see the module's docstring)."""
+    return (
+        _is_editor(membership)
+        and can_view_convention(membership, convention)
+        and not plan_locked(membership, convention)
+    )
+
+
+def plan_leads(membership, convention, parties=None) -> list:
+    """The organisations a member may name lead of a new fiche: every party for the Caf, else
+    their own organisation (so that they can go on editing the fiche). `parties`: the
+    convention's parties with their organisations, when the caller has them loaded."""
+    if not can_extend_plan(membership, convention):
+        return []
+    if is_caf_party(membership, convention):
+        if parties is None:
+            parties = convention.parties.select_related("organisation")
+        return [p.organisation for p in parties]
+    return [_party(membership, convention).organisation]
 
 
 def can_record_measurement(membership, indicator) -> bool:
@@ -253,6 +281,15 @@ def get_action_for_edit(
         raise PermissionDenied(PLAN_LOCKED)
     require(can_edit_action(membership, action), message)
     return convention, action
+
+
+def get_convention_for_plan(membership, slug: str) -> Convention:
+    """The convention whose action plan the member may extend (PLAN_LOCKED once closed)."""
+    convention = get_convention(membership, slug)
+    if _is_editor(membership) and plan_locked(membership, convention):
+        raise PermissionDenied(PLAN_LOCKED)
+    require(can_extend_plan(membership, convention), EXTEND_PLAN_REFUSED)
+    return convention
 
 
 def get_indicator_for_measurement(membership, slug: str, pk: int) -> tuple[Convention, Indicator]:

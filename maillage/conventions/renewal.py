@@ -12,7 +12,10 @@ baseline) carried over for review: marked « reprise », editable like any fiche
 abandoned fiches stay with the convention that ends. Idempotent: a second call returns the draft
 already prepared.
 
-Both write their audit entry here, never in the pages.
+`add_axis` / `add_action`: the action plan built in the site (an axis, a fiche action under an
+axis), refused once the plan is closed.
+
+All write their audit entry here, never in the pages.
 """
 
 import datetime
@@ -27,8 +30,10 @@ from maillage.accounts.models import Organisation
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.conventions import schedule
+from maillage.conventions.editing import PlanLocked
 from maillage.conventions.enums import ActionStatus, ConventionStatus, PartyRole
 from maillage.conventions.models import (
+    RESERVED_SLUGS,
     Action,
     Axis,
     Body,
@@ -39,6 +44,7 @@ from maillage.conventions.models import (
     Perspective,
     Zone,
 )
+from maillage.conventions.perms import PLAN_LOCKED, is_plan_locked
 
 YEARS_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)(?!\d)")
 MAX_SLUG = 120
@@ -47,7 +53,7 @@ MAX_SLUG = 120
 def _unique_slug(base: str) -> str:
     base = slugify(base)[: MAX_SLUG - 4].strip("-") or "convention"
     slug, n = base, 2
-    while Convention.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Convention.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -137,6 +143,125 @@ def create_convention(
         message="Convention créée dans le site",
     )
     return convention
+
+
+# -- the action plan built in the site ------------------------------------------------------------
+ACTION_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,11}$")
+
+
+def _require_plan_open(convention: Convention) -> None:
+    """Refused once the plan is closed. Also locks the convention's row (inside the caller's
+    transaction), so that two additions at the same time never take the same number."""
+    if connection.features.has_select_for_update:
+        Convention.objects.select_for_update().filter(pk=convention.pk).first()
+    if is_plan_locked(convention.pk):
+        raise PlanLocked(PLAN_LOCKED)
+
+
+def _next_number(codes, prefix: str = "") -> int:
+    """1 + the largest number `n` among codes `prefix` + n."""
+    numbers = [
+        int(c[len(prefix) :]) for c in codes if c.startswith(prefix) and c[len(prefix) :].isdigit()
+    ]
+    return max(numbers, default=0) + 1
+
+
+@transaction.atomic
+def add_axis(
+    convention: Convention, *, title: str, description: str = "", actor=None, organisation=None
+) -> Axis:
+    """A new axis at the end of the plan, numbered after the last one."""
+    _require_plan_open(convention)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError("Indiquez l'intitulé de l'axe.")
+    axes = list(convention.axes.values_list("code", "order"))
+    axis = Axis.objects.create(
+        convention=convention,
+        code=str(_next_number([code for code, _o in axes])),
+        title=title,
+        diagnosis=(description or "").strip(),
+        order=max((o for _c, o in axes), default=0) + 1,
+    )
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        organisation=organisation,
+        obj=axis,
+        changes={"axe": [None, f"{axis.code} {axis.title}"]},
+        message=f"Axe ajouté au plan d'actions de « {convention.title} »",
+    )
+    return axis
+
+
+@transaction.atomic
+def add_action(
+    convention: Convention,
+    *,
+    axis: Axis,
+    title: str,
+    lead,
+    code: str = "",
+    objective: str = "",
+    deadline: datetime.date | None = None,
+    deadline_label: str = "",
+    actor=None,
+    organisation=None,
+) -> Action:
+    """A new fiche action under `axis` (in its first perspective, created with the axis' title
+    when it has none). `code` typed or, when empty, the next free « axe.perspective.n ». The lead
+    must be a party. French `ValidationError` on anything wrong."""
+    _require_plan_open(convention)
+    if axis.convention_id != convention.pk:
+        raise ValidationError("Cet axe n'appartient pas à cette convention.")
+    title = (title or "").strip()
+    code = (code or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = "Indiquez l'intitulé de la fiche action."
+    if not convention.parties.filter(organisation=lead).exists():
+        errors["lead"] = "Le pilote doit être une partie à la convention."
+    existing = set(Action.objects.of(convention).values_list("code", flat=True))
+    if code and not ACTION_CODE_RE.match(code):
+        errors["code"] = (
+            "Le numéro compte au plus 12 caractères : chiffres, lettres, points et tirets "
+            "(ex. 1.2.3)."
+        )
+    elif code in existing:
+        errors["code"] = (
+            f"La fiche {code} existe déjà dans cette convention : choisissez un autre numéro."
+        )
+    if errors:
+        raise ValidationError(errors)
+    perspective = axis.perspectives.order_by("order", "pk").first()
+    if perspective is None:
+        perspective = Perspective.objects.create(
+            axis=axis, code=f"{axis.code}.1", title=axis.title, order=1
+        )
+    if not code:
+        code = f"{perspective.code}.{_next_number(existing, perspective.code + '.')}"
+    order = max(perspective.actions.values_list("order", flat=True), default=0) + 1
+    action = Action.objects.create(
+        perspective=perspective,
+        code=code,
+        title=title,
+        lead=lead,
+        operational_objectives=[
+            line.strip() for line in (objective or "").splitlines() if line.strip()
+        ],
+        deadline=deadline,
+        deadline_label=(deadline_label or "").strip(),
+        order=order,
+    )
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        organisation=organisation,
+        obj=action,
+        changes={"fiche": [None, f"{action.code} {action.title}"], "pilote": [None, lead.name]},
+        message=f"Fiche action ajoutée au plan d'actions de « {convention.title} »",
+    )
+    return action
 
 
 # -- the next convention --------------------------------------------------------------------------

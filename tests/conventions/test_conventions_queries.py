@@ -10,10 +10,11 @@ from django.urls import reverse
 from tests.conventions.factories import ActionFactory, IndicatorFactory, PerspectiveFactory
 
 # Session, user, membership; the convention and the acting organisation's party (once); the
-# filter form's choices (axes, parties, communes); the actions with their leads, perspectives and
-# axes, and their references both ways (prefetched); the axes and perspectives of the footer;
-# whether the plan is closed (adopted final evaluation, once per request).
-PLAN_QUERIES = 15  # incl. one for the second-factor check of a logged-in person
+# axes with their perspectives and the parties, loaded once for the filters, the footer and the
+# « ajouter » forms (the Caf's choice of leads); the communes; the actions with their leads,
+# perspectives and axes, and their references both ways (prefetched); whether the plan is closed
+# (adopted final evaluation, once per request).
+PLAN_QUERIES = 14  # incl. one for the second-factor check of a logged-in person
 
 
 def grow_plan(convention, organisations, total: int) -> None:
@@ -69,6 +70,7 @@ def test_the_plan_page_query_budget(
         page = client.get(reverse("web:convention_plan", kwargs={"slug": convention.slug}))
     # Bruno (Carros) may update the actions Carros leads, and only those.
     content = page.content.decode()
+    assert "Ajouter une fiche action" in content  # the « ajouter » forms are counted too
     carros_actions = 1 + len([n for n in range(29) if n % 4 == 1])  # 1.2.1 and every 4th
     assert content.count('#avancement">Mettre à jour</a>') == carros_actions
 

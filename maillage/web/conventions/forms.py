@@ -43,14 +43,18 @@ class PlanFilterForm(BootstrapMixin, forms.Form):
     pilote = forms.ChoiceField(label="Pilote", required=False)
     commune = forms.ChoiceField(label="Commune", required=False)
 
-    def __init__(self, *args, convention, **kwargs):
+    def __init__(self, *args, convention, axes=None, parties=None, **kwargs):
+        """`axes` and `parties` (with their organisations): when the page has them loaded."""
         super().__init__(*args, **kwargs)
+        if axes is None:
+            axes = convention.axes.all()
+        if parties is None:
+            parties = convention.parties.select_related("organisation")
         self.fields["axe"].choices = [("", "Tous")] + [
-            (a.code, f"Axe {a.code} — {a.title[:60]}") for a in convention.axes.all()
+            (a.code, f"Axe {a.code} — {a.title[:60]}") for a in axes
         ]
         self.fields["pilote"].choices = [("", "Tous")] + [
-            (p.organisation.slug, p.organisation.name)
-            for p in convention.parties.select_related("organisation")
+            (p.organisation.slug, p.organisation.name) for p in parties
         ]
         self.fields["commune"].choices = [("", "Toutes")] + [
             (c.insee_code, c.name) for c in convention.territory.communes.order_by("name")
@@ -513,3 +517,87 @@ class AdoptReportForm(BootstrapMixin, forms.Form):
         if on > datetime.date.today():
             raise forms.ValidationError("La date d'adoption ne peut pas être dans le futur.")
         return on
+
+
+class AxisAddForm(BootstrapMixin, forms.Form):
+    """A new axis of the action plan (numbered after the last one)."""
+
+    prefix = "axe"
+    title = forms.CharField(
+        label="Intitulé de l'axe",
+        max_length=300,
+        error_messages={"required": "Indiquez l'intitulé de l'axe."},
+    )
+    description = forms.CharField(
+        label="Description (diagnostic)",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ActionAddForm(BootstrapMixin, forms.Form):
+    """A new fiche action under an axis; its other texts are written on its edit page."""
+
+    prefix = "fiche"
+    axis = forms.ChoiceField(
+        label="Axe",
+        error_messages={
+            "required": "Choisissez l'axe de la fiche.",
+            "invalid_choice": "Choisissez un axe de la liste.",
+        },
+    )
+    title = forms.CharField(
+        label="Intitulé de la fiche",
+        max_length=400,
+        error_messages={"required": "Indiquez l'intitulé de la fiche action."},
+    )
+    code = forms.CharField(
+        label="Numéro",
+        max_length=12,
+        required=False,
+        help_text="Laissez vide pour le numéro suivant de l'axe (ex. 2.1.3).",
+    )
+    lead = forms.ChoiceField(
+        label="Pilote",
+        error_messages={
+            "required": "Choisissez le pilote.",
+            "invalid_choice": "Choisissez un pilote de la liste.",
+        },
+    )
+    objective = forms.CharField(
+        label="Objectif opérationnel",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Un objectif par ligne.",
+    )
+    deadline = PlausibleDateField(
+        years_after=15,
+        label="Échéance",
+        required=False,
+        widget=DATE_WIDGET,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    deadline_label = forms.CharField(
+        label="Échéance (libellé)", max_length=100, required=False, help_text="Ex. « Fin 2027 »."
+    )
+
+    def __init__(self, *args, axes, leads, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.axes = {str(a.pk): a for a in axes}
+        self.leads = {str(o.pk): o for o in leads}
+        self.fields["axis"].choices = [("", "Choisissez…")] + [
+            (pk, f"Axe {a.code} — {a.title}") for pk, a in self.axes.items()
+        ]
+        self.fields["lead"].choices = [(pk, o.name) for pk, o in self.leads.items()]
+        if len(self.leads) > 1:
+            self.fields["lead"].choices.insert(0, ("", "Choisissez…"))
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "axis": self.axes[data["axis"]],
+            "lead": self.leads[data["lead"]],
+            **{k: data[k] for k in ("title", "code", "objective", "deadline", "deadline_label")},
+        }

@@ -12,6 +12,8 @@ urlpatterns = [
     path(P + "etat/", views.convention_transition, name="convention_transition"),
     path(P + "suivante/", views.convention_prepare_next, name="convention_prepare_next"),
     path(P + "plan/", views.action_plan, name="convention_plan"),
+    path(P + "plan/axes/ajouter/", views.plan_axis_add, name="convention_plan_axis_add"),
+    path(P + "plan/actions/ajouter/", views.plan_action_add, name="convention_plan_action_add"),
     path(P + "actions/<str:code>/", views.action_detail, name="convention_action"),
     path(P + "actions/<str:code>/modifier/", views.action_edit, name="convention_action_edit"),
     path(

@@ -38,10 +38,12 @@ from maillage.conventions.models import (
 )
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.web.conventions.forms import (
+    ActionAddForm,
     ActionEditForm,
     ActionProgressForm,
     AdoptReportForm,
     AmendmentForm,
+    AxisAddForm,
     BonusForm,
     ConclusionsForm,
     ConventionCreateForm,
@@ -227,7 +229,14 @@ def convention_transition(request, slug):
 # -- action plan --------------------------------------------------------------------------------
 def action_plan(request, slug):
     convention = perms.get_convention(request.current_membership, slug)
-    form = PlanFilterForm(request.GET or None, convention=convention)
+    return _plan_page(request, convention)
+
+
+def _plan_page(request, convention, *, axis_form=None, action_form=None, status=200):
+    # Axes and parties loaded once: for the filters, the footer and the « ajouter » forms.
+    axes = list(convention.axes.prefetch_related("perspectives"))
+    parties = list(convention.parties.select_related("organisation"))
+    form = PlanFilterForm(request.GET or None, convention=convention, axes=axes, parties=parties)
     actions = (
         Action.objects.of(convention)
         .select_related("lead", "perspective__axis")
@@ -248,12 +257,72 @@ def action_plan(request, slug):
                 actions = actions.concerning_commune(commune)
     membership = request.current_membership
     rows = [(a, perms.can_edit_action(membership, a)) for a in actions]
-    axes = convention.axes.prefetch_related("perspectives")
+    can_extend = perms.can_extend_plan(membership, convention)
+    if can_extend:
+        axis_form = axis_form or AxisAddForm()
+        action_form = action_form or ActionAddForm(
+            axes=axes, leads=perms.plan_leads(membership, convention, parties)
+        )
     return render(
         request,
         "conventions/plan.html",
-        _base(request, convention, form=form, rows=rows, axes=axes, filtered=bool(request.GET)),
+        _base(
+            request,
+            convention,
+            form=form,
+            rows=rows,
+            axes=axes,
+            filtered=bool(request.GET),
+            can_extend_plan=can_extend,
+            axis_form=axis_form,
+            action_form=action_form,
+        ),
+        status=status,
     )
+
+
+@require_POST
+def plan_axis_add(request, slug):
+    """« Ajouter un axe » on the action plan page."""
+    convention = perms.get_convention_for_plan(request.current_membership, slug)
+    form = AxisAddForm(request.POST)
+    if form.is_valid():
+        try:
+            axis = renewal.add_axis(convention, **form.cleaned_data, **_who(request))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Axe {axis.code} « {axis.title} » ajouté au plan d'actions.")
+            return redirect(reverse("web:convention_plan", args=[convention.slug]))
+    return _plan_page(request, convention, axis_form=form, status=400)
+
+
+@require_POST
+def plan_action_add(request, slug):
+    """« Ajouter une fiche action »: the new fiche opens on its edit page."""
+    membership = request.current_membership
+    convention = perms.get_convention_for_plan(membership, slug)
+    form = ActionAddForm(
+        request.POST,
+        axes=convention.axes.order_by("order", "pk"),
+        leads=perms.plan_leads(membership, convention),
+    )
+    if form.is_valid():
+        try:
+            action = renewal.add_action(convention, **form.service_arguments(), **_who(request))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Fiche {action.code} « {action.title} » ajoutée : complétez-la ci-dessous.",
+            )
+            return redirect("web:convention_action_edit", slug=convention.slug, code=action.code)
+    return _plan_page(request, convention, action_form=form, status=400)
 
 
 def _action_page(request, convention, action, *, progress_form=None, status=200):
