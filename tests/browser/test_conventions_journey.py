@@ -58,7 +58,7 @@ def test_cooperation_officer_journey(
 
     # Update a Carros-led action inline (htmx), then enter an indicator.
     page.get_by_role("link", name="Plan d'actions").click()
-    page.get_by_label("Pilote").select_option(label="Commune de Carros")
+    page.get_by_label("Pilote", exact=True).select_option(label="Commune de Carros")
     page.get_by_role("button", name="Filtrer").click()
     expect(page.get_by_role("status").first).to_contain_text("3 actions correspondant aux filtres")
     assert_accessible(page)

@@ -541,7 +541,7 @@ class ActionAddForm(BootstrapMixin, forms.Form):
 
     prefix = "fiche"
     axis = forms.ChoiceField(
-        label="Axe",
+        label="Axe de la fiche",
         error_messages={
             "required": "Choisissez l'axe de la fiche.",
             "invalid_choice": "Choisissez un axe de la liste.",
@@ -559,7 +559,7 @@ class ActionAddForm(BootstrapMixin, forms.Form):
         help_text="Laissez vide pour le numéro suivant de l'axe (ex. 2.1.3).",
     )
     lead = forms.ChoiceField(
-        label="Pilote",
+        label="Pilote de la fiche",
         error_messages={
             "required": "Choisissez le pilote.",
             "invalid_choice": "Choisissez un pilote de la liste.",
