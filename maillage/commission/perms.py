@@ -19,6 +19,14 @@ NOT_COMMISSION_AGENT = (
     "l'organisation qui tient le guichet unique du territoire."
 )
 SESSION_NOT_FOUND = "Aucune séance de commission de cet identifiant."
+NOT_GRID_AGENT = (
+    "Seuls les agents et administrateurs de l'organisation qui tient le guichet unique de ce "
+    "territoire préparent la grille de points, les réserves et les admissions en urgence."
+)
+NOT_OFFER_AGENT = (
+    "Seuls les agents de l'organisation qui tient le guichet unique du territoire gèrent les "
+    "propositions de place de la commission."
+)
 
 
 def commission_territory_ids(membership) -> set[int]:
@@ -31,11 +39,12 @@ def can_manage_commission(membership, territory) -> bool:
     return territory.pk in commission_territory_ids(membership)
 
 
-def require_commission_agent(membership, territory=None) -> None:
-    """Any commission territory at all (territory None), or this one."""
+def require_commission_agent(membership, territory=None, message=NOT_COMMISSION_AGENT) -> None:
+    """Any commission territory at all (territory None), or this one; `message` says what the
+    refused page was for (sessions, grid and reserves, offers)."""
     ids = commission_territory_ids(membership)
     if not ids or (territory is not None and territory.pk not in ids):
-        raise PermissionDenied(NOT_COMMISSION_AGENT)
+        raise PermissionDenied(message)
 
 
 def commission_territories(membership):

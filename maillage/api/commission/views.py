@@ -2,35 +2,22 @@
 session and records the families' answers. Organisation key (`Authorization: Token <clé>`) or
 session, as the guichet API; only the organisation operating the territory's guichet may."""
 
-from django.contrib.auth.decorators import login_not_required
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from maillage.api.authentication import OrganisationTokenAuthentication
+from maillage.api.partner import PartnerAPIView
 from maillage.audit.services import record_read
 from maillage.audit.workflow import WorkflowError
-from maillage.commission import offer_perms, offers
+from maillage.commission import offers, perms
 from maillage.commission.enums import OfferChannel
 from maillage.commission.models import Offer, Session
 
 
-class CommissionAPIView(APIView):
-    authentication_classes = [OrganisationTokenAuthentication, SessionAuthentication]
-
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        return login_not_required(super().as_view(*args, **kwargs))
-
-    def membership(self, request):
-        membership = getattr(request._request, "current_membership", None)
-        if membership is None:
-            raise PermissionDenied("Réservé aux organisations partenaires (clé d'organisation).")
-        return membership
+class CommissionAPIView(PartnerAPIView):
+    pass
 
 
 class OfferList(CommissionAPIView):
@@ -48,8 +35,7 @@ class OfferList(CommissionAPIView):
     )
     def get(self, request):
         membership = self.membership(request)
-        if not offer_perms.may_handle_some_offers(membership):
-            raise PermissionDenied(offer_perms.NOT_AGENT)
+        perms.require_commission_agent(membership, None, perms.NOT_OFFER_AGENT)
         slug = request.query_params.get("session", "").strip()
         if not slug:
             return Response(
@@ -59,8 +45,7 @@ class OfferList(CommissionAPIView):
         session = Session.objects.select_related("territory").filter(slug=slug).first()
         if session is None:
             raise NotFound("Séance inconnue.")
-        if not offer_perms.can_handle_offers(membership, session.territory):
-            raise PermissionDenied(offer_perms.NOT_AGENT)
+        perms.require_commission_agent(membership, session.territory, perms.NOT_OFFER_AGENT)
         rows = [offers.payload(offer) for offer in offers.session_offers(session)]
         record_read(
             session,
@@ -96,8 +81,7 @@ class OfferAnswer(CommissionAPIView):
         )
         if offer is None:
             raise NotFound("Proposition inconnue.")
-        if not offer_perms.can_handle_offers(membership, offer.session.territory):
-            raise PermissionDenied(offer_perms.NOT_AGENT)
+        perms.require_commission_agent(membership, offer.session.territory, perms.NOT_OFFER_AGENT)
         body = request.data if isinstance(request.data, dict) else {}
         try:
             if self.answer == "accept":

@@ -2,17 +2,14 @@
 and reads it back. Organisation key (`Authorization: Token <clé>`) or session; what a call sees
 is what the organisation's agents see in their queue."""
 
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from maillage.api.authentication import OrganisationTokenAuthentication
+from maillage.api.partner import PartnerAPIView
 from maillage.applications import perms, services
 from maillage.applications.importer import create_from_record
 from maillage.applications.models import Application
@@ -56,19 +53,8 @@ def application_payload(application: Application) -> dict:
     }
 
 
-class GuichetAPIView(APIView):
-    authentication_classes = [OrganisationTokenAuthentication, SessionAuthentication]
-
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        # a key authenticates the call, not a session: DRF's IsAuthenticated guards the view
-        return login_not_required(super().as_view(*args, **kwargs))
-
-    def membership(self, request):
-        membership = getattr(request._request, "current_membership", None)
-        if membership is None:
-            raise PermissionDenied("Réservé aux organisations partenaires (clé d'organisation).")
-        return membership
+class GuichetAPIView(PartnerAPIView):
+    pass
 
 
 EXAMPLE = {

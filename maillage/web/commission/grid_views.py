@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.accounts.perms import require_professional
 from maillage.audit.workflow import WorkflowError
-from maillage.commission import emergency, grid_perms, grids, reserves
+from maillage.commission import emergency, grids, perms, reserves
 from maillage.commission.enums import GridStatus
 from maillage.commission.rules import public_rules
 from maillage.territories.models import TerritoryGroup
@@ -27,7 +27,7 @@ def _territory(slug) -> TerritoryGroup:
 
 def _agent(request, territory):
     membership = require_professional(request)
-    grid_perms.require_commission_agent(membership, territory)
+    perms.require_commission_agent(membership, territory, perms.NOT_GRID_AGENT)
     return membership
 
 

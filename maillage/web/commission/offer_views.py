@@ -15,7 +15,7 @@ from maillage.applications.enums import RefusalRule
 from maillage.applications.models import Wish
 from maillage.audit.services import record_read
 from maillage.audit.workflow import WorkflowError
-from maillage.commission import offer_perms, offers
+from maillage.commission import offers, perms
 from maillage.commission.enums import OfferChannel, OfferStatus, SessionStatus
 from maillage.commission.models import Offer, Session
 from maillage.core.jobs import start_job
@@ -133,7 +133,7 @@ def family_offer_refuse(request, number):
 def _agent_session(request, session_slug):
     membership = require_professional(request)
     session = get_object_or_404(Session.objects.select_related("territory"), slug=session_slug)
-    offer_perms.require_offer_agent(membership, session.territory)
+    perms.require_commission_agent(membership, session.territory, perms.NOT_OFFER_AGENT)
     return membership, session
 
 
