@@ -40,7 +40,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT)])
 os.environ.setdefault("MAILLAGE_SECRET_KEY", "bench-only-secret-key-not-for-production")
 os.environ.setdefault("MAILLAGE_SECURE_COOKIES", "false")
 os.environ.setdefault("MAILLAGE_HTTPS", "false")
-os.environ.setdefault("MAILLAGE_ALLOWED_HOSTS", "testserver,localhost")
+os.environ.setdefault("MAILLAGE_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("MAILLAGE_GEOCODER", "none")
 os.environ.setdefault("MAILLAGE_LOG_LEVEL", "WARNING")
 os.environ.setdefault("MAILLAGE_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
@@ -253,12 +253,13 @@ def run_worker(timeout: int) -> float:
     return time.perf_counter() - started
 
 
-def bench_import(user, organisation, communes, structures, territories, rows, timeout) -> dict:
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def bench_import(
+    user, organisation, communes, structures, territories, rows, timeout, port=0
+) -> dict:
 
     from maillage.accounts.models import Membership
     from maillage.applications import batch_imports
-    from maillage.applications.models import Application, ApplicationImport, Household
+    from maillage.applications.models import Application, Household
 
     territory = territories[IMPORT_SLUG]
     Application.objects.filter(territory=territory).delete()
@@ -269,6 +270,30 @@ def bench_import(user, organisation, communes, structures, territories, rows, ti
     membership = Membership.objects.select_related("organisation", "user").get(
         user=user, organisation=organisation
     )
+    server = pinger = None
+    if port:  # the site's public pages, requested over HTTP while the worker imports
+        from probe import Pinger, serve
+
+        server = serve(port)
+        pinger = Pinger(f"http://127.0.0.1:{port}")
+        pinger.start()
+    try:
+        return _import_steps(batch_imports, path, territory, membership, rows, timeout, pinger)
+    finally:
+        if pinger is not None:
+            pinger.stop.set()
+            pinger.join()
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _import_steps(batch_imports, path, territory, membership, rows, timeout, pinger) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from maillage.applications.models import Application, ApplicationImport
+
+    marks = [len(pinger.samples) if pinger else 0]
     started = time.perf_counter()
     batch = batch_imports.upload_waiting_list(
         membership, territory, SimpleUploadedFile(path.name, path.read_bytes())
@@ -282,7 +307,9 @@ def bench_import(user, organisation, communes, structures, territories, rows, ti
     for _ in range(5):
         batch_imports.confirm_import(membership, ApplicationImport.objects.get(pk=batch.pk))
     confirm = time.perf_counter() - started
+    marks.append(len(pinger.samples) if pinger else 0)
     write = run_worker(timeout)
+    marks.append(len(pinger.samples) if pinger else 0)
     batch = ApplicationImport.objects.get(pk=batch.pk)
     assert batch.status == "imported", (batch.status, batch.job and batch.job.error)
     return {
@@ -294,6 +321,9 @@ def bench_import(user, organisation, communes, structures, territories, rows, ti
         "write": write,
         "created": batch.report["created"],
         "applications": Application.objects.filter(territory=territory).count(),
+        "probe": [pinger.samples[marks[0] : marks[1]], pinger.samples[marks[1] : marks[2]]]
+        if pinger
+        else None,
     }
 
 
@@ -304,6 +334,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--timeout", type=int, default=900, help="secondes par passage du worker")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument(
+        "--port", type=int, default=8792,
+        help="port de gunicorn pour sonder la page d'accueil et la connexion pendant l'import "
+        "(0 : pas de sonde)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not os.environ["DATABASE_URL"].startswith("postgres"):
         sys.exit("Ce banc d'essai mesure PostgreSQL : DATABASE_URL=postgres://…")
@@ -324,7 +359,7 @@ def main() -> None:
     if args.skip_import:
         return
     result = bench_import(
-        user, organisation, communes, structures, territories, args.rows, args.timeout
+        user, organisation, communes, structures, territories, args.rows, args.timeout, args.port
     )
     total = result["preview"] + result["write"]
     verdict = "atteint" if total <= 60 else "MANQUÉ"
@@ -336,6 +371,12 @@ def main() -> None:
         f"≤ 60 s {verdict} (temps CPU du worker : vérification {WORKER_CPU[0]:.1f} s, "
         f"écriture {WORKER_CPU[1]:.1f} s, démarrage compris)"
     )
+    if result["probe"] is not None:
+        from probe import summary
+
+        during_preview, during_write = result["probe"]
+        print(f"accueil et connexion pendant la vérification : {summary(during_preview)}")
+        print(f"accueil et connexion pendant l'écriture : {summary(during_write)}")
 
 
 if __name__ == "__main__":

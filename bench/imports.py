@@ -23,13 +23,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +34,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mailla
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imports_settings")  # production settings
 os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT)])
 sys.path.insert(0, str(ROOT / "bench"))
+from probe import Pinger, serve, summary  # noqa: E402
+
 os.environ.setdefault("MAILLAGE_SECRET_KEY", "bench-only-secret-key-not-for-production")
 os.environ.setdefault("MAILLAGE_SECURE_COOKIES", "false")
 os.environ.setdefault("MAILLAGE_HTTPS", "false")
@@ -112,47 +110,6 @@ def prepare(rows: int, path: Path):
     return membership
 
 
-class Pinger(threading.Thread):
-    """Requests the home page and the login page in a loop; keeps (url, seconds, status)."""
-
-    def __init__(self, base: str):
-        super().__init__(daemon=True)
-        self.base = base
-        self.samples: list[tuple[str, float, int]] = []
-        self.stop = threading.Event()
-
-    def run(self):
-        urls = ["/", "/connexion/"]
-        i = 0
-        while not self.stop.is_set():
-            url = urls[i % 2]
-            i += 1
-            started = time.perf_counter()
-            try:
-                with urllib.request.urlopen(self.base + url, timeout=30) as response:
-                    response.read()
-                    status = response.status
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            except OSError:
-                status = 0
-            self.samples.append((url, time.perf_counter() - started, status))
-            self.stop.wait(0.1)
-
-
-def summary(samples) -> str:
-    if not samples:
-        return "aucune requête"
-    times = sorted(s[1] for s in samples)
-    errors = sum(1 for s in samples if s[2] != 200)
-    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-    return (
-        f"{len(samples)} requêtes, médiane {statistics.median(times) * 1000:.0f} ms, "
-        f"p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms, "
-        f"{sum(1 for t in times if t >= 1)} ≥ 1 s, {errors} en erreur"
-    )
-
-
 def run_worker(timeout: int) -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -163,17 +120,6 @@ def run_worker(timeout: int) -> float:
         env=os.environ,
     )
     return time.perf_counter() - started
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit(f"le serveur ne répond pas sur {url}")
 
 
 def main() -> None:
@@ -196,26 +142,9 @@ def main() -> None:
     path = ROOT / "var" / "bench" / f"annuaire-{args.rows}.csv"
     membership = prepare(args.rows, path)
     print(f"fichier : {path.name}, {path.stat().st_size / 1e6:.1f} Mo, {args.rows} lignes")
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=os.environ,
-    )
+    server = serve(args.port)
     pinger = Pinger(f"http://127.0.0.1:{args.port}")
     try:
-        wait_for(f"http://127.0.0.1:{args.port}/connexion/")
-        for _ in range(3):  # warm up both gunicorn processes (imports, first queries)
-            for url in ("/", "/connexion/"):
-                wait_for(f"http://127.0.0.1:{args.port}{url}")
         pinger.start()
         time.sleep(3)
         idle = len(pinger.samples)
