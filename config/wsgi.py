@@ -15,3 +15,10 @@ try:
 except ImproperlyConfigured as exc:
     print(f"Maillage ne peut pas démarrer : {exc}", file=sys.stderr, flush=True)
     sys.exit(2)
+
+# The PDF renderer (decision letters, receipts, the diagnostic) takes about a second to import:
+# each gunicorn worker pays it at start rather than on a family's first click on her letter.
+import logging  # noqa: E402
+
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
+import weasyprint  # noqa: E402, F401
