@@ -10,7 +10,8 @@ children, up to 5 ranked wishes, mixed states) written with bulk inserts.
 
 1. Queue: `--requests` GET of the agents' queue page (the real view, middleware and template,
    through Django's test client logged in as the agent), each with a filter (state, commune,
-   structure, month, search) and a sort drawn at random, on pages 1 to 5. Target: p95 ≤ 150 ms.
+   structure, month, search, missing documents) and a sort drawn at random, on pages 1 to 5.
+   Target: p95 ≤ 150 ms.
 2. Import: a waiting list of `--rows` valid rows (CSV, format v1) for a second territory
    « bench-guichet-import » (same structures) is uploaded through the service of the import
    page, `maillage worker --batch` runs the preview task, the import is confirmed (the service of
@@ -60,6 +61,7 @@ def prepare(applications: int):
     from maillage.applications.models import (
         Application,
         Child,
+        Document,
         GuichetSettings,
         Household,
         Wish,
@@ -158,6 +160,19 @@ def prepare(applications: int):
                 for rank, structure in enumerate(rng.sample(structures, rng.randint(1, 5)), 1):
                     wishes.append(Wish(application=application, structure=structure, rank=rank))
             Wish.objects.bulk_create(wishes, batch_size=5000)
+        # documents sent for most applications (the missing-documents filter has rows to skip):
+        # proof of address for 70 %, birth certificate for 60 % of the born children
+        if not Document.objects.filter(application__territory=territory).exists():
+            docs_rng = random.Random(11)
+            documents = []
+            for pk, born in Application.objects.filter(territory=territory).values_list(
+                "pk", "child__birth_date"
+            ):
+                for kind, share in (("address", 0.7), ("birth", 0.6 if born else 0)):
+                    if docs_rng.random() < share:
+                        documents.append(Document(application_id=pk, kind=kind, size=1000,
+                                                  content_type="application/pdf"))  # fmt: skip
+            Document.objects.bulk_create(documents, batch_size=5000)
         # the queue is measured at `applications`: the previous run's import is removed first
         Application.objects.filter(territory=territories[IMPORT_SLUG]).delete()
         Household.objects.filter(territory=territories[IMPORT_SLUG]).delete()
@@ -193,6 +208,8 @@ def bench_queue(user, organisation, communes, structures, requests: int) -> dict
         lambda: {"state": "waiting", "commune": rng.choice(communes).insee_code},
         lambda: {"start_month": month},
         lambda: {"q": f"Famille{rng.randint(0, 19999)}"},
+        lambda: {"missing": "on"},
+        lambda: {"missing": "on", "state": "waiting"},
     ]
     assert client.get("/guichet/file/").status_code == 200  # warm-up
     times, cpu = [], []

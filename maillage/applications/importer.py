@@ -520,12 +520,21 @@ class _Writer:
                     to_update.append((v, household, application, household_changed))
                 else:
                     self.result.unchanged += 1
+            moved = []
             for v, household, application, household_changed in to_update:
+                if application.household_id != household.pk:
+                    moved.append(application)
                 _update_row(v, household, application, household_changed, self.actor)
                 self.result.updated += 1
             # last: the counter row stays locked from the reservation of the numbers to the
             # commit, and families submitting meanwhile wait for it
-            self._create(to_create)
+            created = self._create(to_create)
+            # the children of one `famille` (one household) are linked, across batches and
+            # with the family's applications already known (`services.link_siblings`); a
+            # re-import also links rows imported before this rule
+            if moved:
+                services.link_siblings(*moved, prune=True)
+            services.link_siblings(*existing.values(), *created)
 
     def _write_households(self, rows: list[Row]) -> dict[str, bool]:
         """Create the new households, update the known ones whose values changed; returns, for
@@ -560,9 +569,9 @@ class _Writer:
             )
         return changed
 
-    def _create(self, to_create: list[tuple[dict, Household]]) -> None:
+    def _create(self, to_create: list[tuple[dict, Household]]) -> list[Application]:
         if not to_create:
-            return
+            return []
         children = [Child(household=household, **_child_values(v)) for v, household in to_create]
         Child.objects.bulk_create(children, batch_size=500)
         applications = [
@@ -592,6 +601,7 @@ class _Writer:
             message=f"Demande créée ({Source.IMPORT.label.lower()})",
         )
         self.result.created += len(applications)
+        return applications
 
 
 def _insert_wishes(rows) -> None:
@@ -784,4 +794,6 @@ def create_from_record(territory, record_values: dict, *, actor, organisation):
             return None, False, [{"field": "date_naissance_prevue", "message": str(exc)}]
         Application.objects.filter(pk=application.pk).update(registered_on=v["date_demande"])
         application.registered_on = v["date_demande"]
+        # same `famille` = same household: linked to the open applications of its other children
+        services.link_siblings(application)
     return application, True, []

@@ -409,6 +409,11 @@ class Document(models.Model):
         verbose_name = "pièce justificative"
         verbose_name_plural = "pièces justificatives"
         ordering = ["application", "kind", "-uploaded_at"]
+        indexes = [
+            # the queue's missing-documents filter reads the applications having a kind of
+            # document from this index alone (`queue.missing_documents_condition`)
+            models.Index(fields=["kind", "application"], name="document_kind_application"),
+        ]
 
     def __str__(self):
         return self.get_kind_display()

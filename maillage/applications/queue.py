@@ -106,19 +106,41 @@ def _filtered(membership, filters: QueueFilters):
                 desired_start__gte=first, desired_start__lt=following
             )
     if filters.missing:
-        missing = Q(pk__in=[])
-        latest = {}
-        for rules in GuichetSettings.objects.order_by("territory_id", "-valid_from"):
-            latest.setdefault(rules.territory_id, rules)
-        for territory_id, rules in latest.items():
-            for kind in rules.required_documents:
-                lacking = ~Exists(Document.objects.filter(application=OuterRef("pk"), kind=kind))
-                if kind == "birth":
-                    lacking &= Q(child__birth_date__isnull=False)
-                missing |= Q(territory_id=territory_id) & lacking
-        applications = applications.filter(missing)
+        applications = applications.filter(missing_documents_condition())
     sort = filters.sort if filters.sort in SORTS else "registered_on"
     return applications.order_by(sort, "number")
+
+
+def missing_documents_condition() -> Q:
+    """The applications lacking a document their territory asks for under the rules in force
+    (`services.missing_documents` for one application: a birth certificate only once the child
+    is born). Territories asking for the same documents share one condition, and each document
+    kind is one uncorrelated `id NOT IN (documents of that kind)` that PostgreSQL hashes once
+    (one scan of the documents), never a correlated `NOT EXISTS` per application and kind; the
+    birth condition reads the born children by a subquery, not a join of every application to
+    its child. One query for the rules."""
+    latest: dict[int, list[str]] = {}
+    for territory_id, required in (
+        GuichetSettings.objects.in_force()
+        .order_by("territory_id", "-valid_from")
+        .values_list("territory_id", "required_documents")
+    ):
+        latest.setdefault(territory_id, sorted(set(required or [])))
+    by_documents: dict[tuple[str, ...], list[int]] = {}
+    for territory_id, required in latest.items():
+        if required:
+            by_documents.setdefault(tuple(required), []).append(territory_id)
+    missing = Q(pk__in=[])
+    born = Child.objects.filter(birth_date__isnull=False).values("pk")
+    for kinds, territory_ids in by_documents.items():
+        lacking = Q(pk__in=[])
+        for kind in kinds:
+            lacks = ~Q(pk__in=Document.objects.filter(kind=kind).values("application_id"))
+            if kind == "birth":  # asked once the child is born
+                lacks &= Q(child_id__in=born)
+            lacking |= lacks
+        missing |= Q(territory_id__in=territory_ids) & lacking
+    return missing
 
 
 def queue(membership, filters: QueueFilters):

@@ -106,6 +106,81 @@ def guichets_for_structure(structure, on: datetime.date | None = None) -> list:
     return found
 
 
+class TerritoryError(GuichetError):
+    """The territory of an application registered by another software cannot be settled."""
+
+
+def _territory_list(territories) -> str:
+    return ", ".join(f"{t.name} (« {t.slug} »)" for t in territories)
+
+
+def registration_territory(organisation, slug, wishes) -> object:
+    """The territory of an application sent by another software (API) for `organisation`:
+    - `slug` given (`territoire`): that territory (unknown: error; not operated by the
+      organisation: the caller refuses, as for any registration);
+    - the organisation operates one guichet: that one;
+    - several: the one whose guichet, under the rules in force, counts every wish among its
+      participating structures (`wishes`: Maillage ids or external identifiers, as in the
+      import format) when exactly one does; otherwise a TerritoryError that lists the
+      organisation's territories (`territoire` must be given).
+    Never a guess: an ambiguous application is refused, not filed in the first territory."""
+    from maillage.territories.models import TerritoryGroup
+
+    if slug not in (None, ""):
+        territory = TerritoryGroup.objects.filter(slug=str(slug).strip()).first()
+        if territory is None:
+            raise TerritoryError(f"Territoire « {slug} » inconnu.")
+        return territory
+    operated = list(
+        TerritoryGroup.objects.filter(pk__in=perms.operated_territory_ids(organisation)).order_by(
+            "name", "pk"
+        )
+    )
+    if not operated:
+        raise TerritoryError(
+            "Votre organisation ne tient aucun guichet unique : seule l'organisation qui tient "
+            "le guichet d'un territoire y enregistre des demandes."
+        )
+    if len(operated) == 1:
+        return operated[0]
+    if isinstance(wishes, str):
+        wishes = wishes.split("|")
+    if not isinstance(wishes, list):
+        wishes = []
+    identifiers = [str(w).strip() for w in wishes if str(w).strip()]
+    choices = _territory_list(operated)
+    if not identifiers:
+        raise TerritoryError(
+            "Indiquez le territoire (« territoire ») : votre organisation tient le guichet unique "
+            f"de plusieurs territoires : {choices}."
+        )
+    matching = []
+    for territory in operated:
+        try:
+            rules = rules_for(territory)
+        except GuichetError:
+            continue
+        known = set()
+        for pk, external_id in rules.participating_structures.values_list("pk", "external_id"):
+            known.add(str(pk))
+            if external_id:
+                known.add(external_id)
+        if all(identifier in known for identifier in identifiers):
+            matching.append(territory)
+    if len(matching) == 1:
+        return matching[0]
+    if matching:
+        raise TerritoryError(
+            "Indiquez le territoire (« territoire ») : les structures demandées participent au "
+            f"guichet unique de plusieurs de vos territoires : {_territory_list(matching)}."
+        )
+    raise TerritoryError(
+        "Indiquez le territoire (« territoire ») : les structures demandées ne participent pas "
+        "toutes au guichet unique d'un même territoire de votre organisation. Ses territoires : "
+        f"{choices}."
+    )
+
+
 def preselected_wish(rules, value) -> int | None:
     """The structure a family arrives with (`?structure=<n°>` from a directory page), when it
     takes part in this guichet; None otherwise (ignored, never an error)."""
@@ -1218,22 +1293,52 @@ def renewal_initial(source: Application, today: datetime.date | None = None) -> 
     return initial
 
 
-def link_siblings(application: Application) -> list[Application]:
-    """Link `application` (both ways) to the open applications of the other children of the
-    same household in the same territory: twins and siblings are seen together by the guichet
-    and the commission, with their `siblings_together` choice."""
-    others = list(
-        Application.objects.filter(
-            household_id=application.household_id,
-            territory_id=application.territory_id,
-            state__in=OPEN_STATES,
+def link_siblings(*applications: Application, prune: bool = False) -> dict[int, list[int]]:
+    """THE sibling rule, for every path (family pages, counter, API, waiting-list import):
+    link each application (both ways) to the open applications of the OTHER children of the SAME
+    household (`Household` row) in the same territory. Twins and siblings are then seen together
+    by the guichet and the commission, with their `siblings_together` choice.
+
+    A household is identified by the family account on the family's pages, by the application
+    of a brother or sister the agent starts from at the counter, and by `famille` (the
+    household's `external_reference`) in the API and the import. Links are kept when a
+    sibling's application closes (placed, archived…). `prune`: first remove the links to
+    applications of another household (an import moved the child to another `famille`).
+
+    Bulk: two or three queries whatever the number of applications (the import calls it once
+    per batch). Returns, by application id, the ids of the applications it is linked to."""
+    applications = [a for a in applications if a.pk is not None]
+    if not applications:
+        return {}
+    through = Application.siblings.through
+    ids = {a.pk for a in applications}
+    if prune:
+        through.objects.filter(
+            Q(from_application_id__in=ids) | Q(to_application_id__in=ids)
+        ).exclude(from_application__household_id=F("to_application__household_id")).delete()
+    by_household: dict[int, list[tuple[int, int, int]]] = {}
+    for pk, household_id, territory_id, child_id in Application.objects.filter(
+        household_id__in={a.household_id for a in applications}, state__in=OPEN_STATES
+    ).values_list("pk", "household_id", "territory_id", "child_id"):
+        by_household.setdefault(household_id, []).append((pk, territory_id, child_id))
+    links, linked = set(), {}
+    for a in applications:
+        others = [
+            pk
+            for pk, territory_id, child_id in by_household.get(a.household_id, [])
+            if pk != a.pk and child_id != a.child_id and territory_id == a.territory_id
+        ]
+        linked[a.pk] = others
+        for other in others:
+            links.add((a.pk, other))
+            links.add((other, a.pk))
+    if links:
+        through.objects.bulk_create(
+            [through(from_application_id=a, to_application_id=b) for a, b in sorted(links)],
+            ignore_conflicts=True,
+            batch_size=1000,
         )
-        .exclude(child_id=application.child_id)
-        .exclude(pk=application.pk)
-    )
-    if others:
-        application.siblings.add(*others)
-    return others
+    return linked
 
 
 def open_household_applications(household, territory, renewal=None) -> list[Application]:
@@ -1331,14 +1436,19 @@ def save_draft(
     organisation=None,
     source: str = Source.FAMILY,
     child: Child | None = None,
+    household: Household | None = None,
 ) -> Application:
     """Create or update a family's household, child and application (a draft when new).
 
-    A new application reuses the family's household (prefilled, edited here) and, for a
-    renewal, the same `child` (one of the household's); it is linked to the open applications
-    of the household's other children (siblings)."""
+    A new application reuses the family's household (prefilled, edited here), or `household`
+    (at the counter: the household of a brother's or sister's application the agent started
+    from) and, for a renewal, the same `child` (one of the household's); it is linked to the
+    open applications of the household's other children (`link_siblings`)."""
     if application is not None:
         household, child = application.household, application.child
+    elif household is not None:
+        if household.territory_id != territory.pk:
+            raise GuichetError("Ce foyer est enregistré dans un autre territoire.")
     elif child is not None:
         household = child.household
         if account is None or household.account_id != account.pk:
@@ -1377,6 +1487,42 @@ def save_draft(
         organisation=organisation,
         by_family=source == Source.FAMILY,
     )
+
+
+# what the counter form shows of the household of a brother's or sister's application
+COUNTER_SIBLING_FIELDS = [
+    "application.number",
+    "child.first_name",
+    "household.parent_name",
+    "household.email",
+    "household.phone",
+    "household.commune",
+    "household.activity",
+    "household.single_parent",
+    "household.integration_pathway",
+    "household.family_quotient",
+]
+
+
+def counter_sibling(membership, territory, number: str, *, actor) -> Application:
+    """The application of a brother or sister an agent starts a counter registration from
+    (« Demande pour un frère ou une sœur ») : its household is reused and the new application
+    is linked to it (`save_draft(household=…)`, `link_siblings`). Only an agent of the
+    territory's operator; an application out of scope is not found; the read of the household
+    is recorded in the trail (field names, never values)."""
+    application = perms.require_visible_application(membership, number)
+    if application.territory_id != territory.pk or not perms.can_register_at_counter(
+        membership, territory
+    ):
+        raise Http404(perms.NOT_FOUND)
+    record_read(
+        application,
+        actor=actor,
+        organisation=membership.organisation,
+        fields=COUNTER_SIBLING_FIELDS,
+        message=f"Foyer de la demande {application.number} repris au guichet",
+    )
+    return application
 
 
 def register_at_counter(*, actor, organisation, territory, **values) -> Application:

@@ -151,3 +151,76 @@ def test_in_the_openapi_schema(client):
     assert "/api/v1/guichet/applications/" in schema["paths"]
     assert "/api/v1/guichet/applications/{number}/" in schema["paths"]
     assert "organisationToken" in schema["components"]["securitySchemes"]
+
+
+# --- `territoire` when the organisation operates several guichets ---------------------------
+
+
+@pytest.fixture
+def two_guichets(guichet, organisations, bassin):
+    """Carros also operates the guichet of « Vallée de l'Estéron », where the crèche outside the
+    bassin's guichet takes part, and so does the Maison de l'Enfance of Carros (both guichets)."""
+    from tests.applications.factories import GuichetSettingsFactory
+    from tests.territories.factories import TerritoryGroupFactory
+
+    vallee = TerritoryGroupFactory(slug="vallee-esteron", name="Vallée de l'Estéron",
+                                   communes=[bassin["06065"]])  # fmt: skip
+    GuichetSettingsFactory(territory=vallee, operator=organisations["06033"], number_prefix="VAL",
+                           structures=[guichet["outside"], guichet["carros"]])  # fmt: skip
+    return vallee
+
+
+def test_territory_deduced_from_the_wishes(client, guichet, bruno, two_guichets):
+    key = token_for("bruno@maillage.example")
+    # the Canailous take part in the bassin's guichet only
+    response = post(client, key, body(guichet, voeux=["EAJE-CARROS", guichet["gattieres"].pk]))
+    assert response.status_code == 201, response.json()
+    assert response.json()["territoire"] == "bassin-de-vie-carros"
+    assert response.json()["number"].startswith("CAR-")
+    response = post(client, key, body(guichet, reference="PORTAIL-2", famille="FAM-2",
+                                      voeux=[guichet["outside"].pk]))  # fmt: skip
+    assert response.status_code == 201, response.json()
+    assert response.json()["territoire"] == "vallee-esteron"
+    assert response.json()["number"].startswith("VAL-")
+
+
+def test_ambiguous_territory_is_a_french_400_listing_the_territories(
+    client, guichet, bruno, two_guichets
+):
+    key = token_for("bruno@maillage.example")
+    # the Maison de l'Enfance takes part in both guichets
+    response = post(client, key, body(guichet, voeux=["EAJE-CARROS"]))
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "territoire"
+    assert "plusieurs de vos territoires" in error["message"]
+    assert "« bassin-de-vie-carros »" in error["message"]
+    assert "« vallee-esteron »" in error["message"]
+    # wishes of the two guichets: none of them holds them all
+    response = post(client, key, body(guichet, voeux=[guichet["outside"].pk,
+                                                      guichet["gattieres"].pk]))  # fmt: skip
+    [error] = response.json()["errors"]
+    assert error["field"] == "territoire" and "d'un même territoire" in error["message"]
+    assert "« bassin-de-vie-carros »" in error["message"]
+    assert "« vallee-esteron »" in error["message"]
+    # no wish at all: the territory cannot be deduced
+    response = post(client, key, body(guichet, voeux=[]))
+    [error] = response.json()["errors"]
+    assert error["field"] == "territoire" and "plusieurs territoires" in error["message"]
+    assert not Application.objects.exists()
+    # stated: used as given
+    response = post(client, key, body(guichet, voeux=["EAJE-CARROS"], territoire="vallee-esteron"))
+    assert response.status_code == 201 and response.json()["territoire"] == "vallee-esteron"
+
+
+def test_territory_errors_for_unknown_or_no_guichet(client, guichet, bruno, charlie):
+    key = token_for("bruno@maillage.example")
+    response = post(client, key, body(guichet, territoire="nulle-part"))
+    assert response.json()["errors"] == [
+        {"field": "territoire", "message": "Territoire « nulle-part » inconnu."}
+    ]
+    # Le Broc operates no guichet
+    response = post(client, token_for("charlie@maillage.example"), body(guichet))
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "territoire" and "aucun guichet unique" in error["message"]

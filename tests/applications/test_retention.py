@@ -25,7 +25,8 @@ from tests.applications.factories import (
 )
 from tests.territories.factories import TerritoryGroupFactory
 
-TODAY = datetime.date.today()
+# the domain's « today » (Europe/Paris), not the machine's UTC date: they differ late at night
+TODAY = timezone.localdate()
 
 
 def _closed(territory):
@@ -98,9 +99,12 @@ def _draft(guichet, *, days_ago: int, email="famille@exemple.fr"):
     application = ApplicationFactory(
         household=household, child=ChildFactory(household=household), state=State.DRAFT
     )
-    Application.objects.filter(pk=application.pk).update(
-        updated_at=timezone.now() - datetime.timedelta(days=days_ago)
+    # noon, local time, `days_ago` local days ago: never the day before or after across a change
+    # of summer time or late in the evening
+    last = timezone.make_aware(
+        datetime.datetime.combine(TODAY - datetime.timedelta(days=days_ago), datetime.time(12))
     )
+    Application.objects.filter(pk=application.pk).update(updated_at=last)
     application.refresh_from_db()
     return application
 

@@ -640,7 +640,9 @@ def agent_action(request, number):
 
 
 def counter_new(request, slug):
-    """An agent registers an application for a family at the counter."""
+    """An agent registers an application for a family at the counter; with `?fratrie=<numéro>`
+    (from the file of a brother's or sister's application), for the same household: prefilled,
+    and the new application is linked to the siblings' ones."""
     membership = require_professional(request)
     territory, rules = _open_territory(slug)
     if rules is None or not perms.can_register_at_counter(membership, territory):
@@ -648,11 +650,17 @@ def counter_new(request, slug):
             "Seuls les agents de l'organisation qui tient le guichet peuvent enregistrer une "
             "demande au guichet."
         )
-    forms_pair = _application_forms(request, territory, rules)
+    sibling = household = None
+    if request.GET.get("fratrie"):
+        sibling = services.counter_sibling(
+            membership, territory, request.GET["fratrie"], actor=request.user
+        )
+        household = sibling.household
+    forms_pair = _application_forms(request, territory, rules, household=household)
     contact = CounterContactForm(
         None if _refreshing(request) else request.POST or None,
         prefix="contact",
-        initial={"email": request.POST.get("contact-email", "")},
+        initial={"email": request.POST.get("contact-email", household.email if household else "")},
     )
     status = 200
     if request.method == "POST" and not _refreshing(request) and contact.is_valid():
@@ -660,7 +668,7 @@ def counter_new(request, slug):
             request, forms_pair, territory=territory, actor=request.user,
             organisation=membership.organisation, source=Source.COUNTER,
             household_extra={"email": contact.cleaned_data["email"]},
-            service=services.register_at_counter,
+            service=services.register_at_counter, household=household,
         )  # fmt: skip
         if application is not None:
             messages.success(request, f"Demande {application.number} enregistrée et déposée.")
@@ -670,6 +678,7 @@ def counter_new(request, slug):
         "guichet/counter_form.html",
         {"territory": territory, "rules": rules, "household_form": forms_pair[0],
          "application_form": forms_pair[1], "contact_form": contact, "renewal": None,
-         "household_reused": False, "siblings": []},
+         "household_reused": False, "counter_sibling": sibling,
+         "siblings": services.open_household_applications(household, territory)},
         status=status,
     )  # fmt: skip
