@@ -61,6 +61,11 @@ def prepare_sessions(territory, structures) -> None:
             for n, s in enumerate(structures)
         )  # fmt: skip
     prepare_history(session)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum keeps them in service
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def prepare_history(session) -> None:

@@ -346,6 +346,7 @@ def _earlier_placements(group, today: datetime.date) -> int:
     )
     if not applications:  # already placed (the commission demo loaded again): keep them
         return Offer.objects.filter(session__slug=EARLIER_SLUG).count()
+    placed = 0
     _drop_earlier_session()
     agent = _demo_user(AGENT_EMAIL)
     sat = today - datetime.timedelta(days=EARLIER_DAYS)
@@ -361,6 +362,8 @@ def _earlier_placements(group, today: datetime.date) -> int:
     rng = random.Random(2027)
     for application in applications:
         wish = application.wishes.select_related("structure").order_by("rank").first()
+        if wish is None:
+            continue
         offer = Offer.objects.create(
             session=session, application=application, structure=wish.structure,
             age_group=age_group_of(application.child.reference_date, application.desired_start,
@@ -386,7 +389,8 @@ def _earlier_placements(group, today: datetime.date) -> int:
             deadline=answered + datetime.timedelta(days=5),
             answered_at=_at(answered, 11),
         )
-    return len(applications)
+        placed += 1
+    return placed
 
 
 # -- the past session, published ---------------------------------------------------------------
