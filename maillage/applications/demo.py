@@ -33,6 +33,11 @@ STATES = {
     State.PLACED: 30, State.LEFT: 6, State.ARCHIVED: 10, State.WITHDRAWN: 8,
     State.CANCELLED: 5, State.MERGED: 2, State.DRAFT: 5,
 }  # fmt: skip
+# Placed children (accepted, arrived, left since) are created waiting: the commission demo places
+# them through the real path (an offer of an earlier session accepted through the domain
+# services, arrival and departure through the workflow), so the observatory reads their delay
+# to placement and the commune of their structure (`placement_targets`).
+PLACED_STATES = (State.ACCEPTED, State.PLACED, State.LEFT)
 FIRST_NAMES = ["Léa", "Noé", "Inès", "Lucas", "Jade", "Adam", "Louise", "Gabriel", "Emma",
                "Raphaël", "Alice", "Sacha", "Lina", "Nino", "Rose", "Malo", "Mila", "Yanis"]  # fmt: skip
 LAST_NAMES = ["Martin", "Bernard", "Giraud", "Rossi", "Baudin", "Ferrero", "Lambert", "Cohen",
@@ -65,6 +70,19 @@ def _settings(group, operator, structures) -> GuichetSettings:
     return rules
 
 
+def _states() -> list[str]:
+    return [state for state, n in STATES.items() for _ in range(n)]
+
+
+def placement_targets() -> dict[str, str]:
+    """External reference of each demo application to be placed → the state it must reach."""
+    return {
+        f"DEMO-{index:03d}": state
+        for index, state in enumerate(_states(), start=1)
+        if state in PLACED_STATES
+    }
+
+
 def load(out, progress=None) -> None:
     group = TerritoryGroup.objects.filter(slug=TERRITORY).first()
     operator = Organisation.objects.filter(slug=OPERATOR).first()
@@ -85,7 +103,7 @@ def load(out, progress=None) -> None:
     today = timezone.localdate()
     communes = list(group.communes.order_by("insee_code"))
     year = today.year
-    states = [state for state, n in STATES.items() for _ in range(n)]
+    states = _states()
     households, children, applications = [], [], []
     for index, state in enumerate(states, start=1):
         last = rng.choice(LAST_NAMES)
@@ -122,8 +140,10 @@ def load(out, progress=None) -> None:
             deadline = today + datetime.timedelta(days=rng.randint(1, 30))
         elif state == State.OFFERED:
             deadline = today + datetime.timedelta(days=rng.randint(1, 10))
+        to_place = state in PLACED_STATES
         applications.append(Application(
-            number=f"CAR-{year}-{index:05d}", territory=group, state=state,
+            number=f"CAR-{year}-{index:05d}", territory=group,
+            state=State.WAITING if to_place else state,
             source=rng.choice([Source.FAMILY, Source.FAMILY, Source.COUNTER, Source.IMPORT]),
             external_reference=f"DEMO-{index:03d}", desired_start=max(reference, today),
             days_per_week=rng.choice([2, 3, 4, 4, 5, 5]),
@@ -131,7 +151,7 @@ def load(out, progress=None) -> None:
             accepts_childminder=rng.random() < 0.3, siblings_together=False,
             registered_on=None if state == State.DRAFT else registered,
             submitted_at=None if state == State.DRAFT else timezone.now(),
-            interest_confirmed_on=registered if state == State.WAITING else None,
+            interest_confirmed_on=registered if state == State.WAITING or to_place else None,
             deadline_kind=deadline_kind, deadline=deadline,
             archived_on=today - datetime.timedelta(days=5) if state == State.ARCHIVED else None,
             correction_reason="Justificatif de domicile manquant" if state == State.TO_CORRECT
@@ -151,7 +171,8 @@ def load(out, progress=None) -> None:
         ):
             wishes.append(Wish(application=application, structure=structure, rank=rank))
     Wish.objects.bulk_create(wishes)
-    siblings = _demo_siblings(applications)
+    targets = placement_targets()
+    siblings = _demo_siblings([a for a in applications if a.external_reference not in targets])
     ApplicationCounter.objects.create(territory=group, year=year, last=len(applications))
     family = _family_application(group, rules, structures, communes)
     out.write(

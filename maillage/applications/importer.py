@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from maillage.applications import services
+from maillage.applications.changes import queue_changed
 from maillage.applications.enums import Source, State
 from maillage.applications.models import Application, Child, Household, Wish
 from maillage.audit.models import AuditAction
@@ -471,6 +472,7 @@ class _Writer:
         self.seen_families: set[str] = set()
 
     def write_chunk(self, rows: list[Row]) -> None:
+        queue_changed()  # applications, households, children and wishes of the chunk
         families = {row.values["famille"] for row in rows} - set(self.households)
         if families:
             for household in Household.objects.filter(

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from maillage.applications import perms
+from maillage.applications.changes import queue_changed
 from maillage.applications.enums import OPEN_STATES, DeadlineKind, RefusalRule, Source, State
 from maillage.applications.models import (
     Application,
@@ -282,10 +283,12 @@ APPLICATION_FIELDS = list(ApplicationData.__dataclass_fields__)
 
 
 def _set_wishes(application: Application, structures: list) -> None:
+    """Replace the wishes (add, remove, reorder, change of structure): the queue changed."""
     application.wishes.all().delete()
     Wish.objects.bulk_create(
         Wish(application=application, structure=s, rank=i) for i, s in enumerate(structures, 1)
     )
+    queue_changed()
 
 
 @transaction.atomic
@@ -400,6 +403,7 @@ def update_application(
     }
     data.apply_to(application)
     save_if_unchanged(application, seen_version, APPLICATION_FIELDS)
+    queue_changed()  # desired start, days, hours, registration date
     _set_wishes(application, structures)
     after = snapshot(application, APPLICATION_FIELDS) | {"wishes": [s.pk for s in structures]}
     changes = diff(before, after)
@@ -1471,6 +1475,7 @@ def save_draft(
         setattr(child, name, child_values.get(name))
     child.disability = bool(child.disability)
     child.save()
+    queue_changed()  # the household's commune, the child's dates: every application of theirs
     if application is None:
         created = create_application(
             territory, household, child, data, structures, actor=actor,
@@ -1681,6 +1686,7 @@ def _delete_application(application, message: str) -> None:
                 document.file.delete(save=False)
         child, household = application.child, application.household
         application.delete()
+        queue_changed()  # a child who left is still counted as placed until then
         if not child.applications.exists():
             child.delete()
         if not household.applications.exists() and not household.children.exists():

@@ -9,6 +9,7 @@ withdrawn, cancelled, merged from any open state.
 
 import datetime
 
+from maillage.applications.changes import queue_changed
 from maillage.applications.enums import OPEN_STATES, State
 from maillage.audit.workflow import Transition, Workflow
 
@@ -42,7 +43,17 @@ def _within_grace(application) -> str:
     return ""
 
 
-class ApplicationWorkflow(Workflow):
+class QueueWorkflow(Workflow):
+    """A workflow whose moves change the guichet's queue: each move calls the queue's hook
+    (`changes.queue_changed`), so the expressed demand is recomputed."""
+
+    def apply(self, obj, name, **kwargs):
+        log = super().apply(obj, name, **kwargs)
+        queue_changed()
+        return log
+
+
+class ApplicationWorkflow(QueueWorkflow):
     field = "state"
     transitions = [
         Transition("submit", [S.DRAFT], S.SUBMITTED, "Déposer la demande"),

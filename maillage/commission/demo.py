@@ -19,7 +19,13 @@ from decimal import Decimal
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from maillage.commission.enums import Criterion, GridStatus, ReserveKind, SessionKind
+from maillage.commission.enums import (
+    Criterion,
+    GridStatus,
+    ReserveKind,
+    SessionKind,
+    SessionStatus,
+)
 from maillage.commission.models import (
     CommissionSettings,
     GridCriterion,
@@ -33,6 +39,8 @@ from maillage.territories.models import TerritoryGroup
 TERRITORY = "bassin-de-vie-carros"
 SESSION_SLUG = "carros-prochaine-commission"
 PAST_SLUG = "carros-commission-passee"
+EARLIER_SLUG = "carros-commission-precedente"
+EARLIER_DAYS = 150
 FAMILY_EMAIL = "famille@maillage.example"
 AGENT_EMAIL = "agent@maillage.example"
 # The past session sat PAST_DAYS ago; its offers were answered within the reply time (8 days).
@@ -257,9 +265,11 @@ def load_commission_demo(today: datetime.date | None = None) -> dict | None:
     PointsGrid.objects.filter(territory=group, version__gt=2, sessions__isnull=True).delete()
     structures = _structures(group)
     reserves = _reserves(structures, datetime.date(year - 1, 1, 1))
+    earlier = _earlier_placements(group, today)
     past = _past_session(group, structures, today)
     session = _session(group, structures, today)
     return {
+        "earlier": earlier,
         "past": past,
         "settings": settings,
         "grids": [v1, v2],
@@ -275,6 +285,11 @@ def load(out, progress=None) -> None:
         out.write("Commission : territoire de démonstration absent.")
         return
     places = sum(p.places for p in built["session"].places.all())
+    if built["earlier"]:
+        out.write(
+            f"Commission : {built['earlier']} enfants placés lors de la séance « {EARLIER_SLUG} » "
+            "(propositions acceptées, arrivées et départs enregistrés)."
+        )
     past = built["past"]
     if past is not None:
         out.write(
@@ -288,6 +303,94 @@ def load(out, progress=None) -> None:
         f"séance « {built['session'].slug} » en préparation ({places} places dans "
         f"{built['structures']} structures)."
     )
+
+
+# -- the earlier session: the guichet demo's placed children -----------------------------------
+
+
+def _drop_earlier_session() -> None:
+    from maillage.commission.models import Offer
+
+    for session in Session.objects.filter(slug=EARLIER_SLUG):
+        Offer.objects.filter(session=session).delete()
+        session.delete()
+
+
+def _earlier_placements(group, today: datetime.date) -> int:
+    """The guichet demo's children to be placed (`applications.demo.placement_targets`, left
+    waiting by it) go through the real path: an offer of an earlier, published session at their
+    first wish, the family's acceptance through `offers.accept` (the application moves to « place
+    acceptée », lower wishes cancelled), then the arrival and, for some, the departure through
+    the guichet's services. The offers' dates are then moved back to a plausible calendar (the
+    services stamp "now"; the transition log, append-only, keeps today): the answer between 30
+    and 200 days after the application. The observatory reads the delay to placement (the
+    answer to the offer) and the commune of the structure."""
+    import random
+
+    from maillage.applications import demo as guichet_demo
+    from maillage.applications import services as guichet
+    from maillage.applications.enums import State
+    from maillage.applications.models import Application
+    from maillage.commission import offers as offer_services
+    from maillage.commission import sessions
+    from maillage.commission.grids import age_group_of
+    from maillage.commission.models import Offer
+
+    targets = guichet_demo.placement_targets()
+    applications = list(
+        Application.objects.filter(
+            territory=group, external_reference__in=list(targets), state=State.WAITING
+        )
+        .select_related("child")
+        .order_by("number")
+    )
+    if not applications:  # already placed (the commission demo loaded again): keep them
+        return Offer.objects.filter(session__slug=EARLIER_SLUG).count()
+    placed = 0
+    _drop_earlier_session()
+    agent = _demo_user(AGENT_EMAIL)
+    sat = today - datetime.timedelta(days=EARLIER_DAYS)
+    session = sessions.create_session(
+        group, date=sat, freeze_date=sat - datetime.timedelta(days=15), reference_date=sat,
+        entry_from=sat, entry_until=today + datetime.timedelta(days=200), kind=SessionKind.MAIN,
+        name=f"Commission du {sat:%d/%m/%Y}", actor=agent,
+    )  # fmt: skip
+    Session.objects.filter(pk=session.pk).update(
+        slug=EARLIER_SLUG, status=SessionStatus.PUBLISHED, published_at=_at(sat, 18)
+    )
+    bands = sessions.age_bands(session)
+    rng = random.Random(2027)
+    for application in applications:
+        wish = application.wishes.select_related("structure").order_by("rank").first()
+        if wish is None:
+            continue
+        offer = Offer.objects.create(
+            session=session, application=application, structure=wish.structure,
+            age_group=age_group_of(application.child.reference_date, application.desired_start,
+                                   bands) or "bebe",
+            start_date=application.desired_start, deadline=today + datetime.timedelta(days=8),
+        )  # fmt: skip
+        guichet.offer(application, actor=agent, answer_by=offer.deadline)
+        offer_services.accept(offer, actor=agent, channel="counter")
+        application.refresh_from_db()
+        target = targets[application.external_reference]
+        if target in (State.PLACED, State.LEFT):
+            guichet.place(application, actor=agent)
+        if target == State.LEFT:
+            guichet.leave(application, actor=agent)
+        # the calendar
+        registered = application.registered_on or today
+        answered = min(
+            registered + datetime.timedelta(days=rng.randint(30, 200)),
+            today - datetime.timedelta(days=5),
+        )
+        Offer.objects.filter(pk=offer.pk).update(
+            created_at=_at(answered - datetime.timedelta(days=3), 18),
+            deadline=answered + datetime.timedelta(days=5),
+            answered_at=_at(answered, 11),
+        )
+        placed += 1
+    return placed
 
 
 # -- the past session, published ---------------------------------------------------------------

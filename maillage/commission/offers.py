@@ -23,16 +23,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from maillage.applications import services as guichet
+from maillage.applications.changes import queue_changed
 from maillage.applications.enums import State
 from maillage.applications.models import Application, Wish
-from maillage.applications.workflow import application_workflow
+from maillage.applications.workflow import QueueWorkflow, application_workflow
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.audit.workflow import (
     Transition,
     TransitionConflict,
     TransitionNotAllowed,
-    Workflow,
     WorkflowError,
 )
 from maillage.commission.enums import (
@@ -60,7 +60,7 @@ class OfferError(Exception):
     """A French message a person can act on."""
 
 
-class OfferWorkflow(Workflow):
+class OfferWorkflow(QueueWorkflow):
     field = "status"
     transitions = [
         Transition("accept", [OfferStatus.OPEN], OfferStatus.ACCEPTED, "Accepter la place"),
@@ -221,6 +221,7 @@ def publish(session: Session, actor, *, progress=None) -> PublishReport:
             )
             made.append((offer, application))
         Offer.objects.bulk_create([offer for offer, _ in made], batch_size=2000)
+        queue_changed()
         report.offers = len(made)
         for index, (_offer, application) in enumerate(made, 1):
             if application.state == State.TO_CONFIRM:
@@ -361,6 +362,7 @@ def _cancel_wishes(application: Application, offer: Offer, *, keep_better: bool,
     if not cancelled:
         return
     Wish.objects.filter(pk__in=[w.pk for w in cancelled]).delete()
+    queue_changed()
     record(
         AuditAction.UPDATE,
         actor=_actor(actor),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from maillage.applications.changes import queue_changed
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.audit.workflow import WorkflowError
@@ -203,6 +204,7 @@ def store_decisions(session, run: Run, output: dict) -> int:
     else:  # nothing points to these rows: one DELETE instead of the collector's queries
         old._raw_delete(old.db)
     bulk.insert(Decision, decisions)
+    queue_changed()  # « sans place après une commission »
     return len(decisions)
 
 

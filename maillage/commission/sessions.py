@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
+from maillage.applications.changes import queue_changed
 from maillage.applications.models import GuichetSettings
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
@@ -165,6 +166,7 @@ def declare_places(
                 defaults={"places": line.places, "start_date": start, "declared_by": actor},
             )
             changed += 1
+        queue_changed()  # the places opening in the window (0 removes a line)
         record(
             AuditAction.UPDATE,
             actor=actor,
@@ -299,6 +301,7 @@ def override(
                 "overridden_by", "explanation",
             ]
         )  # fmt: skip
+        queue_changed()  # « sans place après une commission »
         record(
             AuditAction.UPDATE,
             actor=actor,

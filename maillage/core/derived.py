@@ -9,32 +9,85 @@ edit or deletion changes the stamp, so the next request recomputes: a change is 
 Tables without `updated_at` (the territorial referential, changed by the yearly import commands)
 are covered by the cache timeout (`MAILLAGE_DERIVED_CACHE_TIMEOUT`, 10 minutes by default).
 
+Data whose changes the stamp cannot see (updates through `QuerySet.update`, a wish moved from
+rank 2 to rank 1, a row replaced by another) has a *topic* instead: its domain calls
+`changed(topic)` from the services that write it (one hook per domain, never a signal), which
+bumps the topic's `core.DataVersion` row once the transaction commits; `cached(…, topics=…)`
+reads that version in the same stamp query. The bump runs after the commit, in its own short
+statement: no writer waits on another for the version row, and a reader that computes between
+the commit and the bump only stores fresher figures under the old version.
+
 Never put personal data nor a page rendered for one person here: the cache is shared by every
 request of the process.
 """
 
 import hashlib
+import logging
 
 from django.core.cache import caches
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 ALIAS = "derived"
+logger = logging.getLogger(__name__)
 
 
-def data_stamp(*models) -> tuple:
-    """(rows, latest updated_at) of each model's table, in one query."""
-    if not models:
+def data_stamp(*models, topics=()) -> tuple:
+    """(rows, latest updated_at) of each model's table and the version of each topic, in one
+    query."""
+    if not models and not topics:
         return ()
+    from maillage.core.models import DataVersion
+
     quote = connection.ops.quote_name
-    columns = []
+    columns, params = [], []
     for model in models:
         table = quote(model._meta.db_table)
         columns.append(f"(SELECT COUNT(*) FROM {table})")
         columns.append(f"(SELECT MAX({quote('updated_at')}) FROM {table})")
+    versions = quote(DataVersion._meta.db_table)
+    for topic in topics:
+        columns.append(f"(SELECT {quote('version')} FROM {versions} WHERE {quote('name')} = %s)")
+        params.append(topic)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns))
+        cursor.execute("SELECT " + ", ".join(columns), params)
         row = cursor.fetchone()
     return tuple(str(value) for value in row)
+
+
+def bump(topic: str) -> None:
+    """Increment the version of `topic` now (`changed` is the hook to call from services)."""
+    from maillage.core.models import DataVersion
+
+    if DataVersion.objects.filter(name=topic).update(version=F("version") + 1):
+        return
+    try:
+        with transaction.atomic():
+            DataVersion.objects.create(name=topic, version=1)
+    except IntegrityError:  # created meanwhile by another process
+        DataVersion.objects.filter(name=topic).update(version=F("version") + 1)
+
+
+def changed(topic: str) -> None:
+    """Mark the data of `topic` changed: its version is bumped once the current transaction
+    commits (at once outside a transaction), so the next request recomputes what reads it."""
+
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(
+        getattr(func, "derived_topic", None) == topic and not func.done
+        for _sids, func, _robust in conn.run_on_commit
+    ):
+        return  # already due at this commit (a publication moves thousands of applications)
+
+    def run():
+        run.done = True
+        try:
+            bump(topic)
+        except Exception:  # a failed bump must not fail the committed change
+            logger.exception("Version des données « %s » non incrémentée", topic)
+
+    run.derived_topic, run.done = topic, False
+    transaction.on_commit(run)
 
 
 def cache_key(name: str, parts, stamp) -> str:
@@ -42,10 +95,11 @@ def cache_key(name: str, parts, stamp) -> str:
     return f"{name}:{digest}"
 
 
-def cached(name: str, parts, compute, *, models=()):
-    """The value of `compute()` for `parts`, computed once per version of `models`' data."""
+def cached(name: str, parts, compute, *, models=(), topics=()):
+    """The value of `compute()` for `parts`, computed once per version of `models`' data and of
+    `topics`."""
     cache = caches[ALIAS]
-    key = cache_key(name, parts, data_stamp(*models))
+    key = cache_key(name, parts, data_stamp(*models, topics=topics))
     value = cache.get(key)
     if value is None:
         value = compute()

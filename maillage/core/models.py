@@ -173,3 +173,21 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.last_run_at:%d/%m/%Y %H:%M}"
+
+
+class DataVersion(models.Model):
+    """Version of a body of data that a derived figure reads and whose changes cannot be seen
+    in its tables' stamp (updates in place, reorderings): bumped by its domain's one hook after
+    each committed change (`maillage.core.derived.changed`), read in the cache key
+    (`derived.cached(…, topics=…)`)."""
+
+    name = models.CharField("sujet", max_length=60, primary_key=True)
+    version = models.BigIntegerField("version", default=0)
+    changed_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "version de données dérivées"
+        verbose_name_plural = "versions de données dérivées"
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"

@@ -29,7 +29,16 @@ def test_demo_guichet(bassin):
     eaje = set(Structure.objects.eaje().active().filter(commune__in=group.communes.all()))
     assert eaje and set(rules.participating_structures.all()) == eaje
     assert Application.objects.filter(territory=group).count() == 301
-    assert set(Application.objects.values_list("state", flat=True)) == {s.value for s in State}
+    # every state but the placed ones: the commission demo places those children through the
+    # real path (offers accepted), see tests/commission/test_demo_past_session.py
+    placed = set(demo.PLACED_STATES)
+    assert set(Application.objects.values_list("state", flat=True)) == {
+        s.value for s in State if s not in placed
+    }
+    targets = demo.placement_targets()
+    assert len(targets) == 8 + 30 + 6
+    waiting = Application.objects.filter(external_reference__in=list(targets))
+    assert {a.state for a in waiting} == {State.WAITING}
     family = Application.objects.get(household__account__email="famille@maillage.example")
     assert family.state == State.SUBMITTED and family.wishes.count() == 3
     linked = Application.objects.filter(siblings__isnull=False).distinct()

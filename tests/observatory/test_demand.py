@@ -199,7 +199,9 @@ def test_the_demo_dashboard_shows_the_demand_of_the_demo_queue(demo_bassin, clie
         def write(self, text):
             pass
 
-    for module in (accounts_demo, directory_demo, applications_demo):
+    from maillage.commission import demo as commission_demo
+
+    for module in (accounts_demo, directory_demo, applications_demo, commission_demo):
         module.load(Out())
     page = client.get("/observatoire/bassin-de-vie-carros/").content.decode()
     assert "La demande exprimée (guichet unique)" in page
@@ -207,7 +209,158 @@ def test_the_demo_dashboard_shows_the_demand_of_the_demo_queue(demo_bassin, clie
     communes = list(demo_bassin["group"].communes.all())
     demand = demand_summary(communes).summary
     # the demo queue: 140 waiting, 20 to confirm, 25 awaiting birth, 18 submitted, 8 to correct
-    assert demand.total.waiting == 140 + 20 + 25 + 18 + 8 + 1  # + the demo family's
-    assert demand.total.placed == 8 + 30 + 6
-    assert demand.total.offered == 10
+    # and the demo family's, less those the past session offered a place to
+    past = Offer.objects.filter(session__slug=commission_demo.PAST_SLUG)
+    offered_now = past.filter(status=OfferStatus.OPEN).count()
+    accepted_now = past.filter(status=OfferStatus.ACCEPTED).count()
+    assert demand.total.waiting + offered_now + accepted_now <= 140 + 20 + 25 + 18 + 8 + 1
+    assert demand.total.offered == 10 + offered_now
+    # 44 children placed through an earlier session (offers accepted through the services)
+    assert demand.total.placed == 8 + 30 + 6 + accepted_now
     assert len(demand.structures) > 0
+    public = coverage_report(communes).as_dict(demand=demand_summary(communes))["demand"]
+    assert public["total"]["median_delay_days"] is not None  # « délai médian » is a figure
+    assert public["total"]["placed_outside"]  # children placed outside their commune: a figure
+    assert 30 <= public["total"]["median_delay_days"] <= 200
+    section = page[page.index('id="demande"') :]
+    assert (
+        f"délai médian jusqu'à la place : {public['total']['median_delay_days']} jours" in section
+    )
+
+
+def _records_one_by_one(communes, on):
+    """The queue read one application at a time, as the observatory did before counting in
+    SQL: the reference of `queue_counts` (same rules, Python instead of GROUP BY)."""
+    from django.utils import timezone
+
+    from maillage.applications.models import Application
+    from maillage.audit.models import TransitionLog
+    from maillage.commission.enums import DecisionOutcome
+    from maillage.commission.models import Decision, default_age_bands
+    from maillage.observatory import demand as reader
+
+    code_of = {c.pk: c.insee_code for c in communes}
+    apps = list(
+        Application.objects.filter(
+            household__commune_id__in=list(code_of), state__in=list(reader.STATUS_OF_STATE)
+        ).select_related("child", "household")
+    )
+    bands, _labels = reader._bands({a.territory_id for a in apps})
+    records = []
+    for a in apps:
+        status = reader.STATUS_OF_STATE[a.state]
+        accepted = sorted(
+            Offer.objects.filter(application=a, status=OfferStatus.ACCEPTED),
+            key=lambda o: (o.answered_at is not None, o.answered_at or 0, o.pk),
+        )
+        offer = accepted[-1] if accepted else None  # the latest answered, else the latest
+        placed_on = timezone.localdate(offer.answered_at) if offer and offer.answered_at else None
+        if placed_on is None:
+            log = (
+                TransitionLog.objects.filter(
+                    object_type="applications.application",
+                    object_id=str(a.pk),
+                    target=State.ACCEPTED,
+                )
+                .order_by("at")
+                .first()
+            )
+            placed_on = timezone.localdate(log.at) if log else None
+        wishes = [str(s) for s in a.wishes.order_by("rank").values_list("structure_id", flat=True)]
+        records.append(
+            DemandRequest(
+                commune=code_of[a.household.commune_id],
+                status=status,
+                desired_start=a.desired_start,
+                age_group=age_group(
+                    a.child.birth_date or a.child.expected_date,
+                    a.desired_start,
+                    bands.get(a.territory_id, default_age_bands()),
+                ),
+                days_per_week=a.days_per_week,
+                atypical_hours=a.atypical_hours,
+                registered_on=a.registered_on,
+                placed_on=placed_on if status == PLACED else None,
+                placed_commune=(
+                    offer.structure.commune.insee_code if offer and status == PLACED else None
+                ),
+                unplaced_sessions=Decision.objects.filter(
+                    entry__application=a, outcome=DecisionOutcome.UNPLACED
+                ).count(),
+                wishes=tuple(wishes),
+            )
+        )
+    return records
+
+
+def test_the_database_counts_equal_the_queue_read_one_application_at_a_time(bassin):
+    """`queue_counts` (GROUP BY) against the records read one by one and counted by the engine:
+    states, window edges, ages on the day of the month, unplaced decisions, wishes whose first
+    rank is not 1, offers and the transition log, a structure in another commune."""
+    from maillage.applications.models import Wish
+    from maillage.audit.models import TransitionLog
+    from maillage.commission.enums import DecisionOutcome
+    from maillage.commission.models import Decision, SessionEntry
+    from maillage.observatory.demand import queue_counts
+    from maillage.observatory.indicators.demand import add_months, count_requests
+
+    group = bassin["group"]
+    carros, gattieres = bassin["06033"], bassin["06064"]
+    on = datetime.date.today()
+    end = add_months(on, 12)
+    s1 = StructureFactory(commune=carros, kind=StructureKind.CRECHE_COLLECTIVE)
+    s2 = StructureFactory(commune=gattieres, kind=StructureKind.CRECHE_COLLECTIVE)
+    session = SessionFactory(territory=group)
+    states = [State.WAITING, State.SUBMITTED, State.TO_CONFIRM, State.AWAITING_BIRTH,
+              State.OFFERED, State.ACCEPTED, State.PLACED, State.LEFT, State.DRAFT,
+              State.WITHDRAWN]  # fmt: skip
+    starts = [on - datetime.timedelta(days=40), on, end - datetime.timedelta(days=1), end,
+              add_months(on, 3)]  # fmt: skip
+    n = 0
+    for i, state in enumerate(states * 4):
+        n += 1
+        commune = (carros, gattieres)[i % 2]
+        start = starts[i % len(starts)]
+        birth = datetime.date(start.year - 1, start.month, 1 + i % 28)
+        app = ApplicationFactory(
+            household=HouseholdFactory(territory=group, commune=commune),
+            child__birth_date=None if state == State.AWAITING_BIRTH else birth,
+            child__expected_date=start + datetime.timedelta(days=30)
+            if state == State.AWAITING_BIRTH
+            else None,
+            state=state,
+            desired_start=start,
+            days_per_week=1 + i % 5,
+            atypical_hours=i % 3 == 0,
+            registered_on=on - datetime.timedelta(days=10 * i),
+            wishes=[s1, s2] if i % 2 else [s2],
+        )
+        if i % 4 == 1:  # the first wish deleted: the first rank left is 2
+            Wish.objects.filter(application=app, rank=1).delete()
+        if i % 3 == 0:
+            entry = SessionEntry.objects.create(session=session, application=app, child_key=f"c{i}")
+            Decision.objects.create(session=session, entry=entry, outcome=DecisionOutcome.UNPLACED)
+        if state in (State.ACCEPTED, State.PLACED, State.LEFT):
+            if i % 3:
+                Offer.objects.create(
+                    session=session, application=app, structure=(s1, s2)[i % 3 == 1],
+                    age_group="bebe", status=OfferStatus.ACCEPTED, deadline=on,
+                    answered_at=None if i % 5 == 0 else
+                    datetime.datetime(2026, 6, 1 + i % 20, 22, 30, tzinfo=datetime.UTC),
+                )  # fmt: skip
+            if i % 2:
+                TransitionLog.objects.create(
+                    object_type="applications.application", object_id=str(app.pk),
+                    transition="accept_offer", source=State.OFFERED, target=State.ACCEPTED,
+                )  # fmt: skip
+    communes = [carros, gattieres]
+    counts, _labels, has_queue = queue_counts(communes, on, end)
+    expected = count_requests(_records_one_by_one(communes, on), on=on, window_months=12)
+    assert has_queue
+    assert sorted(counts.communes, key=lambda c: c.commune) == sorted(
+        expected.communes, key=lambda c: c.commune
+    )
+    for name in ("by_age", "by_month", "by_days", "atypical", "wished", "first_wish"):
+        assert getattr(counts, name) == getattr(expected, name), name
+    assert sum(c.placed for c in counts.communes) == 12
+    assert any(c.delays for c in counts.communes)

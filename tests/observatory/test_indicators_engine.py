@@ -2,10 +2,13 @@
 
 import math
 import re
+import statistics
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from maillage.observatory import charts
 from maillage.observatory.indicators import (
@@ -296,3 +299,94 @@ def test_map_labels_do_not_overlap_and_no_data_is_hatched():
     assert "fill='url(#t-nd)'" in svg and "<pattern id='t-nd'" in svg
     assert charts.rate_color(None) == charts.NO_DATA
     assert charts.rate_color(10) not in ("#f1f5fa", "#e9ecef", "#ffffff")
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
+def test_the_weighted_median_of_counts_is_the_median_of_the_values(values):
+    from collections import Counter
+
+    from maillage.observatory.indicators.demand import weighted_median
+
+    assert weighted_median(Counter(values)) == statistics.median(values)
+    assert weighted_median({}) is None
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "Z"]),
+            st.sampled_from(["waiting", "offered", "placed"]),
+            st.integers(min_value=-60, max_value=500),
+            st.integers(min_value=1, max_value=5),
+            st.lists(st.sampled_from(["s1", "s2", "s3"]), unique=True, max_size=3),
+            st.integers(min_value=0, max_value=2),
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=0, max_value=40),
+)
+def test_counting_the_queue_in_two_parts_gives_the_same_summary(rows, cut):
+    """The engine's input is counts: two halves of a queue counted apart and added (what the
+    database's groups are) summarise like the whole queue, record by record."""
+    import datetime
+
+    from maillage.observatory.indicators.demand import (
+        CommuneCounts,
+        DemandRequest,
+        QueueCounts,
+        count_requests,
+        summarise,
+        summarise_counts,
+    )
+
+    on = datetime.date(2026, 11, 29)
+    records = [
+        DemandRequest(commune, status, on + datetime.timedelta(days=days), "bebe", n_days,
+                      n_days == 5, registered_on=on - datetime.timedelta(days=90),
+                      placed_on=on - datetime.timedelta(days=10 * unplaced),
+                      placed_commune="A" if status == "placed" else None,
+                      unplaced_sessions=unplaced, wishes=tuple(wishes))
+        for commune, status, days, n_days, wishes, unplaced in rows
+    ]  # fmt: skip
+    kept = [r for r in records if r.commune in ("A", "B")]  # the queries filter on communes
+    parts = [count_requests(part, on=on, window_months=12) for part in (kept[:cut], kept[cut:])]
+
+    def add(a, b):
+        merged = {}
+        for c in (*a, *b):
+            if c.commune in merged:
+                old = merged[c.commune]
+                delays = dict(old.delays)
+                for k, v in c.delays.items():
+                    delays[k] = delays.get(k, 0) + v
+                c = CommuneCounts(
+                    c.commune, *(getattr(old, f) + getattr(c, f) for f in (
+                        "waiting", "in_window", "started", "unplaced_after_session", "offered",
+                        "placed", "placed_outside")), delays=delays,
+                )  # fmt: skip
+            merged[c.commune] = c
+        return tuple(merged.values())
+
+    def plus(x, y):
+        return {k: x.get(k, 0) + y.get(k, 0) for k in {*x, *y}}
+
+    a, b = parts
+    counts = QueueCounts(
+        communes=add(a.communes, b.communes),
+        by_age=plus(a.by_age, b.by_age),
+        by_month=plus(a.by_month, b.by_month),
+        by_days=plus(a.by_days, b.by_days),
+        atypical=a.atypical + b.atypical,
+        wished=plus(a.wished, b.wished),
+        first_wish=plus(a.first_wish, b.first_wish),
+    )
+    kwargs = {"on": on, "window_months": 12, "communes": ["A", "B"]}
+    whole = summarise(records, [], **kwargs)
+    summed = summarise_counts(counts, [], **kwargs)
+    assert whole.communes == summed.communes and whole.total == summed.total
+    assert (whole.by_age, whole.by_month, whole.by_days, whole.atypical) == (
+        summed.by_age,
+        summed.by_month,
+        summed.by_days,
+        summed.atypical,
+    )

@@ -13,7 +13,6 @@ Two gaps are kept side by side and never mixed:
 """
 
 import datetime
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -61,6 +60,38 @@ class StructureCapacity:
     places: float | None  # authorised places (directory)
 
 
+@dataclass(frozen=True)
+class CommuneCounts:
+    """The queue of one commune, already counted (by the database, or by `count_requests`)."""
+
+    commune: str
+    waiting: int = 0  # unmet demand, whatever the desired start
+    in_window: int = 0  # waiting with a desired start before the end of the window
+    started: int = 0  # waiting whose desired start is on or before the date
+    unplaced_after_session: int = 0  # waiting after at least one session without a place
+    offered: int = 0
+    placed: int = 0
+    placed_outside: int = 0  # placed in a structure of another commune
+    delays: Mapping[int, int] = field(default_factory=dict)  # days to placement → placements
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The whole queue as plain counts: the engine's input (no record of any person).
+
+    `by_age`, `by_month`, `by_days` and `atypical` count the waiting applications in the window;
+    `wished` and `first_wish` count the waiting applications (any desired start) naming each
+    structure, at any rank and first."""
+
+    communes: tuple[CommuneCounts, ...] = ()
+    by_age: Mapping[str, int] = field(default_factory=dict)
+    by_month: Mapping[str, int] = field(default_factory=dict)  # "2027-01" (before `on`: its month)
+    by_days: Mapping[int, int] = field(default_factory=dict)
+    atypical: int = 0
+    wished: Mapping[str, int] = field(default_factory=dict)
+    first_wish: Mapping[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class CommuneDemand:
     code: str
@@ -71,7 +102,7 @@ class CommuneDemand:
     unplaced_after_session: int = 0  # waiting after at least one session without a place
     placed_outside: int = 0  # placed in a structure of another commune
     opening: int = 0  # places opening in the window in the commune's structures
-    delays: list[int] = field(default_factory=list)  # days from registration to placement
+    delays: Counter = field(default_factory=Counter)  # days to placement → placements
     started: int = 0  # waiting whose desired start is on or before the date
 
     @property
@@ -79,8 +110,36 @@ class CommuneDemand:
         return self.in_window - self.opening
 
     @property
+    def placements_with_delay(self) -> int:
+        return sum(self.delays.values())
+
+    @property
     def median_delay(self) -> float | None:
-        return float(statistics.median(self.delays)) if self.delays else None
+        return weighted_median(self.delays)
+
+    def add(self, counts: CommuneCounts) -> None:
+        for name in ("waiting", "in_window", "started", "unplaced_after_session", "offered",
+                     "placed", "placed_outside"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(counts, name))
+        self.delays.update({int(k): int(v) for k, v in counts.delays.items() if v})
+
+
+def weighted_median(counts: Mapping[int, int]) -> float | None:
+    """The median of a multiset given as value → multiplicity (`statistics.median` of it)."""
+    n = sum(counts.values())
+    if not n:
+        return None
+    ordered = sorted((k, v) for k, v in counts.items() if v)
+    low, high = (n - 1) // 2, n // 2  # the two middle positions (equal when n is odd)
+    seen, lo_value, hi_value = 0, None, None
+    for value, times in ordered:
+        if lo_value is None and low < seen + times:
+            lo_value = value
+        if high < seen + times:
+            hi_value = value
+            break
+        seen += times
+    return (lo_value + hi_value) / 2.0
 
 
 @dataclass(frozen=True)
@@ -135,19 +194,14 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, last))
 
 
-def summarise(
-    requests: Iterable[DemandRequest],
-    openings: Iterable[PlacesOpening],
-    *,
-    on: datetime.date,
-    window_months: int,
-    communes: Iterable[str],
-    structures: Iterable[StructureCapacity] = (),
-) -> DemandSummary:
-    """Aggregate the queue over `communes` (codes; requests from elsewhere are ignored)."""
+def count_requests(
+    requests: Iterable[DemandRequest], *, on: datetime.date, window_months: int
+) -> QueueCounts:
+    """Count anonymous records into the engine's input (what the observatory's SQL queries
+    return directly): the reference of those queries in the tests."""
     end = add_months(on, window_months)
-    rows = {code: CommuneDemand(code) for code in communes}
-    total = CommuneDemand("total")
+    rows: dict[str, dict] = {}
+    delays: dict[str, Counter] = defaultdict(Counter)
     by_age: Counter = Counter()
     by_month: Counter = Counter()
     by_days: Counter = Counter()
@@ -155,16 +209,13 @@ def summarise(
     wished: Counter = Counter()
     first: Counter = Counter()
     for r in requests:
-        row = rows.get(r.commune)
-        if row is None:
-            continue
+        row = rows.setdefault(r.commune, Counter())
         if r.status == WAITING:
             in_window = r.desired_start < end
-            for target in (row, total):
-                target.waiting += 1
-                target.in_window += in_window
-                target.unplaced_after_session += r.unplaced_sessions > 0
-                target.started += r.desired_start <= on
+            row["waiting"] += 1
+            row["in_window"] += in_window
+            row["unplaced_after_session"] += r.unplaced_sessions > 0
+            row["started"] += r.desired_start <= on
             if in_window:
                 by_age[r.age_group or "inconnu"] += 1
                 by_month[f"{max(r.desired_start, on):%Y-%m}"] += 1
@@ -174,15 +225,68 @@ def summarise(
                 wished[key] += 1
                 first[key] += rank == 0
         elif r.status == OFFERED:
-            row.offered += 1
-            total.offered += 1
+            row["offered"] += 1
         elif r.status == PLACED:
-            outside = r.placed_commune is not None and r.placed_commune != r.commune
-            for target in (row, total):
-                target.placed += 1
-                target.placed_outside += outside
-                if r.registered_on and r.placed_on and r.placed_on >= r.registered_on:
-                    target.delays.append((r.placed_on - r.registered_on).days)
+            row["placed"] += 1
+            row["placed_outside"] += r.placed_commune is not None and r.placed_commune != r.commune
+            if r.registered_on and r.placed_on and r.placed_on >= r.registered_on:
+                delays[r.commune][(r.placed_on - r.registered_on).days] += 1
+    return QueueCounts(
+        communes=tuple(
+            CommuneCounts(code, delays=dict(delays[code]), **row) for code, row in rows.items()
+        ),
+        by_age=dict(by_age),
+        by_month=dict(by_month),
+        by_days=dict(by_days),
+        atypical=atypical,
+        wished=dict(wished),
+        first_wish=dict(first),
+    )
+
+
+def summarise(
+    requests: Iterable[DemandRequest],
+    openings: Iterable[PlacesOpening],
+    *,
+    on: datetime.date,
+    window_months: int,
+    communes: Iterable[str],
+    structures: Iterable[StructureCapacity] = (),
+) -> DemandSummary:
+    """Aggregate anonymous records over `communes` (codes; requests from elsewhere are
+    ignored): `summarise_counts` of their `count_requests`."""
+    codes = list(communes)
+    kept = set(codes)
+    counts = count_requests(
+        (r for r in requests if r.commune in kept), on=on, window_months=window_months
+    )
+    return summarise_counts(
+        counts, openings, on=on, window_months=window_months, communes=codes, structures=structures
+    )
+
+
+def summarise_counts(
+    counts: QueueCounts,
+    openings: Iterable[PlacesOpening],
+    *,
+    on: datetime.date,
+    window_months: int,
+    communes: Iterable[str],
+    structures: Iterable[StructureCapacity] = (),
+) -> DemandSummary:
+    """The summary of a counted queue over `communes` (codes): totals, gaps, tension.
+
+    The breakdowns (`by_age`…) and wish counts of `counts` must already be restricted to
+    `communes` (the observatory's queries filter on them)."""
+    end = add_months(on, window_months)
+    rows = {code: CommuneDemand(code) for code in communes}
+    total = CommuneDemand("total")
+    for c in counts.communes:
+        row = rows.get(c.commune)
+        if row is None:
+            continue
+        row.add(c)
+        total.add(c)
     opening: Counter = Counter()
     for o in openings:
         if on <= o.start_date < end:
@@ -196,8 +300,8 @@ def summarise(
             name=s.name,
             commune=s.commune,
             places=s.places,
-            wished=wished[s.key],
-            first_wish=first[s.key],
+            wished=int(counts.wished.get(s.key, 0)),
+            first_wish=int(counts.first_wish.get(s.key, 0)),
             opening=opening[s.key],
         )
         for s in structures
@@ -208,10 +312,10 @@ def summarise(
         window_end=end,
         communes=rows,
         total=total,
-        by_age=dict(sorted(by_age.items())),
-        by_month=dict(sorted(by_month.items())),
-        by_days=dict(sorted(by_days.items())),
-        atypical=atypical,
+        by_age=dict(sorted((k, v) for k, v in counts.by_age.items() if v)),
+        by_month=dict(sorted((k, v) for k, v in counts.by_month.items() if v)),
+        by_days=dict(sorted((k, v) for k, v in counts.by_days.items() if v)),
+        atypical=counts.atypical,
         structures=tensions,
     )
 
