@@ -524,6 +524,32 @@ class Action(VersionedModel, TimeStampedModel):
         self.status, self.progress = status, progress
 
 
+def attach_cross_references(actions) -> None:
+    """Sets `reference_codes` (the fiches each action cites) and `cited_by_codes` (those that
+    cite it) on `actions`, in the order of the fiches (`order`, id), with one query on the
+    references table — prefetching `references` and `referenced_by` takes two, and builds an
+    Action for every link (the plan page only shows their codes)."""
+    ids = [a.pk for a in actions]
+    through = Action.references.through
+    links = through.objects.filter(Q(from_action_id__in=ids) | Q(to_action_id__in=ids))
+    cites: dict[int, list] = {}
+    cited_by: dict[int, list] = {}
+    rows = links.values_list(
+        "from_action_id",
+        "to_action_id",
+        "from_action__order",
+        "from_action__code",
+        "to_action__order",
+        "to_action__code",
+    )
+    for source, target, source_order, source_code, target_order, target_code in rows:
+        cites.setdefault(source, []).append(((target_order, target), target_code))
+        cited_by.setdefault(target, []).append(((source_order, source), source_code))
+    for action in actions:
+        action.reference_codes = [code for _, code in sorted(cites.get(action.pk, []))]
+        action.cited_by_codes = [code for _, code in sorted(cited_by.get(action.pk, []))]
+
+
 class Indicator(VersionedModel):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="indicators")
     action = models.ForeignKey(

@@ -1,7 +1,8 @@
 """Territories of France: régions, départements, EPCI, communes, and named groups of communes."""
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Sum
+from django.db.models.functions import Upper
 
 from maillage.territories.enums import Competence, EpciKind, TerritoryGroupKind
 
@@ -59,6 +60,14 @@ class CommuneQuerySet(models.QuerySet):
             )
         return self.filter(name__istartswith=text)
 
+    def with_postal_code(self, code: str):
+        """The communes whose postal codes include `code` exactly. On PostgreSQL a JSON
+        containment served by a GIN index (migration 0005); elsewhere the text search, then
+        checked in Python (SQLite has no JSON containment)."""
+        if connection.vendor == "postgresql":
+            return self.filter(postal_codes__contains=[code])
+        return [c for c in self.search(code) if code in (c.postal_codes or [])]
+
     def with_related(self):
         return self.select_related("departement", "epci")
 
@@ -91,6 +100,11 @@ class Commune(models.Model):
         verbose_name = "commune"
         verbose_name_plural = "communes"
         ordering = ["name", "insee_code"]
+        indexes = [
+            # `name__iexact` (the directory's search by commune name): UPPER("name") on
+            # PostgreSQL, an index scan instead of reading the 35,000 communes
+            models.Index(Upper("name"), name="commune_name_upper"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.insee_code})"

@@ -45,7 +45,6 @@ def test_family_finds_care_near_le_broc_and_simulates_the_price(
     results = page.get_by_role("heading", name="résultats")
     expect(results).to_contain_text("à moins de 10 km de Le Broc")
     list_ = page.locator("ol.directory-results")
-    expect(list_.get_by_role("link", name="Maison de l'Enfance")).to_be_visible()
     expect(list_.get_by_text("Assistant maternel").first).to_be_visible()
     expect(list_.get_by_text("disponible").first).to_be_visible()
     # a crèche closing at 18:30 is not proposed
@@ -57,6 +56,19 @@ def test_family_finds_care_near_le_broc_and_simulates_the_price(
         page.locator("#carte-resultats path.leaflet-interactive, #carte-resultats svg path").first
     ).to_be_attached()
     expect(page.get_by_role("heading", name="Qui peut m'aider ?")).to_be_visible()
+    assert_accessible(page)
+
+    # 20 results at a time: « Voir plus » appends the next ones (htmx), their markers join the
+    # map and the focus moves to the first new result
+    rows = list_.locator("> li")
+    expect(rows).to_have_count(20)
+    page.get_by_role("link", name="Voir plus de résultats").click()
+    expect(rows).to_have_count(36)
+    expect(page.locator("#resultat-21")).to_be_focused()
+    expect(page.get_by_text("Les 36 résultats sont affichés.")).to_be_visible()
+    expect(page.locator("#carte-resultats-plus-data")).to_have_count(0)  # read by the map
+    expect(list_.get_by_role("link", name="Maison de l'Enfance")).to_be_visible()
+    expect(list_.get_by_role("link", name="Crèche Le Jardin des Etoiles")).to_have_count(0)
     assert_accessible(page)
 
     list_.get_by_role("link", name="Maison de l'Enfance").click()

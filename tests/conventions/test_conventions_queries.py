@@ -7,14 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from maillage.conventions.models import Action, attach_cross_references
 from tests.conventions.factories import ActionFactory, IndicatorFactory, PerspectiveFactory
 
 # Session, user, membership; the convention and the acting organisation's party (once); the
 # axes with their perspectives and the parties, loaded once for the filters, the footer and the
 # « ajouter » forms (the Caf's choice of leads); the communes; the actions with their leads,
-# perspectives and axes, and their references both ways (prefetched); whether the plan is closed
-# (adopted final evaluation, once per request).
-PLAN_QUERIES = 14  # incl. one for the second-factor check of a logged-in person
+# perspectives and axes; the codes of the fiches they cite and that cite them (one query on the
+# references table); whether the plan is closed (adopted final evaluation, once per request).
+PLAN_QUERIES = 13  # incl. one for the second-factor check of a logged-in person
 
 
 def grow_plan(convention, organisations, total: int) -> None:
@@ -56,7 +57,21 @@ def test_the_plan_page_does_not_ask_more_for_more_actions(
     grow_plan(convention, organisations, 31)
     count_31, page = plan_queries(client, convention)
     assert "31 actions." in page and "cf 1.3.28" in page
-    assert count_11 == count_31 <= PLAN_QUERIES
+    assert count_11 == count_31 == PLAN_QUERIES
+
+
+@pytest.mark.django_db
+def test_cross_references_are_those_of_the_relation_in_its_order(convention, organisations):
+    grow_plan(convention, organisations, 11)
+    actions = list(Action.objects.of(convention))
+    first, last = actions[2], actions[-1]
+    last.references.add(first)  # a second citation of `first`, and a second citing `last`
+    first.references.add(actions[5], last)
+    attach_cross_references(actions)
+    for action in actions:
+        assert action.reference_codes == [a.code for a in action.references.all()]
+        assert action.cited_by_codes == [a.code for a in action.referenced_by.all()]
+    assert len(first.cited_by_codes) == 2 and len(first.reference_codes) == 2
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from maillage.directory import demo
 from maillage.directory.models import Childminder, Structure
+from maillage.web.directory.views import PAGE_SIZE
 from tests.directory.factories import AvailabilityFactory, ChildminderFactory, StructureFactory
 
 
@@ -45,7 +46,11 @@ def test_family_search_le_broc_until_19h(client, demo_directory):
     data = json.loads(
         page.split('id="carte-resultats-data" type="application/json">')[1].split("</script>")[0]
     )
-    assert len(data["items"]) == len(result.hits)
+    # the map shows the results the list shows: the first page (« Voir plus » adds the others)
+    assert len(result.hits) > PAGE_SIZE
+    assert [i["name"] for i in data["items"]] == [
+        h.obj.public_name if h.is_childminder else h.obj.name for h in result.hits[:PAGE_SIZE]
+    ]
     assert data["outlines"] and data["radius_km"] == 10
     assert data["tiles"]["url"] == ""
 

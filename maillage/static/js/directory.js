@@ -77,7 +77,19 @@
       }).addTo(map);
     }
     var group = L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 40 }) : L.layerGroup();
-    data.items.forEach(function (item) {
+    addMarkers(group, data.items, bounds);
+    group.addTo(map);
+    if (bounds.length) {
+      map.fitBounds(L.latLngBounds(bounds), { padding: [20, 20], maxZoom: 14 });
+    }
+    maps[element.id] = group;
+    element.classList.add("directory-map-ready");
+  }
+
+  var maps = {};
+
+  function addMarkers(group, items, bounds) {
+    items.forEach(function (item) {
       if (item.lat == null || item.lon == null) return;
       var title = item.name + " — " + item.kind + (item.approximate ? " (position approximative)" : "");
       var marker = L.marker([item.lat, item.lon], { icon: icon(item), title: title, alt: title, keyboard: true });
@@ -89,12 +101,29 @@
       group.addLayer(marker);
       bounds.push(L.latLng(item.lat, item.lon));
     });
-    group.addTo(map);
-    if (bounds.length) {
-      map.fitBounds(L.latLngBounds(bounds), { padding: [20, 20], maxZoom: 14 });
-    }
-    element.classList.add("directory-map-ready");
   }
+
+  // « Voir plus de résultats » (htmx): the new rows are appended to the list; their markers come
+  // out of band in #carte-resultats-plus-data and join the map; the focus moves to the first new
+  // row (the button that had it is replaced).
+  var firstNew = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var next = event.detail.elt && event.detail.elt.dataset ? event.detail.elt.dataset.resultsNext : null;
+    if (next) firstNew = next;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var source = document.getElementById("carte-resultats-plus-data");
+    if (source) {
+      var group = maps["carte-resultats"];
+      if (group) addMarkers(group, JSON.parse(source.textContent), []);
+      source.remove();
+    }
+    if (firstNew) {
+      var row = document.getElementById(firstNew);
+      firstNew = null;
+      if (row) row.focus();
+    }
+  });
 
   function init() {
     setupAutocomplete();

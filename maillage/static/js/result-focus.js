@@ -6,6 +6,8 @@
   function focusResult() {
     var target = document.querySelector("[data-result-focus]");
     if (!target) return;
+    // « Voir plus de résultats » opened as a link (#resultat-21): the browser shows that row
+    if (location.hash && document.getElementById(location.hash.slice(1))) return;
     target.scrollIntoView({ block: "start" });
     target.focus({ preventScroll: true });
   }

@@ -34,6 +34,7 @@ from maillage.conventions.models import (
     DocumentFormat,
     Meeting,
     TerritoryBonus,
+    attach_cross_references,
     parse_references,
 )
 from maillage.core.concurrency import ConcurrentEditError
@@ -240,7 +241,6 @@ def _plan_page(request, convention, *, axis_form=None, action_form=None, status=
     actions = (
         Action.objects.of(convention)
         .select_related("lead", "perspective__axis")
-        .prefetch_related("references", "referenced_by")
         .order_by("perspective__axis__order", "perspective__order", "order")
     )
     if form.is_valid():
@@ -256,6 +256,8 @@ def _plan_page(request, convention, *, axis_form=None, action_form=None, status=
             if commune:
                 actions = actions.concerning_commune(commune)
     membership = request.current_membership
+    actions = list(actions)
+    attach_cross_references(actions)  # codes of the fiches cited and citing, one query
     rows = [(a, perms.can_edit_action(membership, a)) for a in actions]
     can_extend = perms.can_extend_plan(membership, convention)
     if can_extend:

@@ -64,9 +64,7 @@ def resolve_commune(
             or [c for c in qs.filter(name__iexact=name) if code in (c.postal_codes or [])]
         )
     elif code:
-        found = list(qs.filter(insee_code=code)) or [
-            c for c in qs.search(code) if code in (c.postal_codes or [])
-        ]
+        found = list(qs.filter(insee_code=code)) or list(qs.with_postal_code(code))
     else:
         found = list(qs.filter(name__iexact=name)) or list(qs.search(name)[:10])
     if len(found) == 1:

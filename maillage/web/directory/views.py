@@ -2,6 +2,8 @@
 simulator, open-data exports (all public), and the agents' file import (login + organisation)."""
 
 import datetime
+import math
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -9,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from maillage.accounts.enums import OrganisationKind
@@ -59,25 +63,119 @@ FIELD_LABELS = {
 }
 
 
-def _map_item(hit) -> dict:
+# results shown at once in the list (and on the map); « Voir plus de résultats » loads the next
+# ones (htmx), or, without JavaScript, reloads the page with one more page of results
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """What the list and the map show of one hit, computed once here (display values ready:
+    the template only prints them)."""
+
+    number: int  # 1-based rank in the results (anchor « resultat-<n> »)
+    url: str
+    name: str
+    childminder: bool
+    kind_label: str
+    place: str  # address and commune (structures) or commune (childminders), distance
+    details: str  # structures: days, hours, places; childminders: agreement
+    availability: str  # childminders: « 2 places disponibles », or "" (none declared lately)
+    availability_when: str  # « à partir du 01/12/2026, du lundi au vendredi, 08:00 – 18:00 »
+    availability_note: str  # « (déclaré le …) »
+    reserved_to: str  # structures reserved to families of other communes: who is admitted
+    badges: tuple[str, ...]
+    map_item: dict | None  # the marker (None: no public position)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"  # as the `pluralize` filter
+
+
+def _distance(hit) -> str:
+    if hit.distance_km is None:
+        return ""
+    approx = " (≈)" if hit.obj.is_approximate else ""
+    return f" · {floatformat(hit.distance_km, 1)} km{approx}"
+
+
+def _result_row(number: int, hit, structure_url: str, childminder_url: str) -> ResultRow:
     obj = hit.obj
+    availability = when = note = reserved = ""
     if hit.is_childminder:
-        url = reverse("web:directory_childminder", args=[obj.pk])
+        url = childminder_url.replace("/0/", f"/{obj.pk}/", 1)
         name = obj.public_name
+        place = f"{obj.commune.name}{_distance(hit)}"
+        details = f"agrément {_plural(obj.agreement_places, 'place')}"
+        a = hit.availability
+        if a is not None:
+            hours = f", {a.hours_label}" if a.hours_label else ""
+            availability = f"{_plural(a.places, 'place')} disponible{'' if a.places == 1 else 's'}"
+            when = f"à partir du {a.available_from:%d/%m/%Y}, {a.days_label}{hours}"
+            note = f"(déclaré le {a.declared_on:%d/%m/%Y})"
     else:
-        url = reverse("web:directory_structure", args=[obj.pk])
+        url = structure_url.replace("/0/", f"/{obj.pk}/", 1)
         name = obj.name
+        address = f"{obj.address}, " if obj.address else ""
+        place = f"{address}{obj.commune.name}{_distance(hit)}"
+        hours = f", {obj.hours_label}" if obj.hours_label else ""
+        places = obj.places_total
+        details = f"{obj.days_label}{hours}" + (f" · {_plural(places, 'place')}" if places else "")
+        if not hit.admits_family:
+            reserved = ", ".join(c.name for c in hit.admitted_communes)
     location = obj.public_location()
-    return {
-        "lat": location.latitude,
-        "lon": location.longitude,
-        "name": name,
-        "kind": hit.kind_label,
-        "childminder": hit.is_childminder,
-        "url": url,
-        "approximate": location.approximate,
-        "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
-    }
+    map_item = None
+    if location.known:
+        map_item = {
+            "lat": location.latitude,
+            "lon": location.longitude,
+            "name": name,
+            "kind": hit.kind_label,
+            "childminder": hit.is_childminder,
+            "url": url,
+            "approximate": location.approximate,
+            "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
+        }
+    return ResultRow(
+        number=number,
+        url=url,
+        name=name,
+        childminder=hit.is_childminder,
+        kind_label=hit.kind_label,
+        place=place,
+        details=details,
+        availability=availability,
+        availability_when=when,
+        availability_note=note,
+        reserved_to=reserved,
+        badges=tuple(obj.badges),
+        map_item=map_item,
+    )
+
+
+def _result_rows(hits, start: int) -> list[ResultRow]:
+    """The rows of `hits`, numbered from `start` + 1 (URLs reversed once, not per hit)."""
+    structure_url = reverse("web:directory_structure", args=[0])
+    childminder_url = reverse("web:directory_childminder", args=[0])
+    return [
+        _result_row(start + i + 1, hit, structure_url, childminder_url)
+        for i, hit in enumerate(hits)
+    ]
+
+
+def _page_number(raw: str, total: int) -> int:
+    """The `page` parameter, within the pages there are (1 when absent or not a number)."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    try:
+        return min(max(int(raw), 1), pages)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _next_page_query(query, page: int) -> str:
+    changed = query.copy()
+    changed["page"] = str(page + 1)
+    return changed.urlencode()
 
 
 def _outlines(communes) -> list[dict]:
@@ -172,12 +270,37 @@ def search_view(request):
             on=today,
         )
         result = search(criteria)
+        total = len(result.hits)
+        page = _page_number(request.GET.get("page"), total)
+        more = page * PAGE_SIZE < total
+        if request.htmx:
+            # « Voir plus de résultats »: only the rows of the page asked for, and what follows
+            rows = _result_rows(
+                result.hits[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], (page - 1) * PAGE_SIZE
+            )
+            response = render(
+                request,
+                "directory/_results_more.html",
+                {
+                    "rows": rows,
+                    "total": total,
+                    "shown": min(total, page * PAGE_SIZE),
+                    "next_query": _next_page_query(request.GET, page) if more else "",
+                    "next_number": page * PAGE_SIZE + 1,
+                    "paginated": True,
+                    "more_map_items": [r.map_item for r in rows if r.map_item],
+                },
+            )
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+        # without JavaScript, « Voir plus » reloads the page with the results up to its page
+        rows = _result_rows(result.hits[: page * PAGE_SIZE], 0)
         wider = [] if result.hits else _wider_links(request.GET, wider_searches(criteria))
         outlines = []
         if result.centre is not None:
             from maillage.territories.models import Commune
 
-            communes = {h.obj.commune_id for h in result.hits}
+            communes = {h.obj.commune_id for h in result.hits[: page * PAGE_SIZE]}
             communes |= {c.pk for c in postal_communes}
             if commune is not None:
                 communes.add(commune.pk)
@@ -187,6 +310,12 @@ def search_view(request):
             commune=commune,
             criteria=criteria,
             result=result,
+            rows=rows,
+            total=total,
+            shown=len(rows),
+            next_query=_next_page_query(request.GET, page) if more else "",
+            next_number=len(rows) + 1,
+            paginated=total > PAGE_SIZE,
             derived_start=form.derived_start(today),
             wider=wider,
             postal_code=data["commune"].strip() if postal_communes else "",
@@ -194,7 +323,7 @@ def search_view(request):
             helpers=_helpers(commune, postal_communes),
             commune_services=_commune_services(commune) if commune else [],
             map_data=_map_payload(
-                [_map_item(h) for h in result.hits if h.obj.public_location().known],
+                [r.map_item for r in rows if r.map_item],
                 result.centre,
                 # around several communes there is no single circle: their outlines show them
                 None if len(postal_communes) > 1 else result.radius_km,
@@ -212,7 +341,9 @@ def search_view(request):
             label = f"{commune_label(candidate)}, {candidate.departement.name}"
             choices.append((label, f"?{query.urlencode()}"))
         context["commune_choices"] = choices
-    return render(request, "directory/search.html", context)
+    response = render(request, "directory/search.html", context)
+    patch_vary_headers(response, ["HX-Request"])  # the same address also answers « Voir plus »
+    return response
 
 
 @login_not_required
