@@ -251,17 +251,43 @@ class Checker:
         return self.view(sid, child.age_group).chooses(key, elig)
 
     def blocking_pairs(self) -> list[BlockingPair]:
+        """`pair_blocks` for every wish a child prefers to its place, inlined: a
+        département has tens of thousands of such wishes."""
         pairs = []
-        for child in self.instance.children:
-            if not self.instance.is_independent(child.id):
+        instance = self.instance
+        joint = instance.joint_family_of
+        placed = self.placed
+        views = self._views
+        explicit = self.priorities._positions
+        for child in instance.children:
+            cid = child.id
+            if cid in joint:
                 continue
-            current = self.placed.get(child.id)
+            current = placed.get(cid)
             wishes = child.wishes
             # A child placed outside its wishes prefers every wish.
             limit = wishes.index(current) if current in wishes else len(wishes)
+            if not limit:
+                continue
+            group, points, bonus, tags = child.age_group, child.points, child.bonus, child.tags
             for i in range(limit):
-                if self.pair_blocks(child.id, wishes[i]):
-                    pairs.append(BlockingPair(child.id, wishes[i], i + 1))
+                sid = wishes[i]
+                view = views.get((sid, group))
+                if view is None:
+                    view = self.view(sid, group)
+                if view.places <= 0:
+                    continue
+                positions = explicit.get(sid)
+                if positions is None:
+                    key = (-(points + bonus.get(sid, 0)), child.application_date, cid)
+                else:
+                    position = positions.get(cid)
+                    if position is None:
+                        continue
+                    key = (position,)
+                reserve = view.reserve
+                if view.chooses(key, reserve is not None and reserve.tag in tags):
+                    pairs.append(BlockingPair(cid, sid, i + 1))
         return pairs
 
     def option_refusals(

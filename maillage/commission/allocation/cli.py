@@ -8,6 +8,7 @@ unstable one), 2 an invalid instance, result or command line (never a traceback)
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from typing import TextIO
@@ -199,6 +200,19 @@ def _print_errors(errors: list[str], stream: TextIO) -> None:
 
 
 def cmd_solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    # The cyclic garbage collector would walk the instance's and the output's hundreds of
+    # thousands of objects many times over (a quarter of a département's run) and find no
+    # cycle to free: pause it for the command, restore it after (tests call main() too).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _solve(args, stdout, stderr)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     instance = load_instance(args.instance)
     progress = Progress(stderr) if args.progress or stderr.isatty() else None
     try:

@@ -62,6 +62,7 @@ class Explainer:
         self._keys: dict[tuple[str, str], list] = {}
         self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._markets: dict[tuple[str, str], _Market] = {}
+        self._option_details: dict[tuple[str, tuple], list] = {}
 
     # -- markets -------------------------------------------------------------------------
 
@@ -221,20 +222,19 @@ class Explainer:
         `others`: the acceptable children it competed with, when not the market's members.
         """
         places = market.places
-        facts: dict[str, Any] = {"places": places}
         if places == 0:
-            facts["cutoff"] = None
-            return "no_place", facts
+            return "no_place", {"places": places, "cutoff": None}
         structure = market.structure
-        key = self.priorities.key(structure, child)
-        if key is None:
-            facts["cutoff"] = None
-            return "not_acceptable", facts
-        facts["own"] = (
-            {"position": key[0] + 1}
-            if market.explicit
-            else {"score": child.points + child.bonus.get(structure.id, 0)}
-        )
+        if market.explicit:
+            key = self.priorities.key(structure, child)
+            if key is None:
+                return "not_acceptable", {"places": places, "cutoff": None}
+            facts: dict[str, Any] = {"places": places, "own": {"position": key[0] + 1}}
+        else:
+            # The published rule accepts every applicant; the key is only needed below.
+            key = None
+            score = child.points + child.bonus.get(structure.id, 0)
+            facts = {"places": places, "own": {"score": score}}
         reserve = market.reserve
         if reserve is None:
             facts["cutoff"] = market.last
@@ -249,6 +249,8 @@ class Explainer:
             facts["cutoff"] = market.last or market.reserve_last
             return "cutoff", facts
         facts["cutoff"] = market.last
+        if key is None:
+            key = (-score, child.application_date, child.id)
         if others is None:
             above = bisect_left(market.ranks, key)
         else:
@@ -285,14 +287,22 @@ class Explainer:
                 "wish_rank": limit + 1 if current in wishes else None,
             }
         refused = []
+        group = child.age_group
+        markets = self._markets
+        blocking = self.blocking_pairs
         for i in range(limit):
-            structure = self.instance.structure_by_id[wishes[i]]
-            if self.wish_blocks(child, structure.id):
+            sid = wishes[i]
+            if (child.id, sid) in blocking if blocking is not None else self.wish_blocks(
+                child, sid
+            ):
                 code, entry = "blocking", {"cutoff": None}
             else:
-                code, entry = self.refusal(self.market(structure, child.age_group), child)
+                market = markets.get((sid, group))
+                if market is None:
+                    market = self.market(self.instance.structure_by_id[sid], group)
+                code, entry = self.refusal(market, child)
             entry["wish_rank"] = i + 1
-            entry["structure"] = structure.id
+            entry["structure"] = sid
             entry["reason"] = code
             refused.append(entry)
         return {"obtained": obtained, "not_obtained": refused}
@@ -315,6 +325,7 @@ class Explainer:
                 code, details = "blocking", []
             else:
                 code, details = self.option_refusal(family, option, child, found)
+                # The same details for every child of the family: written once, shared.
             refused.append(
                 {
                     "option_rank": t + 1,
@@ -331,16 +342,42 @@ class Explainer:
         }
 
     def option_refusal(self, family, option, child: Child, found) -> tuple[str, list]:
-        """Why a joint option failed, from this child's point of view."""
-        details = []
+        """Why a joint option failed, from this child's point of view (the details are the
+        same for every child of the family: computed once, only the code differs)."""
+        cached = self._option_details.get((family.id, option))
+        if cached is None:
+            cached = self._option_details[(family.id, option)] = self._option_details_of(
+                family, option, found
+            )
         own_code = None
+        for facts in cached:
+            if facts["child"] == child.id:
+                own_code = facts["reason"]
+        return (own_code or "joint_option"), cached
+
+    def _option_details_of(self, family, option, found) -> list:
+        details = []
+        members_of = set(family.children)
         for sid, group, reserved, general in found:
             structure = self.instance.structure_by_id[sid]
             chosen = {m.ref for m in reserved} | {m.ref for m in general}
-            competing = self.members(structure, group, exclude=set(family.children))
+            market = self._market(structure, group, reserved, general, None)
+            # The competitors only matter to tell `reserved` from `cutoff`.
+            competing = (
+                [m for m in self.members(structure, group) if m.ref not in members_of]
+                if market.reserve is not None
+                else None
+            )
             for cid, target in zip(family.children, option, strict=True):
                 other = self.instance.child_by_id[cid]
                 if target != sid or other.age_group != group or cid in chosen:
+                    continue
+                if competing is None:
+                    code, facts = self.refusal(market, other, [])
+                    if "own" in facts and not market.explicit:
+                        facts["own"]["application_date"] = other.application_date
+                    facts.update(child=cid, structure=sid, age_group=group, reason=code)
+                    details.append(facts)
                     continue
                 others = competing + [
                     Member(
@@ -352,15 +389,12 @@ class Explainer:
                     and s.age_group == group
                     and self.priorities.key(structure, s) is not None
                 ]
-                market = self._market(structure, group, reserved, general, None)
                 code, facts = self.refusal(market, other, others)
                 if "own" in facts and not market.explicit:
                     facts["own"]["application_date"] = other.application_date
                 facts.update(child=cid, structure=sid, age_group=group, reason=code)
                 details.append(facts)
-                if cid == child.id:
-                    own_code = code
-        return (own_code or "joint_option"), details
+        return details
 
     def child(self, child: Child) -> dict[str, Any]:
         if self.instance.is_independent(child.id):
