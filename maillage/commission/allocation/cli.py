@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TextIO
 
-from maillage.commission.allocation.canonical import dumps_output, write_output
+from maillage.commission.allocation.canonical import dumps_document, dumps_output, write_document
 from maillage.commission.allocation.check import check
 from maillage.commission.allocation.io import load_assignment, load_instance, os_reason
 from maillage.commission.allocation.solver import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, METHODS, run
@@ -228,9 +228,10 @@ def _solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             progress.close()
     if args.output:
         with open(args.output, "wb") as out:
-            write_output(document, out, pretty=args.pretty)
+            write_document(document, out, pretty=args.pretty)
     else:
-        stdout.write(dumps_output(document, pretty=args.pretty) + "\n")
+        text = dumps_output(document, pretty=True) if args.pretty else dumps_document(document)
+        stdout.write(text + "\n")
     if not args.quiet:
         stats = document["stats"]
         where = f" ; écrit dans {args.output}" if args.output else ""

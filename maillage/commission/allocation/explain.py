@@ -122,13 +122,14 @@ class Explainer:
 
     def _cutoff(self, structure: Structure, member: Member, with_id: bool) -> dict[str, Any]:
         child = self.instance.child_by_id[member.ref]
-        info: dict[str, Any] = {"child": child.id} if with_id else {}
+        # Keys in canonical (sorted) order, like every dict of the explanations and cutoffs.
         if self.priorities.explicit(structure):
-            info["position"] = member.key[0] + 1
-        else:
-            info["score"] = child.score(structure.id)
-            info["application_date"] = child.application_date
-        return info
+            position = member.key[0] + 1
+            return {"child": child.id, "position": position} if with_id else {"position": position}
+        score = child.score(structure.id)
+        if with_id:
+            return {"application_date": child.application_date, "child": child.id, "score": score}
+        return {"application_date": child.application_date, "score": score}
 
     def cutoffs(self) -> dict[str, dict[str, Any]]:
         applicants: dict[tuple[str, str], int] = {}
@@ -142,9 +143,10 @@ class Explainer:
                 key = (sid, child.age_group)
                 applicants[key] = applicants.get(key, 0) + 1
         out: dict[str, dict[str, Any]] = {}
-        for structure in self.instance.structures:
+        # Structures and age groups in sorted order, every dict's keys too (canonical order).
+        for structure in sorted(self.instance.structures, key=_by_id):
             groups = {}
-            for group in self.instance.age_groups:
+            for group in sorted(self.instance.age_groups):
                 places = structure.places(group)
                 held = self.checker.held.get((structure.id, group), [])
                 if not places and not held:
@@ -152,22 +154,22 @@ class Explainer:
                 reserved, general = self.choice(structure, group)
                 admitted = sorted(self.members(structure, group), key=lambda m: m.key)
                 entry: dict[str, Any] = {
-                    "places": places,
-                    "applicants": applicants.get((structure.id, group), 0),
                     "admitted": [m.ref for m in admitted],
-                    "vacant": max(0, places - len(held)),
+                    "applicants": applicants.get((structure.id, group), 0),
                     "cutoff": self.cutoff(structure, general[-1], True) if general else None,
+                    "places": places,
                 }
                 reserve = structure.reserves.get(group)
                 if reserve is not None and reserve.places:
                     entry["reserve"] = {
-                        "tag": reserve.tag,
-                        "places": reserve.places,
-                        "hard": reserve.hard,
-                        "filled": len(reserved),
                         "admitted": [m.ref for m in reserved],
                         "cutoff": self.cutoff(structure, reserved[-1], True) if reserved else None,
+                        "filled": len(reserved),
+                        "hard": reserve.hard,
+                        "places": reserve.places,
+                        "tag": reserve.tag,
                     }
+                entry["vacant"] = max(0, places - len(held))
                 groups[group] = entry
             if groups:
                 out[structure.id] = groups
@@ -202,7 +204,7 @@ class Explainer:
             explicit=self.priorities.explicit(structure),
             reserve=reserve if r else None,
             reserve_facts=(
-                {"tag": reserve.tag, "places": r, "hard": reserve.hard, "filled": len(reserved)}
+                {"filled": len(reserved), "hard": reserve.hard, "places": r, "tag": reserve.tag}
                 if r
                 else None
             ),
@@ -212,62 +214,99 @@ class Explainer:
         )
 
     def refusal(
-        self, market: _Market, child: Child, others: list[Member] | None = None
+        self,
+        market: _Market,
+        child: Child,
+        others: list[Member] | None = None,
+        *,
+        wish_rank: int | None = None,
+        in_family: bool = False,
     ) -> tuple[str, dict[str, Any]]:
-        """(reason code, facts) for a child the market did not choose.
+        """(reason code, entry) for a child the market did not choose.
 
-        The facts are the numbers a letter needs (`letters.refusal_text` renders them):
+        The entry holds the numbers a letter needs (`letters.refusal_text` renders them):
         places, reserve, `cutoff` (the last admitted child's score and date, or rank),
-        the child's own score or rank, and `last` when it differs from `cutoff`.
+        the child's own score or rank, and `last` when it differs from `cutoff`; then the
+        structure and `wish_rank` (a wish), or the child, its age group and its date (a
+        refusal inside a family's joint option), with the reason code. Keys are inserted
+        in canonical (sorted) order, so that the writer need not sort them.
         `others`: the acceptable children it competed with, when not the market's members.
         """
         places = market.places
+        own = eligible = reserve_facts = last = reserve_last = None
         if places == 0:
-            return "no_place", {"places": places, "cutoff": None}
-        structure = market.structure
-        if market.explicit:
-            key = self.priorities.key(structure, child)
-            if key is None:
-                return "not_acceptable", {"places": places, "cutoff": None}
-            facts: dict[str, Any] = {"places": places, "own": {"position": key[0] + 1}}
+            code, cutoff = "no_place", None
         else:
-            # The published rule accepts every applicant; the key is only needed below.
             key = None
-            score = child.points + child.bonus.get(structure.id, 0)
-            facts = {"places": places, "own": {"score": score}}
-        reserve = market.reserve
-        if reserve is None:
-            facts["cutoff"] = market.last
-            return "cutoff", facts
-        facts["reserve"] = market.reserve_facts
-        elig = reserve.tag in child.tags
-        facts["eligible"] = elig
-        if elig:
-            facts["last"] = market.last
-            if market.reserve_last is not None:
-                facts["reserve_last"] = market.reserve_last
-            facts["cutoff"] = market.last or market.reserve_last
-            return "cutoff", facts
-        facts["cutoff"] = market.last
-        if key is None:
-            key = (-score, child.application_date, child.id)
-        if others is None:
-            above = bisect_left(market.ranks, key)
+            if market.explicit:
+                key = self.priorities.key(market.structure, child)
+                if key is not None:
+                    own = {"position": key[0] + 1}
+            else:
+                # The published rule accepts every applicant; the key is only needed below.
+                score = child.points + child.bonus.get(market.structure.id, 0)
+                own = (
+                    {"application_date": child.application_date, "score": score}
+                    if in_family
+                    else {"score": score}
+                )
+            reserve = market.reserve
+            if own is None:
+                code, cutoff = "not_acceptable", None
+            elif reserve is None:
+                code, cutoff = "cutoff", market.last
+            else:
+                reserve_facts = market.reserve_facts
+                eligible = reserve.tag in child.tags
+                if eligible:
+                    code = "cutoff"
+                    last = market.last
+                    reserve_last = market.reserve_last
+                    cutoff = last or reserve_last
+                else:
+                    cutoff = market.last
+                    if key is None:
+                        key = (-score, child.application_date, child.id)
+                    if others is None:
+                        above = bisect_left(market.ranks, key)
+                    else:
+                        above = sum(1 for m in others if m.key < key)
+                    # Below the places: without the reserve the child would have had one.
+                    code = "reserved" if above < places else "cutoff"
+        if in_family:
+            entry: dict[str, Any] = {
+                "age_group": child.age_group,
+                "child": child.id,
+                "cutoff": cutoff,
+            }
         else:
-            above = sum(1 for m in others if m.key < key)
-        if above < places:
-            # Without the reserve the child would have had a place.
-            return "reserved", facts
-        return "cutoff", facts
+            entry = {"cutoff": cutoff}
+        if eligible is not None:
+            entry["eligible"] = eligible
+            if eligible:
+                entry["last"] = last
+        if own is not None:
+            entry["own"] = own
+        entry["places"] = places
+        entry["reason"] = code
+        if reserve_facts is not None:
+            entry["reserve"] = reserve_facts
+            if reserve_last is not None:
+                entry["reserve_last"] = reserve_last
+        entry["structure"] = market.structure.id
+        if wish_rank is not None:
+            entry["wish_rank"] = wish_rank
+        return code, entry
 
     # -- children ------------------------------------------------------------------------
 
     def parameters(self, child: Child) -> dict[str, Any]:
+        bonus = child.bonus
         return {
             "age_group": child.age_group,
-            "points": child.points,
-            "bonus": dict(sorted(child.bonus.items())),
             "application_date": child.application_date,
+            "bonus": dict(sorted(bonus.items())) if len(bonus) > 1 else dict(bonus),
+            "points": child.points,
             "tags": list(child.tags),
         }
 
@@ -286,26 +325,26 @@ class Explainer:
                 "structure": current,
                 "wish_rank": limit + 1 if current in wishes else None,
             }
+        # Keys of every dict below in canonical (sorted) order.
         refused = []
         group = child.age_group
         markets = self._markets
         blocking = self.blocking_pairs
         for i in range(limit):
             sid = wishes[i]
-            if (child.id, sid) in blocking if blocking is not None else self.wish_blocks(
-                child, sid
+            if (
+                (child.id, sid) in blocking
+                if blocking is not None
+                else self.wish_blocks(child, sid)
             ):
-                code, entry = "blocking", {"cutoff": None}
+                entry = {"cutoff": None, "reason": "blocking", "structure": sid, "wish_rank": i + 1}
             else:
                 market = markets.get((sid, group))
                 if market is None:
                     market = self.market(self.instance.structure_by_id[sid], group)
-                code, entry = self.refusal(market, child)
-            entry["wish_rank"] = i + 1
-            entry["structure"] = sid
-            entry["reason"] = code
+                entry = self.refusal(market, child, wish_rank=i + 1)[1]
             refused.append(entry)
-        return {"obtained": obtained, "not_obtained": refused}
+        return {"not_obtained": refused, "obtained": obtained}
 
     def joint(self, child: Child) -> dict[str, Any]:
         family = self.instance.joint_family_of[child.id]
@@ -316,7 +355,7 @@ class Explainer:
         current = self.checker.placed.get(child.id)
         obtained = None
         if got in options:
-            obtained = {"structure": current, "option_rank": limit + 1}
+            obtained = {"option_rank": limit + 1, "structure": current}
         refused = []
         for t in range(limit):
             option = options[t]
@@ -328,17 +367,17 @@ class Explainer:
                 # The same details for every child of the family: written once, shared.
             refused.append(
                 {
-                    "option_rank": t + 1,
                     "option": list(option),
-                    "structure": option[position],
+                    "option_rank": t + 1,
                     "reason": code,
                     "refusals": details,
+                    "structure": option[position],
                 }
             )
         return {
-            "family": {"id": family.id, "children": list(family.children)},
-            "obtained": obtained,
+            "family": {"children": list(family.children), "id": family.id},
             "not_obtained": refused,
+            "obtained": obtained,
         }
 
     def option_refusal(self, family, option, child: Child, found) -> tuple[str, list]:
@@ -373,11 +412,7 @@ class Explainer:
                 if target != sid or other.age_group != group or cid in chosen:
                     continue
                 if competing is None:
-                    code, facts = self.refusal(market, other, [])
-                    if "own" in facts and not market.explicit:
-                        facts["own"]["application_date"] = other.application_date
-                    facts.update(child=cid, structure=sid, age_group=group, reason=code)
-                    details.append(facts)
+                    details.append(self.refusal(market, other, [], in_family=True)[1])
                     continue
                 others = competing + [
                     Member(
@@ -389,11 +424,7 @@ class Explainer:
                     and s.age_group == group
                     and self.priorities.key(structure, s) is not None
                 ]
-                code, facts = self.refusal(market, other, others)
-                if "own" in facts and not market.explicit:
-                    facts["own"]["application_date"] = other.application_date
-                facts.update(child=cid, structure=sid, age_group=group, reason=code)
-                details.append(facts)
+                details.append(self.refusal(market, other, others, in_family=True)[1])
         return details
 
     def child(self, child: Child) -> dict[str, Any]:
@@ -401,7 +432,8 @@ class Explainer:
             part = self.independent(child)
         else:
             part = self.joint(child)
-        return {"parameters": self.parameters(child), **part}
+        part["parameters"] = self.parameters(child)  # last in canonical order
+        return part
 
 
 def explain(
@@ -420,7 +452,9 @@ def explain(
     explainer = Explainer(instance, assignment, report)
     explanations = {}
     total = len(instance.children)
-    for done, child in enumerate(instance.children):
+    # In id order, and every dict's keys in sorted order: the explanations and the cutoffs
+    # are already canonical JSON objects, which `canonical.dumps_document` relies on.
+    for done, child in enumerate(sorted(instance.children, key=_by_id)):
         if progress is not None and done % 2000 == 0:
             progress("explications", done, total)
         explanations[child.id] = explainer.child(child)
@@ -431,6 +465,10 @@ def explain(
         "cutoffs": explainer.cutoffs(),
         "letters": letters_header(instance),
     }
+
+
+def _by_id(item: Child | Structure) -> str:
+    return item.id
 
 
 def letters_header(instance: Instance) -> dict[str, Any]:

@@ -845,7 +845,11 @@ class _FastChildren:
             if type(location) is not list or len(location) != 2:
                 return None
             x, y = location
-            if not (_is_number(x) and _is_number(y)):
+            tx, ty = type(x), type(y)
+            # Finite numbers (x - x is NaN for an infinity or a NaN), booleans refused.
+            if not (tx is int or (tx is float and x - x == 0.0)):
+                return None
+            if not (ty is int or (ty is float and y - y == 0.0)):
                 return None
             location = (x, y)
         return Child(
