@@ -20,6 +20,10 @@ from maillage.commission.allocation.solver import DEFAULT_METHOD, DEFAULT_TIME_L
 from maillage.commission.allocation.validate import InvalidInstance
 from maillage.commission.allocation.version import __version__
 
+# Set to a list by __main__: the solve command then leaves its instance and document in it,
+# for the process to end without freeing them object by object (see __main__.py).
+KEEP_ALIVE: list | None = None
+
 EXIT_OK = 0
 EXIT_INFEASIBLE = 1
 EXIT_INVALID = 2
@@ -226,6 +230,8 @@ def _solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.close()
+    if KEEP_ALIVE is not None:
+        KEEP_ALIVE.append((instance, document))
     if args.output:
         with open(args.output, "wb") as out:
             write_document(document, out, pretty=args.pretty)

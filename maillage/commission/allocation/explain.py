@@ -17,6 +17,7 @@ they hold for any method and say so honestly when an assignment is not stable.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,8 @@ class _Market:
     last: dict[str, Any] | None  # cutoff of the last child admitted on general places
     reserve_last: dict[str, Any] | None  # … on reserved places
     ranks: list | None  # sorted keys of the members
+    # Open places, the published rule and no reserve: a refusal is a plain `cutoff`.
+    simple: bool = False
 
 
 class Explainer:
@@ -62,6 +65,7 @@ class Explainer:
         self._keys: dict[tuple[str, str], list] = {}
         self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._markets: dict[tuple[str, str], _Market] = {}
+        self._group_markets: dict[str, dict[str, _Market]] = {}
         self._option_details: dict[tuple[str, tuple], list] = {}
 
     # -- markets -------------------------------------------------------------------------
@@ -132,16 +136,20 @@ class Explainer:
         return {"application_date": child.application_date, "score": score}
 
     def cutoffs(self) -> dict[str, dict[str, Any]]:
-        applicants: dict[tuple[str, str], int] = {}
+        # Applicants of each market: the children naming it in a wish or a joint option
+        # (wishes have no duplicates: the reader refuses them), counted per age group in C.
+        named: dict[str, list[str]] = {group: [] for group in self.instance.age_groups}
+        joint_of = self.instance.joint_family_of
         for child in self.instance.children:
-            named = set(child.wishes)
-            family = self.instance.joint_family_of.get(child.id)
-            if family is not None:
-                position = family.children.index(child.id)
-                named |= {o[position] for o in family.joint_wishes or () if o[position]}
-            for sid in named:
-                key = (sid, child.age_group)
-                applicants[key] = applicants.get(key, 0) + 1
+            family = joint_of.get(child.id)
+            if family is None:
+                named[child.age_group].extend(child.wishes)
+                continue
+            position = family.children.index(child.id)
+            structures = set(child.wishes)
+            structures |= {o[position] for o in family.joint_wishes or () if o[position]}
+            named[child.age_group].extend(structures)
+        counted = {group: Counter(sids) for group, sids in named.items()}
         out: dict[str, dict[str, Any]] = {}
         # Structures and age groups in sorted order, every dict's keys too (canonical order).
         for structure in sorted(self.instance.structures, key=_by_id):
@@ -155,7 +163,7 @@ class Explainer:
                 admitted = sorted(self.members(structure, group), key=lambda m: m.key)
                 entry: dict[str, Any] = {
                     "admitted": [m.ref for m in admitted],
-                    "applicants": applicants.get((structure.id, group), 0),
+                    "applicants": counted[group].get(structure.id, 0),
                     "cutoff": self.cutoff(structure, general[-1], True) if general else None,
                     "places": places,
                 }
@@ -211,6 +219,7 @@ class Explainer:
             last=self.cutoff(structure, general[-1], False) if general else None,
             reserve_last=self.cutoff(structure, reserved[-1], False) if reserved else None,
             ranks=ranks,
+            simple=places > 0 and not r and not self.priorities.explicit(structure),
         )
 
     def refusal(
@@ -318,32 +327,54 @@ class Explainer:
     def independent(self, child: Child) -> dict[str, Any]:
         current = self.checker.placed.get(child.id)
         wishes = child.wishes
-        limit = wishes.index(current) if current in wishes else len(wishes)
-        obtained = None
-        if current is not None:
-            obtained = {
-                "structure": current,
-                "wish_rank": limit + 1 if current in wishes else None,
-            }
+        if current is None:
+            limit = len(wishes)
+            obtained = None
+        elif current in wishes:
+            limit = wishes.index(current)
+            obtained = {"structure": current, "wish_rank": limit + 1}
+        else:
+            limit = len(wishes)
+            obtained = {"structure": current, "wish_rank": None}
         # Keys of every dict below in canonical (sorted) order.
         refused = []
+        if not limit:
+            return {"not_obtained": refused, "obtained": obtained}
+        cid = child.id
         group = child.age_group
-        markets = self._markets
+        markets = self._group_markets.get(group)
+        if markets is None:
+            markets = self._group_markets[group] = {}
         blocking = self.blocking_pairs
+        points, bonus = child.points, child.bonus
         for i in range(limit):
             sid = wishes[i]
-            if (
-                (child.id, sid) in blocking
-                if blocking is not None
-                else self.wish_blocks(child, sid)
-            ):
-                entry = {"cutoff": None, "reason": "blocking", "structure": sid, "wish_rank": i + 1}
+            if blocking is None:
+                blocks = self.wish_blocks(child, sid)
             else:
-                market = markets.get((sid, group))
-                if market is None:
-                    market = self.market(self.instance.structure_by_id[sid], group)
-                entry = self.refusal(market, child, wish_rank=i + 1)[1]
-            refused.append(entry)
+                blocks = bool(blocking) and (cid, sid) in blocking
+            if blocks:
+                refused.append(
+                    {"cutoff": None, "reason": "blocking", "structure": sid, "wish_rank": i + 1}
+                )
+                continue
+            market = markets.get(sid)
+            if market is None:
+                market = markets[sid] = self.market(self.instance.structure_by_id[sid], group)
+            if market.simple:
+                # The common case, inlined: open places, the published rule, no reserve.
+                refused.append(
+                    {
+                        "cutoff": market.last,
+                        "own": {"score": points + bonus.get(sid, 0)},
+                        "places": market.places,
+                        "reason": "cutoff",
+                        "structure": sid,
+                        "wish_rank": i + 1,
+                    }
+                )
+            else:
+                refused.append(self.refusal(market, child, wish_rank=i + 1)[1])
         return {"not_obtained": refused, "obtained": obtained}
 
     def joint(self, child: Child) -> dict[str, Any]:
