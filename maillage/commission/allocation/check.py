@@ -185,12 +185,14 @@ class Checker:
                                 age_group=group,
                             )
                         )
+        placed = self.placed
+        joint = instance.joint_family_of
+        explicit = self.priorities._positions
         for child in instance.children:
-            sid = self.placed.get(child.id)
+            sid = placed.get(child.id)
             if sid is None:
                 continue
-            structure = instance.structure_by_id[sid]
-            if instance.is_independent(child.id) and sid not in child.wishes:
+            if child.id not in joint and sid not in child.wishes:
                 self.violations.append(
                     Violation(
                         "not_wished",
@@ -200,7 +202,9 @@ class Checker:
                         structure=sid,
                     )
                 )
-            if self.priorities.key(structure, child) is None:
+            # Only an explicit order can leave a child unacceptable (see Priorities.key).
+            positions = explicit.get(sid)
+            if positions is not None and child.id not in positions:
                 self.violations.append(
                     Violation(
                         "not_acceptable_to_structure",
@@ -231,13 +235,20 @@ class Checker:
         view = self._views.get((sid, group))
         if view is None:
             structure = self.instance.structure_by_id[sid]
+            reserve = structure.reserves.get(group)
+            by_id = self.instance.child_by_id
+            positions = self.priorities._positions.get(sid)
             held = []
             for cid in self.held.get((sid, group), ()):
-                child = self.instance.child_by_id[cid]
-                key = self.priorities.key(structure, child)
-                if key is not None:
-                    held.append((key, eligible(structure, group, child)))
-            view = MarketView(structure.places(group), structure.reserves.get(group), held)
+                child = by_id[cid]
+                if positions is None:  # Priorities.key, inlined
+                    key = (-(child.points + child.bonus.get(sid, 0)), child.application_date, cid)
+                elif cid in positions:
+                    key = (positions[cid],)
+                else:
+                    continue
+                held.append((key, reserve is not None and reserve.tag in child.tags))
+            view = MarketView(structure.places(group), reserve, held)
             self._views[(sid, group)] = view
         return view
 
