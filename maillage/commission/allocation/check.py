@@ -118,8 +118,10 @@ class Checker:
         self.instance = instance
         self.priorities = Priorities(instance)
         self.violations: list[Violation] = []
-        self.placed: dict[str, str] = {}
-        for cid in sorted(assignment):
+        placed = self._plainly_placed(instance, assignment)
+        self.placed: dict[str, str] = {} if placed is None else placed
+        # An assignment naming an unknown child or structure: report them in id order.
+        for cid in sorted(assignment) if placed is None else ():
             sid = assignment[cid]
             if cid not in instance.child_by_id:
                 self.violations.append(
@@ -149,6 +151,21 @@ class Checker:
                 self.held.setdefault((sid, child.age_group), []).append(child.id)
         self._views: dict[tuple[str, str], MarketView] = {}
         self._option_refusals: dict[tuple[str, tuple], list] = {}
+
+    @staticmethod
+    def _plainly_placed(instance: Instance, assignment: Mapping[str, Any]) -> dict | None:
+        """{child: structure} of the placed children when every child and structure is
+        known (the usual case, read without sorting), else None."""
+        children, structures = instance.child_by_id, instance.structure_by_id
+        placed = {}
+        for cid, sid in assignment.items():
+            if cid not in children:
+                return None
+            if sid is not None:
+                if type(sid) is not str or sid not in structures:
+                    return None
+                placed[cid] = sid
+        return placed
 
     # -- feasibility ---------------------------------------------------------------------
 

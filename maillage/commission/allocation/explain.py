@@ -347,6 +347,30 @@ class Explainer:
             markets = self._group_markets[group] = {}
         blocking = self.blocking_pairs
         points, bonus = child.points, child.bonus
+        if blocking is not None and not blocking:
+            # A stable assignment (the usual case): no wish blocks, one tight loop.
+            append = refused.append
+            structure_by_id = self.instance.structure_by_id
+            rank = 0
+            for sid in wishes[:limit]:
+                rank += 1
+                market = markets.get(sid)
+                if market is None:
+                    market = markets[sid] = self.market(structure_by_id[sid], group)
+                if market.simple:
+                    append(
+                        {
+                            "cutoff": market.last,
+                            "own": {"score": points + bonus.get(sid, 0)},
+                            "places": market.places,
+                            "reason": "cutoff",
+                            "structure": sid,
+                            "wish_rank": rank,
+                        }
+                    )
+                else:
+                    append(self.refusal(market, child, wish_rank=rank)[1])
+            return {"not_obtained": refused, "obtained": obtained}
         for i in range(limit):
             sid = wishes[i]
             if blocking is None:

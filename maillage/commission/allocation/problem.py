@@ -111,9 +111,8 @@ class Problem:
         sidx = self.structure_index
         ids = [structure.id for structure in self.structures]
         tie = [0] * n_c
-        for position, c in enumerate(
-            sorted(range(n_c), key=lambda c: (children[c].application_date, children[c].id))
-        ):
+        dated = [(child.application_date, child.id) for child in children]
+        for position, c in enumerate(sorted(range(n_c), key=dated.__getitem__)):
             tie[c] = position
         explicit: dict[int, dict[str, int]] = {
             s: {cid: i for i, cid in enumerate(structure.priority_order)}
@@ -176,22 +175,20 @@ class Problem:
         # One sort of all acceptable pairs by (structure, key, tie) ranks every structure at
         # once; an explicit order that does not list the child leaves it unranked (tie -1).
         order = _sort_pairs(pair_s, pair_key, pair_tie, n_c)
+        # One pass in that order: a pair's rank is how many pairs of its structure came first.
         n_s = len(self.structures)
-        starts = [0] * (n_s + 1)
-        for i in order:
-            starts[pair_s[i] + 1] += 1
-        for s_ in range(n_s):
-            starts[s_ + 1] += starts[s_]
+        child_at_rank: list[list[int]] = [[] for _ in range(n_s)]
         ranks = [-1] * len(pair_s)
-        for position, i in enumerate(order):
-            ranks[i] = position - starts[pair_s[i]]
+        for i in order:
+            at = child_at_rank[pair_s[i]]
+            ranks[i] = len(at)
+            at.append(pair_c[i])
         self.pair_rank = ranks
         n_groups, child_group = self.n_groups, self.child_group
         self.pair_market = [
             s_ * n_groups + child_group[c] for s_, c in zip(pair_s, pair_c, strict=True)
         ]
-        sorted_children = [pair_c[i] for i in order]
-        self.child_at_rank = [sorted_children[starts[s_] : starts[s_ + 1]] for s_ in range(n_s)]
+        self.child_at_rank = child_at_rank
 
     def rank_of(self, child_index: int, structure_index: int) -> int | None:
         """The child's rank at the structure, None when it is not an acceptable applicant."""
