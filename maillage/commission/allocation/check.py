@@ -118,8 +118,10 @@ class Checker:
         self.instance = instance
         self.priorities = Priorities(instance)
         self.violations: list[Violation] = []
-        self.placed: dict[str, str] = {}
-        for cid in sorted(assignment):
+        placed = self._plainly_placed(instance, assignment)
+        self.placed: dict[str, str] = {} if placed is None else placed
+        # An assignment naming an unknown child or structure: report them in id order.
+        for cid in sorted(assignment) if placed is None else ():
             sid = assignment[cid]
             if cid not in instance.child_by_id:
                 self.violations.append(
@@ -149,6 +151,21 @@ class Checker:
                 self.held.setdefault((sid, child.age_group), []).append(child.id)
         self._views: dict[tuple[str, str], MarketView] = {}
         self._option_refusals: dict[tuple[str, tuple], list] = {}
+
+    @staticmethod
+    def _plainly_placed(instance: Instance, assignment: Mapping[str, Any]) -> dict | None:
+        """{child: structure} of the placed children when every child and structure is
+        known (the usual case, read without sorting), else None."""
+        children, structures = instance.child_by_id, instance.structure_by_id
+        placed = {}
+        for cid, sid in assignment.items():
+            if cid not in children:
+                return None
+            if sid is not None:
+                if type(sid) is not str or sid not in structures:
+                    return None
+                placed[cid] = sid
+        return placed
 
     # -- feasibility ---------------------------------------------------------------------
 
@@ -185,12 +202,14 @@ class Checker:
                                 age_group=group,
                             )
                         )
+        placed = self.placed
+        joint = instance.joint_family_of
+        explicit = self.priorities._positions
         for child in instance.children:
-            sid = self.placed.get(child.id)
+            sid = placed.get(child.id)
             if sid is None:
                 continue
-            structure = instance.structure_by_id[sid]
-            if instance.is_independent(child.id) and sid not in child.wishes:
+            if child.id not in joint and sid not in child.wishes:
                 self.violations.append(
                     Violation(
                         "not_wished",
@@ -200,7 +219,9 @@ class Checker:
                         structure=sid,
                     )
                 )
-            if self.priorities.key(structure, child) is None:
+            # Only an explicit order can leave a child unacceptable (see Priorities.key).
+            positions = explicit.get(sid)
+            if positions is not None and child.id not in positions:
                 self.violations.append(
                     Violation(
                         "not_acceptable_to_structure",
@@ -231,13 +252,20 @@ class Checker:
         view = self._views.get((sid, group))
         if view is None:
             structure = self.instance.structure_by_id[sid]
+            reserve = structure.reserves.get(group)
+            by_id = self.instance.child_by_id
+            positions = self.priorities._positions.get(sid)
             held = []
             for cid in self.held.get((sid, group), ()):
-                child = self.instance.child_by_id[cid]
-                key = self.priorities.key(structure, child)
-                if key is not None:
-                    held.append((key, eligible(structure, group, child)))
-            view = MarketView(structure.places(group), structure.reserves.get(group), held)
+                child = by_id[cid]
+                if positions is None:  # Priorities.key, inlined
+                    key = (-(child.points + child.bonus.get(sid, 0)), child.application_date, cid)
+                elif cid in positions:
+                    key = (positions[cid],)
+                else:
+                    continue
+                held.append((key, reserve is not None and reserve.tag in child.tags))
+            view = MarketView(structure.places(group), reserve, held)
             self._views[(sid, group)] = view
         return view
 
@@ -251,17 +279,43 @@ class Checker:
         return self.view(sid, child.age_group).chooses(key, elig)
 
     def blocking_pairs(self) -> list[BlockingPair]:
+        """`pair_blocks` for every wish a child prefers to its place, inlined: a
+        département has tens of thousands of such wishes."""
         pairs = []
-        for child in self.instance.children:
-            if not self.instance.is_independent(child.id):
+        instance = self.instance
+        joint = instance.joint_family_of
+        placed = self.placed
+        views = self._views
+        explicit = self.priorities._positions
+        for child in instance.children:
+            cid = child.id
+            if cid in joint:
                 continue
-            current = self.placed.get(child.id)
+            current = placed.get(cid)
             wishes = child.wishes
             # A child placed outside its wishes prefers every wish.
             limit = wishes.index(current) if current in wishes else len(wishes)
+            if not limit:
+                continue
+            group, points, bonus, tags = child.age_group, child.points, child.bonus, child.tags
             for i in range(limit):
-                if self.pair_blocks(child.id, wishes[i]):
-                    pairs.append(BlockingPair(child.id, wishes[i], i + 1))
+                sid = wishes[i]
+                view = views.get((sid, group))
+                if view is None:
+                    view = self.view(sid, group)
+                if view.places <= 0:
+                    continue
+                positions = explicit.get(sid)
+                if positions is None:
+                    key = (-(points + bonus.get(sid, 0)), child.application_date, cid)
+                else:
+                    position = positions.get(cid)
+                    if position is None:
+                        continue
+                    key = (position,)
+                reserve = view.reserve
+                if view.chooses(key, reserve is not None and reserve.tag in tags):
+                    pairs.append(BlockingPair(cid, sid, i + 1))
         return pairs
 
     def option_refusals(

@@ -23,7 +23,7 @@ from maillage.commission.allocation.model import Reserve
 from maillage.commission.allocation.priority import Key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the thousand, five times faster so
 class Member:
     key: Key
     eligible: bool
@@ -96,6 +96,8 @@ class MarketView:
 
     def chooses(self, key: Key, eligible: bool) -> bool:
         above = bisect_left(self.keys, key)
+        if self.reserve is None:
+            return above < self.places
         eligible_above = bisect_left(self.eligible_keys, key)
         return would_choose(
             self.places, self.reserve, above, eligible_above, len(self.eligible_keys), eligible

@@ -8,16 +8,21 @@ unstable one), 2 an invalid instance, result or command line (never a traceback)
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from typing import TextIO
 
-from maillage.commission.allocation.canonical import dumps_output, write_output
+from maillage.commission.allocation.canonical import dumps_document, dumps_output, write_document
 from maillage.commission.allocation.check import check
 from maillage.commission.allocation.io import load_assignment, load_instance, os_reason
 from maillage.commission.allocation.solver import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, METHODS, run
 from maillage.commission.allocation.validate import InvalidInstance
 from maillage.commission.allocation.version import __version__
+
+# Set to a list by __main__: the solve command then leaves its instance and document in it,
+# for the process to end without freeing them object by object (see __main__.py).
+KEEP_ALIVE: list | None = None
 
 EXIT_OK = 0
 EXIT_INFEASIBLE = 1
@@ -199,6 +204,19 @@ def _print_errors(errors: list[str], stream: TextIO) -> None:
 
 
 def cmd_solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    # The cyclic garbage collector would walk the instance's and the output's hundreds of
+    # thousands of objects many times over (a quarter of a département's run) and find no
+    # cycle to free: pause it for the command, restore it after (tests call main() too).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _solve(args, stdout, stderr)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     instance = load_instance(args.instance)
     progress = Progress(stderr) if args.progress or stderr.isatty() else None
     try:
@@ -212,11 +230,14 @@ def cmd_solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     finally:
         if progress is not None:
             progress.close()
+    if KEEP_ALIVE is not None:
+        KEEP_ALIVE.append((instance, document))
     if args.output:
         with open(args.output, "wb") as out:
-            write_output(document, out, pretty=args.pretty)
+            write_document(document, out, pretty=args.pretty)
     else:
-        stdout.write(dumps_output(document, pretty=args.pretty) + "\n")
+        text = dumps_output(document, pretty=True) if args.pretty else dumps_document(document)
+        stdout.write(text + "\n")
     if not args.quiet:
         stats = document["stats"]
         where = f" ; écrit dans {args.output}" if args.output else ""

@@ -17,6 +17,7 @@ they hold for any method and say so honestly when an assignment is not stable.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,8 @@ class _Market:
     last: dict[str, Any] | None  # cutoff of the last child admitted on general places
     reserve_last: dict[str, Any] | None  # … on reserved places
     ranks: list | None  # sorted keys of the members
+    # Open places, the published rule and no reserve: a refusal is a plain `cutoff`.
+    simple: bool = False
 
 
 class Explainer:
@@ -62,6 +65,8 @@ class Explainer:
         self._keys: dict[tuple[str, str], list] = {}
         self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._markets: dict[tuple[str, str], _Market] = {}
+        self._group_markets: dict[str, dict[str, _Market]] = {}
+        self._option_details: dict[tuple[str, tuple], list] = {}
 
     # -- markets -------------------------------------------------------------------------
 
@@ -121,29 +126,35 @@ class Explainer:
 
     def _cutoff(self, structure: Structure, member: Member, with_id: bool) -> dict[str, Any]:
         child = self.instance.child_by_id[member.ref]
-        info: dict[str, Any] = {"child": child.id} if with_id else {}
+        # Keys in canonical (sorted) order, like every dict of the explanations and cutoffs.
         if self.priorities.explicit(structure):
-            info["position"] = member.key[0] + 1
-        else:
-            info["score"] = child.score(structure.id)
-            info["application_date"] = child.application_date
-        return info
+            position = member.key[0] + 1
+            return {"child": child.id, "position": position} if with_id else {"position": position}
+        score = child.score(structure.id)
+        if with_id:
+            return {"application_date": child.application_date, "child": child.id, "score": score}
+        return {"application_date": child.application_date, "score": score}
 
     def cutoffs(self) -> dict[str, dict[str, Any]]:
-        applicants: dict[tuple[str, str], int] = {}
+        # Applicants of each market: the children naming it in a wish or a joint option
+        # (wishes have no duplicates: the reader refuses them), counted per age group in C.
+        named: dict[str, list[str]] = {group: [] for group in self.instance.age_groups}
+        joint_of = self.instance.joint_family_of
         for child in self.instance.children:
-            named = set(child.wishes)
-            family = self.instance.joint_family_of.get(child.id)
-            if family is not None:
-                position = family.children.index(child.id)
-                named |= {o[position] for o in family.joint_wishes or () if o[position]}
-            for sid in named:
-                key = (sid, child.age_group)
-                applicants[key] = applicants.get(key, 0) + 1
+            family = joint_of.get(child.id)
+            if family is None:
+                named[child.age_group].extend(child.wishes)
+                continue
+            position = family.children.index(child.id)
+            structures = set(child.wishes)
+            structures |= {o[position] for o in family.joint_wishes or () if o[position]}
+            named[child.age_group].extend(structures)
+        counted = {group: Counter(sids) for group, sids in named.items()}
         out: dict[str, dict[str, Any]] = {}
-        for structure in self.instance.structures:
+        # Structures and age groups in sorted order, every dict's keys too (canonical order).
+        for structure in sorted(self.instance.structures, key=_by_id):
             groups = {}
-            for group in self.instance.age_groups:
+            for group in sorted(self.instance.age_groups):
                 places = structure.places(group)
                 held = self.checker.held.get((structure.id, group), [])
                 if not places and not held:
@@ -151,22 +162,22 @@ class Explainer:
                 reserved, general = self.choice(structure, group)
                 admitted = sorted(self.members(structure, group), key=lambda m: m.key)
                 entry: dict[str, Any] = {
-                    "places": places,
-                    "applicants": applicants.get((structure.id, group), 0),
                     "admitted": [m.ref for m in admitted],
-                    "vacant": max(0, places - len(held)),
+                    "applicants": counted[group].get(structure.id, 0),
                     "cutoff": self.cutoff(structure, general[-1], True) if general else None,
+                    "places": places,
                 }
                 reserve = structure.reserves.get(group)
                 if reserve is not None and reserve.places:
                     entry["reserve"] = {
-                        "tag": reserve.tag,
-                        "places": reserve.places,
-                        "hard": reserve.hard,
-                        "filled": len(reserved),
                         "admitted": [m.ref for m in reserved],
                         "cutoff": self.cutoff(structure, reserved[-1], True) if reserved else None,
+                        "filled": len(reserved),
+                        "hard": reserve.hard,
+                        "places": reserve.places,
+                        "tag": reserve.tag,
                     }
+                entry["vacant"] = max(0, places - len(held))
                 groups[group] = entry
             if groups:
                 out[structure.id] = groups
@@ -201,71 +212,110 @@ class Explainer:
             explicit=self.priorities.explicit(structure),
             reserve=reserve if r else None,
             reserve_facts=(
-                {"tag": reserve.tag, "places": r, "hard": reserve.hard, "filled": len(reserved)}
+                {"filled": len(reserved), "hard": reserve.hard, "places": r, "tag": reserve.tag}
                 if r
                 else None
             ),
             last=self.cutoff(structure, general[-1], False) if general else None,
             reserve_last=self.cutoff(structure, reserved[-1], False) if reserved else None,
             ranks=ranks,
+            simple=places > 0 and not r and not self.priorities.explicit(structure),
         )
 
     def refusal(
-        self, market: _Market, child: Child, others: list[Member] | None = None
+        self,
+        market: _Market,
+        child: Child,
+        others: list[Member] | None = None,
+        *,
+        wish_rank: int | None = None,
+        in_family: bool = False,
     ) -> tuple[str, dict[str, Any]]:
-        """(reason code, facts) for a child the market did not choose.
+        """(reason code, entry) for a child the market did not choose.
 
-        The facts are the numbers a letter needs (`letters.refusal_text` renders them):
+        The entry holds the numbers a letter needs (`letters.refusal_text` renders them):
         places, reserve, `cutoff` (the last admitted child's score and date, or rank),
-        the child's own score or rank, and `last` when it differs from `cutoff`.
+        the child's own score or rank, and `last` when it differs from `cutoff`; then the
+        structure and `wish_rank` (a wish), or the child, its age group and its date (a
+        refusal inside a family's joint option), with the reason code. Keys are inserted
+        in canonical (sorted) order, so that the writer need not sort them.
         `others`: the acceptable children it competed with, when not the market's members.
         """
         places = market.places
-        facts: dict[str, Any] = {"places": places}
+        own = eligible = reserve_facts = last = reserve_last = None
         if places == 0:
-            facts["cutoff"] = None
-            return "no_place", facts
-        structure = market.structure
-        key = self.priorities.key(structure, child)
-        if key is None:
-            facts["cutoff"] = None
-            return "not_acceptable", facts
-        facts["own"] = (
-            {"position": key[0] + 1}
-            if market.explicit
-            else {"score": child.points + child.bonus.get(structure.id, 0)}
-        )
-        reserve = market.reserve
-        if reserve is None:
-            facts["cutoff"] = market.last
-            return "cutoff", facts
-        facts["reserve"] = market.reserve_facts
-        elig = reserve.tag in child.tags
-        facts["eligible"] = elig
-        if elig:
-            facts["last"] = market.last
-            if market.reserve_last is not None:
-                facts["reserve_last"] = market.reserve_last
-            facts["cutoff"] = market.last or market.reserve_last
-            return "cutoff", facts
-        facts["cutoff"] = market.last
-        if others is None:
-            above = bisect_left(market.ranks, key)
+            code, cutoff = "no_place", None
         else:
-            above = sum(1 for m in others if m.key < key)
-        if above < places:
-            # Without the reserve the child would have had a place.
-            return "reserved", facts
-        return "cutoff", facts
+            key = None
+            if market.explicit:
+                key = self.priorities.key(market.structure, child)
+                if key is not None:
+                    own = {"position": key[0] + 1}
+            else:
+                # The published rule accepts every applicant; the key is only needed below.
+                score = child.points + child.bonus.get(market.structure.id, 0)
+                own = (
+                    {"application_date": child.application_date, "score": score}
+                    if in_family
+                    else {"score": score}
+                )
+            reserve = market.reserve
+            if own is None:
+                code, cutoff = "not_acceptable", None
+            elif reserve is None:
+                code, cutoff = "cutoff", market.last
+            else:
+                reserve_facts = market.reserve_facts
+                eligible = reserve.tag in child.tags
+                if eligible:
+                    code = "cutoff"
+                    last = market.last
+                    reserve_last = market.reserve_last
+                    cutoff = last or reserve_last
+                else:
+                    cutoff = market.last
+                    if key is None:
+                        key = (-score, child.application_date, child.id)
+                    if others is None:
+                        above = bisect_left(market.ranks, key)
+                    else:
+                        above = sum(1 for m in others if m.key < key)
+                    # Below the places: without the reserve the child would have had one.
+                    code = "reserved" if above < places else "cutoff"
+        if in_family:
+            entry: dict[str, Any] = {
+                "age_group": child.age_group,
+                "child": child.id,
+                "cutoff": cutoff,
+            }
+        else:
+            entry = {"cutoff": cutoff}
+        if eligible is not None:
+            entry["eligible"] = eligible
+            if eligible:
+                entry["last"] = last
+        if own is not None:
+            entry["own"] = own
+        entry["places"] = places
+        entry["reason"] = code
+        if reserve_facts is not None:
+            entry["reserve"] = reserve_facts
+            if reserve_last is not None:
+                entry["reserve_last"] = reserve_last
+        entry["structure"] = market.structure.id
+        if wish_rank is not None:
+            entry["wish_rank"] = wish_rank
+        return code, entry
 
     # -- children ------------------------------------------------------------------------
 
     def parameters(self, child: Child) -> dict[str, Any]:
+        bonus = child.bonus
         return {
             "age_group": child.age_group,
-            "points": child.points,
-            "bonus": dict(sorted(child.bonus.items())),
             "application_date": child.application_date,
+            "bonus": dict(sorted(bonus.items())) if len(bonus) > 1 else dict(bonus),
+            "points": child.points,
             "tags": list(child.tags),
         }
 
@@ -277,25 +327,79 @@ class Explainer:
     def independent(self, child: Child) -> dict[str, Any]:
         current = self.checker.placed.get(child.id)
         wishes = child.wishes
-        limit = wishes.index(current) if current in wishes else len(wishes)
-        obtained = None
-        if current is not None:
-            obtained = {
-                "structure": current,
-                "wish_rank": limit + 1 if current in wishes else None,
-            }
+        if current is None:
+            limit = len(wishes)
+            obtained = None
+        elif current in wishes:
+            limit = wishes.index(current)
+            obtained = {"structure": current, "wish_rank": limit + 1}
+        else:
+            limit = len(wishes)
+            obtained = {"structure": current, "wish_rank": None}
+        # Keys of every dict below in canonical (sorted) order.
         refused = []
+        if not limit:
+            return {"not_obtained": refused, "obtained": obtained}
+        cid = child.id
+        group = child.age_group
+        markets = self._group_markets.get(group)
+        if markets is None:
+            markets = self._group_markets[group] = {}
+        blocking = self.blocking_pairs
+        points, bonus = child.points, child.bonus
+        if blocking is not None and not blocking:
+            # A stable assignment (the usual case): no wish blocks, one tight loop.
+            append = refused.append
+            structure_by_id = self.instance.structure_by_id
+            rank = 0
+            for sid in wishes[:limit]:
+                rank += 1
+                market = markets.get(sid)
+                if market is None:
+                    market = markets[sid] = self.market(structure_by_id[sid], group)
+                if market.simple:
+                    append(
+                        {
+                            "cutoff": market.last,
+                            "own": {"score": points + bonus.get(sid, 0)},
+                            "places": market.places,
+                            "reason": "cutoff",
+                            "structure": sid,
+                            "wish_rank": rank,
+                        }
+                    )
+                else:
+                    append(self.refusal(market, child, wish_rank=rank)[1])
+            return {"not_obtained": refused, "obtained": obtained}
         for i in range(limit):
-            structure = self.instance.structure_by_id[wishes[i]]
-            if self.wish_blocks(child, structure.id):
-                code, entry = "blocking", {"cutoff": None}
+            sid = wishes[i]
+            if blocking is None:
+                blocks = self.wish_blocks(child, sid)
             else:
-                code, entry = self.refusal(self.market(structure, child.age_group), child)
-            entry["wish_rank"] = i + 1
-            entry["structure"] = structure.id
-            entry["reason"] = code
-            refused.append(entry)
-        return {"obtained": obtained, "not_obtained": refused}
+                blocks = bool(blocking) and (cid, sid) in blocking
+            if blocks:
+                refused.append(
+                    {"cutoff": None, "reason": "blocking", "structure": sid, "wish_rank": i + 1}
+                )
+                continue
+            market = markets.get(sid)
+            if market is None:
+                market = markets[sid] = self.market(self.instance.structure_by_id[sid], group)
+            if market.simple:
+                # The common case, inlined: open places, the published rule, no reserve.
+                refused.append(
+                    {
+                        "cutoff": market.last,
+                        "own": {"score": points + bonus.get(sid, 0)},
+                        "places": market.places,
+                        "reason": "cutoff",
+                        "structure": sid,
+                        "wish_rank": i + 1,
+                    }
+                )
+            else:
+                refused.append(self.refusal(market, child, wish_rank=i + 1)[1])
+        return {"not_obtained": refused, "obtained": obtained}
 
     def joint(self, child: Child) -> dict[str, Any]:
         family = self.instance.joint_family_of[child.id]
@@ -306,7 +410,7 @@ class Explainer:
         current = self.checker.placed.get(child.id)
         obtained = None
         if got in options:
-            obtained = {"structure": current, "option_rank": limit + 1}
+            obtained = {"option_rank": limit + 1, "structure": current}
         refused = []
         for t in range(limit):
             option = options[t]
@@ -315,32 +419,55 @@ class Explainer:
                 code, details = "blocking", []
             else:
                 code, details = self.option_refusal(family, option, child, found)
+                # The same details for every child of the family: written once, shared.
             refused.append(
                 {
-                    "option_rank": t + 1,
                     "option": list(option),
-                    "structure": option[position],
+                    "option_rank": t + 1,
                     "reason": code,
                     "refusals": details,
+                    "structure": option[position],
                 }
             )
         return {
-            "family": {"id": family.id, "children": list(family.children)},
-            "obtained": obtained,
+            "family": {"children": list(family.children), "id": family.id},
             "not_obtained": refused,
+            "obtained": obtained,
         }
 
     def option_refusal(self, family, option, child: Child, found) -> tuple[str, list]:
-        """Why a joint option failed, from this child's point of view."""
-        details = []
+        """Why a joint option failed, from this child's point of view (the details are the
+        same for every child of the family: computed once, only the code differs)."""
+        cached = self._option_details.get((family.id, option))
+        if cached is None:
+            cached = self._option_details[(family.id, option)] = self._option_details_of(
+                family, option, found
+            )
         own_code = None
+        for facts in cached:
+            if facts["child"] == child.id:
+                own_code = facts["reason"]
+        return (own_code or "joint_option"), cached
+
+    def _option_details_of(self, family, option, found) -> list:
+        details = []
+        members_of = set(family.children)
         for sid, group, reserved, general in found:
             structure = self.instance.structure_by_id[sid]
             chosen = {m.ref for m in reserved} | {m.ref for m in general}
-            competing = self.members(structure, group, exclude=set(family.children))
+            market = self._market(structure, group, reserved, general, None)
+            # The competitors only matter to tell `reserved` from `cutoff`.
+            competing = (
+                [m for m in self.members(structure, group) if m.ref not in members_of]
+                if market.reserve is not None
+                else None
+            )
             for cid, target in zip(family.children, option, strict=True):
                 other = self.instance.child_by_id[cid]
                 if target != sid or other.age_group != group or cid in chosen:
+                    continue
+                if competing is None:
+                    details.append(self.refusal(market, other, [], in_family=True)[1])
                     continue
                 others = competing + [
                     Member(
@@ -352,22 +479,16 @@ class Explainer:
                     and s.age_group == group
                     and self.priorities.key(structure, s) is not None
                 ]
-                market = self._market(structure, group, reserved, general, None)
-                code, facts = self.refusal(market, other, others)
-                if "own" in facts and not market.explicit:
-                    facts["own"]["application_date"] = other.application_date
-                facts.update(child=cid, structure=sid, age_group=group, reason=code)
-                details.append(facts)
-                if cid == child.id:
-                    own_code = code
-        return (own_code or "joint_option"), details
+                details.append(self.refusal(market, other, others, in_family=True)[1])
+        return details
 
     def child(self, child: Child) -> dict[str, Any]:
         if self.instance.is_independent(child.id):
             part = self.independent(child)
         else:
             part = self.joint(child)
-        return {"parameters": self.parameters(child), **part}
+        part["parameters"] = self.parameters(child)  # last in canonical order
+        return part
 
 
 def explain(
@@ -386,7 +507,9 @@ def explain(
     explainer = Explainer(instance, assignment, report)
     explanations = {}
     total = len(instance.children)
-    for done, child in enumerate(instance.children):
+    # In id order, and every dict's keys in sorted order: the explanations and the cutoffs
+    # are already canonical JSON objects, which `canonical.dumps_document` relies on.
+    for done, child in enumerate(sorted(instance.children, key=_by_id)):
         if progress is not None and done % 2000 == 0:
             progress("explications", done, total)
         explanations[child.id] = explainer.child(child)
@@ -397,6 +520,10 @@ def explain(
         "cutoffs": explainer.cutoffs(),
         "letters": letters_header(instance),
     }
+
+
+def _by_id(item: Child | Structure) -> str:
+    return item.id
 
 
 def letters_header(instance: Instance) -> dict[str, Any]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 from maillage.commission.allocation.model import Assignment, Instance
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
+
+if TYPE_CHECKING:
+    from pathlib import Path  # paths are opened with os and open(): no pathlib to import
 
 
 class InvalidDocument(InvalidInstance):
@@ -76,9 +79,10 @@ def loads(text: str, origin: str = "document") -> Any:
 
 def load_json(path: str | Path) -> Any:
     try:
-        if Path(path).stat().st_size > MAX_BYTES:
+        if os.stat(path).st_size > MAX_BYTES:
             raise InvalidDocument([f"{path} : fichier trop volumineux (plus de 200 Mo)."])
-        data = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read()
     except FileNotFoundError:
         raise InvalidDocument([f"{path} : fichier introuvable."]) from None
     except IsADirectoryError:

@@ -10,7 +10,6 @@ from maillage.commission.allocation.da import solve_da
 from maillage.commission.allocation.engine import ProgressFn
 from maillage.commission.allocation.explain import explain
 from maillage.commission.allocation.model import Instance, Result
-from maillage.commission.allocation.optimal import solve_optimal
 from maillage.commission.allocation.siblings import siblings_with_report
 from maillage.commission.allocation.version import ENGINE_NAME, __version__
 
@@ -44,6 +43,9 @@ def _solve(
     if method == "siblings":
         return siblings_with_report(instance, seed, progress=progress)
     if method == "optimal":
+        # Imported here: `da` and `siblings` need not load the solver's module.
+        from maillage.commission.allocation.optimal import solve_optimal  # noqa: PLC0415
+
         return solve_optimal(instance, seed=seed, time_limit=time_limit, progress=progress), None
     raise ValueError(f"méthode « {method} » inconnue ; attendu l'une de : {', '.join(METHODS)}.")
 

@@ -316,17 +316,25 @@ class _Reader:
                 shells[sid] = (f"structure « {sid} » ({where})", raw)
         return shells
 
-    def child_shells(self, raws: list) -> dict[str, tuple[str, dict]]:
+    def child_shells(self, raws: list) -> dict[str, tuple[int, dict]]:
+        """{id: (position in `children`, raw object)}; messages are written when needed."""
         seen: set[str] = set()
-        shells: dict[str, tuple[str, dict]] = {}
+        shells: dict[str, tuple[int, dict]] = {}
         for i, raw in enumerate(raws):
+            if type(raw) is dict:
+                cid = raw.get("id")
+                # The common case: a fresh, non-empty text id (ident() below says the rest).
+                if type(cid) is str and cid not in seen and cid.strip():
+                    seen.add(cid)
+                    shells[cid] = (i, raw)
+                    continue
             where = f"children[{i}]"
             if not isinstance(raw, dict):
                 self.error(where, f"attendu un objet enfant, trouvé {_type_name(raw)}.")
                 continue
             cid = self.ident(where, raw, seen, "un autre enfant")
             if cid is not None:
-                shells[cid] = (f"enfant « {cid} » ({where})", raw)
+                shells[cid] = (i, raw)
         return shells
 
     # -- structures ----------------------------------------------------------------------
@@ -584,95 +592,108 @@ class _Reader:
     # -- children ------------------------------------------------------------------------
 
     def children(
-        self, shells: dict[str, tuple[str, dict]], structures: dict, families: list[Family]
+        self, shells: dict[str, tuple[int, dict]], structures: dict, families: list[Family]
     ) -> list[Child]:
+        """Children in instance order. Each goes through `_FastChildren` (no messages, one
+        pass over its fields); whatever it does not accept as plainly valid is read again by
+        `child`, which reports every mistake: the errors are the same, and a département
+        reads in a fraction of the time."""
         family_of = {cid: f for f in families for cid in f.children}
         out = []
-        for cid, (where, raw) in shells.items():
-            self.unknown_keys(where, raw, CHILD_KEYS)
-            group = raw.get("age_group")
-            if not isinstance(group, str) or group not in self.groups:
-                self.error(
-                    where,
-                    f"champ « age_group » : {_ref(group)} n'est pas un groupe d'âge ;"
-                    f" attendu l'un de : {', '.join(self.groups)}.",
-                )
-            points = raw.get("points", 0)
-            if points is None:
-                points = 0
-            if not _is_score(points):
-                self.error(
-                    where,
-                    "champ « points » : attendu un nombre (score de la grille publiée), au plus"
-                    f" un milliard en valeur absolue, trouvé {_type_name(points)}.",
-                )
-                points = 0
-            bonus = self.bonus(where, raw.get("bonus"), structures)
-            app_date = raw.get("application_date", "")
-            if app_date is None:
-                app_date = ""
-            if not isinstance(app_date, str):
-                self.error(
-                    where,
-                    "champ « application_date » : attendu une date ISO « AAAA-MM-JJ » (ou une date"
-                    f" et heure ISO), trouvé {_type_name(app_date)}.",
-                )
-                app_date = ""
-            try:
-                app_date = normalize_date(app_date)
-            except ValueError:
-                self.error(
-                    where,
-                    f"champ « application_date » : « {app_date} » n'est pas une date ISO ;"
-                    " attendu « AAAA-MM-JJ » ou « AAAA-MM-JJTHH:MM:SS ».",
-                )
-                app_date = ""
-            tags = self.tags(where, raw.get("tags"))
-            family = family_of.get(cid)
-            declared = raw.get("family")
-            if declared is not None and not isinstance(declared, str):
-                self.error(
-                    where, f"champ « family » : attendu un texte, trouvé {_type_name(declared)}."
-                )
-                declared = None
-            if declared is not None and family is not None and declared != family.id:
-                self.error(
-                    where,
-                    f"champ « family » : « {declared} », mais l'enfant figure dans la famille"
-                    f" « {family.id} » de « families ».",
-                )
-            joint = family is not None and family.joint
-            wishes_raw = raw.get("wishes")
-            wishes_given = wishes_raw is not None
-            if wishes_raw is None:
-                if joint:
-                    wishes = _projection(family, cid)
-                else:
-                    self.error(
-                        where,
-                        "champ « wishes » manquant : attendu la liste ordonnée des structures"
-                        " demandées (seuls les enfants d'une famille à vœux communs peuvent"
-                        " l'omettre).",
-                    )
-                    wishes = ()
-            else:
-                wishes = self.wishes(where, wishes_raw, structures)
-            out.append(
-                Child(
-                    id=cid,
-                    age_group=group if isinstance(group, str) else "",
-                    wishes=wishes,
-                    points=points,
-                    bonus=bonus,
-                    application_date=app_date,
-                    tags=tags,
-                    family=declared if declared is not None else (family.id if family else None),
-                    wishes_given=wishes_given,
-                    commune=self.optional_text(where, raw, "commune"),
-                    location=self.location(where, raw),
-                )
-            )
+        fast = _FastChildren(self.groups, structures, family_of).child
+        for cid, (i, raw) in shells.items():
+            child = fast(cid, raw)
+            if child is None:
+                where = f"enfant « {cid} » (children[{i}])"
+                child = self.child(cid, where, raw, structures, family_of)
+            out.append(child)
         return out
+
+    def child(
+        self, cid: str, where: str, raw: dict, structures: dict, family_of: dict[str, Family]
+    ) -> Child:
+        """One child, every field checked and every mistake reported (the slow path)."""
+        self.unknown_keys(where, raw, CHILD_KEYS)
+        group = raw.get("age_group")
+        if not isinstance(group, str) or group not in self.groups:
+            self.error(
+                where,
+                f"champ « age_group » : {_ref(group)} n'est pas un groupe d'âge ;"
+                f" attendu l'un de : {', '.join(self.groups)}.",
+            )
+        points = raw.get("points", 0)
+        if points is None:
+            points = 0
+        if not _is_score(points):
+            self.error(
+                where,
+                "champ « points » : attendu un nombre (score de la grille publiée), au plus"
+                f" un milliard en valeur absolue, trouvé {_type_name(points)}.",
+            )
+            points = 0
+        bonus = self.bonus(where, raw.get("bonus"), structures)
+        app_date = raw.get("application_date", "")
+        if app_date is None:
+            app_date = ""
+        if not isinstance(app_date, str):
+            self.error(
+                where,
+                "champ « application_date » : attendu une date ISO « AAAA-MM-JJ » (ou une date"
+                f" et heure ISO), trouvé {_type_name(app_date)}.",
+            )
+            app_date = ""
+        try:
+            app_date = normalize_date(app_date)
+        except ValueError:
+            self.error(
+                where,
+                f"champ « application_date » : « {app_date} » n'est pas une date ISO ;"
+                " attendu « AAAA-MM-JJ » ou « AAAA-MM-JJTHH:MM:SS ».",
+            )
+            app_date = ""
+        tags = self.tags(where, raw.get("tags"))
+        family = family_of.get(cid)
+        declared = raw.get("family")
+        if declared is not None and not isinstance(declared, str):
+            self.error(
+                where, f"champ « family » : attendu un texte, trouvé {_type_name(declared)}."
+            )
+            declared = None
+        if declared is not None and family is not None and declared != family.id:
+            self.error(
+                where,
+                f"champ « family » : « {declared} », mais l'enfant figure dans la famille"
+                f" « {family.id} » de « families ».",
+            )
+        joint = family is not None and family.joint
+        wishes_raw = raw.get("wishes")
+        wishes_given = wishes_raw is not None
+        if wishes_raw is None:
+            if joint:
+                wishes = _projection(family, cid)
+            else:
+                self.error(
+                    where,
+                    "champ « wishes » manquant : attendu la liste ordonnée des structures"
+                    " demandées (seuls les enfants d'une famille à vœux communs peuvent"
+                    " l'omettre).",
+                )
+                wishes = ()
+        else:
+            wishes = self.wishes(where, wishes_raw, structures)
+        return Child(
+            id=cid,
+            age_group=group if isinstance(group, str) else "",
+            wishes=wishes,
+            points=points,
+            bonus=bonus,
+            application_date=app_date,
+            tags=tags,
+            family=declared if declared is not None else (family.id if family else None),
+            wishes_given=wishes_given,
+            commune=self.optional_text(where, raw, "commune"),
+            location=self.location(where, raw),
+        )
 
     def bonus(self, where: str, value: Any, structures: dict) -> dict[str, float | int]:
         if value is None:
@@ -735,6 +756,115 @@ class _Reader:
             )
             ok = False
         return tuple(value) if ok else ()
+
+
+class _FastChildren:
+    """A child read in one pass when every field is plainly valid, else None (then the
+    full reader checks it again and words the errors). Accepts a subset of what the full
+    reader accepts, and builds the very same `Child` from it."""
+
+    def __init__(self, groups: list[str], structures: dict, family_of: dict[str, Family]):
+        self.groups = set(groups)
+        self.structures = structures
+        self.family_of = family_of
+        self.dates: dict[str, str] = {"": ""}
+
+    def child(self, cid: str, raw: dict) -> Child | None:
+        if not raw.keys() <= CHILD_KEYS:
+            return None
+        get = raw.get
+        group = get("age_group")
+        if type(group) is not str or group not in self.groups:
+            return None
+        points = get("points", 0)
+        if points is None:
+            points = 0
+        elif type(points) is not int or not -MAX_SCORE <= points <= MAX_SCORE:
+            return None
+        structures = self.structures
+        bonus = get("bonus")
+        if bonus is None:
+            bonus = {}
+        elif type(bonus) is dict:
+            for sid, extra in bonus.items():
+                if (
+                    sid not in structures
+                    or type(extra) is not int
+                    or not -MAX_SCORE <= extra <= MAX_SCORE
+                ):
+                    return None
+            bonus = dict(bonus)
+        else:
+            return None
+        raw_date = get("application_date", "")
+        if raw_date is None:
+            raw_date = ""
+        elif type(raw_date) is not str:
+            return None
+        app_date = self.dates.get(raw_date)
+        if app_date is None:
+            try:
+                app_date = self.dates[raw_date] = normalize_date(raw_date)
+            except ValueError:
+                return None
+        tags = get("tags")
+        if tags is None:
+            tags = ()
+        elif type(tags) is list:
+            for tag in tags:
+                if type(tag) is not str or not tag:
+                    return None
+            tags = tuple(sorted(set(tags))) if tags else ()
+        else:
+            return None
+        family = self.family_of.get(cid)
+        declared = get("family")
+        if declared is not None:
+            if type(declared) is not str or (family is not None and declared != family.id):
+                return None
+        wishes = get("wishes")
+        wishes_given = wishes is not None
+        if wishes is None:
+            if family is None or not family.joint:
+                return None
+            wishes = _projection(family, cid)
+        elif type(wishes) is list:
+            for sid in wishes:
+                if type(sid) is not str or sid not in structures:
+                    return None
+            wishes = tuple(wishes)
+            if len(set(wishes)) != len(wishes):
+                return None
+        else:
+            return None
+        commune = get("commune")
+        if commune is not None and type(commune) is not str:
+            return None
+        location = get("location")
+        if location is not None:
+            if type(location) is not list or len(location) != 2:
+                return None
+            x, y = location
+            tx, ty = type(x), type(y)
+            # Finite numbers (x - x is NaN for an infinity or a NaN), booleans refused.
+            if not (tx is int or (tx is float and x - x == 0.0)):
+                return None
+            if not (ty is int or (ty is float and y - y == 0.0)):
+                return None
+            location = (x, y)
+        return Child(
+            id=cid,
+            age_group=group,
+            wishes=wishes,
+            points=points,
+            bonus=bonus,
+            application_date=app_date,
+            tags=tags,
+            family=declared if declared is not None else (family.id if family else None),
+            wishes_given=wishes_given,
+            commune=commune,
+            location=location,
+        )
 
 
 def _projection(family: Family, child_id: str) -> tuple[str, ...]:
