@@ -21,32 +21,27 @@ only guards against a pathological run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from maillage.commission.allocation.check import check
 from maillage.commission.allocation.engine import ProgressFn
 from maillage.commission.allocation.model import Assignment, Instance, Result
 from maillage.commission.allocation.problem import Problem
 from maillage.commission.allocation.siblings import siblings_with_report
 
-if TYPE_CHECKING:
-    from ortools.sat.python import cp_model
-
 
 def _cp_model():
-    """OR-Tools' CP-SAT module, imported when `optimal` runs only: about a second of start-up
-    (OR-Tools and the pandas it loads) that `da` and `siblings` need not pay."""
-    from ortools.sat.python import cp_model  # noqa: PLC0415
+    """OR-Tools' CP-SAT, imported when `optimal` runs only (start-up that `da` and `siblings`
+    need not pay), through `cpsat`, which spares the pandas and numpy of OR-Tools' own layer."""
+    from maillage.commission.allocation import cpsat  # noqa: PLC0415
 
-    return cp_model
+    return cpsat
 
 
 class _Model:
     def __init__(self, problem: Problem):
         cp_model = _cp_model()
         self.p = problem
-        self.model = cp_model.CpModel()
-        self.x: list[dict[int, cp_model.IntVar]] = []
+        self.model = cp_model.Model()
+        self.x: list[dict[int, object]] = []
         self._build_choices()
         self._build_counts()
         self._build_stability()
@@ -58,10 +53,10 @@ class _Model:
 
         p, model = self.p, self.model
         # Per market and rank: the option variables that place that child there.
-        self.placing: list[dict[int, list[cp_model.IntVar]]] = [{} for _ in range(p.n_markets)]
+        self.placing: list[dict[int, list]] = [{} for _ in range(p.n_markets)]
         objective = []
         for agent in p.agents:
-            chosen: dict[int, cp_model.IntVar] = {}
+            chosen: dict[int, object] = {}
             for j, option in enumerate(agent.options):
                 if option is None or any(p.places[m] == 0 for _c, m, _k, _e in option):
                     continue
@@ -159,7 +154,7 @@ class _Model:
         p, model = self.p, self.model
         for a, agent in enumerate(p.agents):
             chosen = self.x[a]
-            better: list[cp_model.IntVar] = []
+            better: list = []
             for j, option in enumerate(agent.options):
                 if j in chosen:
                     better.append(chosen[j])
@@ -258,18 +253,13 @@ def _agent_options(problem: Problem, assignment: Assignment) -> dict[int, int]:
 
 
 def _progress_callback(progress: ProgressFn):
-    cp_model = _cp_model()
+    solutions = [0]
 
-    class _Progress(cp_model.CpSolverSolutionCallback):
-        def __init__(self):
-            super().__init__()
-            self.solutions = 0
+    def on_solution() -> None:
+        solutions[0] += 1
+        progress("optimal, solutions trouvées", solutions[0], 0)
 
-        def on_solution_callback(self) -> None:
-            self.solutions += 1
-            progress("optimal, solutions trouvées", self.solutions, 0)
-
-    return _Progress()
+    return on_solution
 
 
 def solve_optimal(
@@ -313,14 +303,14 @@ def solve_optimal(
     if base_stable:
         model.add(built.placed >= base_report.placed)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = 3 * time_limit + 1
-    callback = _progress_callback(progress) if progress is not None else None
-    status = solver.solve(model, callback)
-    name = solver.status_name(status)
+    solver = cp_model.solve(
+        model,
+        seed=seed,
+        deterministic_time=time_limit,
+        max_seconds=3 * time_limit + 1,
+        on_solution=_progress_callback(progress) if progress is not None else None,
+    )
+    status, name = solver.status, solver.status_name
     solver_stats["status"] = name
     solver_stats["variables"] = len(model.proto.variables)
     solver_stats["constraints"] = len(model.proto.constraints)

@@ -147,7 +147,7 @@ def test_cp_model_solutions_are_exactly_the_stable_assignments(data):
     instance = parse_instance(data)
     problem = Problem(instance)
     built = _Model(problem)
-    built.model.clear_objective()
+    built.model.proto.clear_objective()
     solver = cp_model.CpSolver()
     solver.parameters.enumerate_all_solutions = True
     solver.parameters.num_workers = 1
