@@ -5,4 +5,4 @@ be traced to the exact rule that produced it.
 """
 
 ENGINE_NAME = "maillage-allocation"
-__version__ = "1.0.0"
+__version__ = "1.1.0"  # 1.1.0: `optimal` solves without CP-SAT's presolve
