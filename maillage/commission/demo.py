@@ -322,7 +322,9 @@ def _siblings_on_the_list(group, session, today: datetime.date) -> int:
         .distinct()
         .order_by("number")
     )
-    born = [a for a in rows if (a.child.birth_date or a.child.expected_date) <= session.reference_date]
+    born = [
+        a for a in rows if (a.child.birth_date or a.child.expected_date) <= session.reference_date
+    ]
     by_household: dict[int, list] = {}
     for application in born:
         by_household.setdefault(application.household_id, []).append(application)

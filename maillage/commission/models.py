@@ -377,7 +377,9 @@ class SessionEntry(models.Model):
     tags = models.JSONField("catégories (réserves)", default=list)
     # asked « together or not at all » with a brother or sister, but no wish in common: the
     # children are examined separately (said to the agents and in the family's letter)
-    siblings_apart = models.BooleanField("fratrie sans vœu commun, étudiée séparément", default=False)
+    siblings_apart = models.BooleanField(
+        "fratrie sans vœu commun, étudiée séparément", default=False
+    )
     exclusion = models.CharField(
         "non étudiée", max_length=25, choices=Exclusion.choices, blank=True
     )

@@ -3,7 +3,8 @@
 `run_session` parses the frozen instance, runs `solver.run`, stores the `Run` (the output as
 canonical JSON without its duration, its SHA-256, the counts, who ran it) and replaces the
 session's decisions (one per entry: placed, unplaced or excluded, with the structured
-explanation the letters are rendered from). `replay` runs the same instance, method, seed and
+explanation the letters are rendered from), carrying the commission's earlier decisions over
+(`carry_overrides`), and stores the proposal's statistics on the run. `replay` runs the same instance, method, seed and
 time limit again and compares: a difference is an alarm (log error, audit entry, flag on the
 run)."""
 

@@ -6,10 +6,11 @@ fills the reserve; agents and the letter name the employer."""
 import datetime
 
 import pytest
+from django.template.loader import render_to_string
 
 from maillage.accounts.enums import UserKind
 from maillage.audit.models import AuditEntry
-from maillage.commission import employers, letters, runs, sessions
+from maillage.commission import employers, explanations, letters, runs, sessions
 from maillage.commission.enums import EmployerSource, ReserveKind
 from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, EmployerReservation, Reserve, SessionEntry
@@ -80,7 +81,25 @@ def test_freeze_tags_the_child_and_the_run_fills_the_reserve(commission, reserve
     run.refresh_from_db()
     (row,) = [r for r in run.statistics["reserves"] if r["tag"] == reserve.tag]
     assert row["filled"] == 1 and EMPLOYER in row["label"]
-    # the letter names the employer
+    # the letters name the employer: the child's detailed explanation, and the letter of a
+    # better-ranked child who did not get the reserved place
+    detailed = render_to_string(
+        "commission/letter_explanation_body.html", explanations.explanation_context(decision)
+    )
+    assert (
+        "places réservées suivantes : enfants des salariés de Hôpital de Carros, employeur qui a "
+        "réservé ces places."
+    ) in detailed
+    assert (
+        "L'employeur d'un parent, qui réserve des places dans le territoire : "
+        "Hôpital de Carros" in detailed
+    )
+    other = Decision.objects.filter(session=session, outcome="unplaced").first()
+    text = " ".join(letters.render_letter_html(other).split())
+    assert (
+        "la seule place des bébés était réservée aux enfants des salariés de Hôpital de Carros, "
+        "employeur qui a réservé ces places (réserve stricte"
+    ) in text
     assert EMPLOYER in letters.reserve_label(reserve.tag)
     assert letters.reserve_label("employer:999999") == (
         "enfants des salariés d'un employeur qui a réservé des places"

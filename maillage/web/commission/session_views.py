@@ -198,7 +198,9 @@ def session_proposal(request, session):
         decision.wish_names = [names.get(k, k) for k in decision.entry.wishes]
         decision.employers = sorted({employers[t] for t in decision.entry.tags if t in employers})
         override = (decision.explanation or {}).get("override") or {}
-        decision.carried_from_run = override.get("carried_from_run") if decision.overridden else None
+        decision.carried_from_run = (
+            override.get("carried_from_run") if decision.overridden else None
+        )
     return render(
         request,
         "commission/session_proposal.html",
