@@ -138,7 +138,7 @@ def _store_run(session, method, seed, limit, instance, output, text, digest, act
         )
     from maillage.commission.sessions import store_statistics
 
-    store_statistics(session, run)
+    store_statistics(session, run, output=output)
     session_workflow.apply(
         session,
         "run",

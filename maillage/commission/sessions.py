@@ -373,48 +373,48 @@ def empty_statistics() -> dict:
     }  # fmt: skip
 
 
-def compute_statistics(session, run: Run, figures: dict | None = None) -> dict:
+def compute_statistics(
+    session, run: Run, figures: dict | None = None, output: dict | None = None
+) -> dict:
     """Placed per commune, per criterion, per structure, reserves filled, cutoffs, placed at
     first wish, decisions changed by the commission, unplaced and excluded with reasons — from
-    the session's entries and decisions and the run's output (JSON values only)."""
-    entries = (
-        SessionEntry.objects.filter(session=session)
-        .select_related("decision", "application__household__commune")
-        .only(
-            "age_group", "points_detail", "wishes", "exclusion", "child_key", "siblings_apart",
-            "decision__outcome", "decision__structure_id", "decision__wish_rank",
-            "decision__overridden", "application__household__commune__name",
-        )
+    the session's entries and decisions (read as tuples, one query) and the run's output
+    (`output` when the caller has it parsed already; JSON values only)."""
+    rows = SessionEntry.objects.filter(session=session).values_list(
+        "exclusion", "siblings_apart", "points_detail", "decision__outcome",
+        "decision__wish_rank", "decision__overridden", "application__household__commune__name",
     )  # fmt: skip
     outcomes: Counter = Counter()
     per_commune: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_criterion: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     excluded: Counter = Counter()
     first_wish = overridden = apart = 0
-    for entry in entries.iterator(chunk_size=2000):
-        decision = getattr(entry, "decision", None)
-        if decision is not None:
-            outcomes[decision.outcome] += 1
-        if entry.exclusion:
-            excluded[entry.exclusion] += 1
+    placed_code = str(DecisionOutcome.PLACED)
+    for exclusion, siblings_apart, detail, outcome, wish_rank, changed, commune in rows.iterator(
+        chunk_size=2000
+    ):
+        if outcome:
+            outcomes[outcome] += 1
+        if exclusion:
+            excluded[exclusion] += 1
             continue
-        apart += int(entry.siblings_apart)
-        placed = decision is not None and decision.outcome == DecisionOutcome.PLACED
-        commune = entry.application.household.commune
-        name = commune.name if commune is not None else "Commune inconnue"
-        per_commune[name][0] += 1
-        per_commune[name][1] += int(placed)
-        for line in entry.points_detail:
-            per_criterion[line["label"]][0] += 1
-            per_criterion[line["label"]][1] += int(placed)
-        if placed and decision.wish_rank == 1:
+        apart += int(siblings_apart)
+        placed = outcome == placed_code
+        counts = per_commune[commune or "Commune inconnue"]
+        counts[0] += 1
+        counts[1] += int(placed)
+        for line in detail or ():
+            counts = per_criterion[line["label"]]
+            counts[0] += 1
+            counts[1] += int(placed)
+        if placed and wish_rank == 1:
             first_wish += 1
-        if decision is not None and decision.overridden:
+        if changed:
             overridden += 1
     carried = Decision.objects.filter(
         session=session, overridden=True, explanation__override__has_key="carried_from_run"
     ).count()
-    figures = figures or run_figures(session, run)
+    figures = figures or run_figures(session, run, output)
     return {
         "outcomes": {
             "placed": outcomes.get(DecisionOutcome.PLACED, 0),
@@ -443,28 +443,30 @@ def compute_statistics(session, run: Run, figures: dict | None = None) -> dict:
     }
 
 
-def store_statistics(session, run: Run, *, reuse_figures: bool = False) -> dict:
+def store_statistics(
+    session, run: Run, *, reuse_figures: bool = False, output: dict | None = None
+) -> dict:
     """Compute the proposal's statistics and keep them on the run (when it is stored, and
     after each decision changed by the commission: the engine's figures per structure, reserve
     and reason do not change then, and are reused)."""
     figures = None
     if reuse_figures and run.statistics:
         figures = {k: run.statistics[k] for k in ("per_structure", "reserves", "unplaced_reasons")}
-    stats = compute_statistics(session, run, figures)
+    stats = compute_statistics(session, run, figures, output)
     Run.objects.filter(pk=run.pk).update(statistics=stats)
     run.statistics = stats
     return stats
 
 
-def run_figures(session, run: Run) -> dict:
+def run_figures(session, run: Run, output: dict | None = None) -> dict:
     """What a run's output says per structure and age group (places, applicants, admitted,
     cutoff), per reserve (employer reserves named), and why children got no place."""
     import json
 
     from maillage.commission.employers import employer_names
 
-    output = json.loads(run.output)
-    names = {k: doc.get("name", k) for k, doc in instance_structures(session).items()}
+    output = output if output is not None else json.loads(run.output)
+    names = {key: key for key in output["cutoffs"]} | structure_names(output["cutoffs"])
     per_structure, reserves = [], []
     for skey in sorted(names, key=lambda k: (names[k], k)):
         for group, cutoff in sorted(output["cutoffs"].get(skey, {}).items()):
