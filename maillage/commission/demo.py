@@ -268,8 +268,13 @@ def load_commission_demo(today: datetime.date | None = None) -> dict | None:
     earlier = _earlier_placements(group, today)
     past = _past_session(group, structures, today)
     session = _session(group, structures, today)
+    siblings = _siblings_on_the_list(group, session, today)
+    employer = _employer_reserve(session, reserves, datetime.date(year - 1, 1, 1))
+    if employer is not None:
+        reserves.append(employer)
     return {
         "earlier": earlier,
+        "siblings": siblings,
         "past": past,
         "settings": settings,
         "grids": [v1, v2],
@@ -391,6 +396,85 @@ def _earlier_placements(group, today: datetime.date) -> int:
         )
         placed += 1
     return placed
+# -- the upcoming session: siblings examined jointly, an employer's reserve ------------------
+
+EMPLOYER = "Entreprise du parc d'activités de Carros (démonstration)"
+
+
+def _siblings_on_the_list(group, session, today: datetime.date) -> int:
+    """The guichet demo's brothers and sisters asked « together or not at all » are built from
+    applications just submitted, whose desired start is today: at the upcoming session they
+    were all left out (incomplete at the freeze, start before the entry window), so no family
+    was examined jointly. Here the guichet declares them complete (yesterday) and their
+    families move the start to the session's entry date. Returns the applications prepared."""
+    from maillage.applications.enums import State
+    from maillage.applications.models import Application
+    from maillage.applications.workflow import application_workflow
+
+    agent = _demo_user(AGENT_EMAIL)
+    rows = list(
+        Application.objects.filter(
+            territory=group,
+            siblings_together=True,
+            siblings__isnull=False,
+            state__in=[State.SUBMITTED, State.WAITING],
+        )
+        .select_related("child")
+        .distinct()
+        .order_by("number")
+    )
+    born = [
+        a for a in rows if (a.child.birth_date or a.child.expected_date) <= session.reference_date
+    ]
+    by_household: dict[int, list] = {}
+    for application in born:
+        by_household.setdefault(application.household_id, []).append(application)
+    prepared = [a for members in by_household.values() if len(members) >= 2 for a in members]
+    moment = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(10))
+    )
+    for application in prepared:
+        if application.state == State.SUBMITTED:
+            application_workflow.apply(application, "complete", actor=agent)
+        Application.objects.filter(pk=application.pk).update(
+            completed_at=moment, desired_start=session.entry_from
+        )
+    return len(prepared)
+
+
+def _employer_reserve(session, reserves, valid_from: datetime.date) -> Reserve | None:
+    """An employer reserves one place where an application of the upcoming session asks first,
+    and a parent of that application works for it (recorded by the guichet's agent): the
+    session's run fills that reserve."""
+    from maillage.commission import instance as instance_module
+    from maillage.commission.employers import set_employer
+    from maillage.commission.enums import EmployerSource
+
+    taken = {(r.structure_id, r.age_group) for r in reserves}
+    for entry in instance_module.build(session).entries:
+        if entry.exclusion or entry.family_key or entry.siblings_apart or not entry.wishes:
+            continue
+        if entry.tags:  # keep the employer's place for a family of no other reserve
+            continue
+        key = (instance_module.structure_pk(entry.wishes[0]), entry.age_group)
+        if key in taken:
+            continue
+        reserve = Reserve.objects.create(
+            structure_id=key[0],
+            age_group=entry.age_group,
+            kind=ReserveKind.EMPLOYER,
+            employer=EMPLOYER,
+            places=1,
+            release_if_unused=True,
+            valid_from=valid_from,
+            reason="Convention de réservation de places avec un employeur du territoire "
+            "(démonstration)",
+        )
+        set_employer(
+            entry.application, EMPLOYER, source=EmployerSource.AGENT, actor=_demo_user(AGENT_EMAIL)
+        )
+        return reserve
+    return None
 
 
 # -- the past session, published ---------------------------------------------------------------

@@ -57,6 +57,13 @@ class ReserveKind(models.TextChoices):
     DISABILITY = "disability", "Enfants en situation de handicap"
 
 
+class EmployerSource(models.TextChoices):
+    """Who recorded that a parent works for an employer that reserves places."""
+
+    FAMILY = "family", "La famille"
+    AGENT = "agent", "Un agent du guichet"
+
+
 class SessionKind(models.TextChoices):
     MAIN = "main", "Commission principale"
     INTERMEDIATE = "intermediate", "Commission intermédiaire"

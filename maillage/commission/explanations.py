@@ -85,6 +85,7 @@ def explanation_context(decision: Decision, request: ExplanationRequest | None =
             }
             for line in grid.criteria.all()
         ]
+    tags = (decision.explanation.get("engine") or {}).get("parameters", {}).get("tags", [])
     context.update(
         {
             "request": request,
@@ -94,12 +95,23 @@ def explanation_context(decision: Decision, request: ExplanationRequest | None =
             "method_label": Method(run.method).label if run else "",
             "method_text": METHOD_TEXT.get(run.method, "") if run else "",
             "input_sha256": (run.input_sha256 if run else "") or session.instance_sha256,
-            "tags": (decision.explanation.get("engine") or {})
-            .get("parameters", {})
-            .get("tags", []),
+            "tags": [reserve_label(tag) for tag in tags],
+            "employers": sorted(employer_names(tags).values()),
         }
     )
     return context
+
+
+def employer_names(tags) -> dict[str, str]:
+    from maillage.commission.employers import employer_names as names
+
+    return names(tags)
+
+
+def reserve_label(tag: str) -> str:
+    from maillage.commission.letters import reserve_label as label
+
+    return label(tag)
 
 
 def context_score(value) -> str:

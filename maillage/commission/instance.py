@@ -331,6 +331,7 @@ def build(session) -> Built:
     warnings: list[str] = []
     families = _families(rows, warnings)
     reserves = in_force_reserves(session, list(structures))
+    _employer_tags(session, rows, reserves)
     instance = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -362,6 +363,21 @@ def build(session) -> Built:
         ) from exc
     data = canonical_bytes(instance)
     return Built(grid, entries, instance, data.decode("utf-8"), sha256(data).hexdigest(), warnings)
+
+
+def _employer_tags(session, rows, reserves) -> None:
+    """A parent works for an employer that reserves places: the child is eligible for that
+    employer's reserves in the structures she wished (tag `employer:<reserve pk>`)."""
+    from maillage.commission import employers
+
+    found = employers.reservations_for_queue(session.territory, QUEUE_STATES)
+    for entry, application, _points, _commune in rows:
+        employer = found.get(application.pk)
+        if not employer:
+            continue
+        wished = [structure_pk(key) for key in entry.wishes]
+        extra = employers.tags_for(employer, entry.age_group, wished, reserves)
+        entry.tags = [*entry.tags, *(t for t in extra if t not in entry.tags)]
 
 
 def _structure(structure, capacity: dict[str, int], reserves, groups) -> dict:
@@ -442,6 +458,8 @@ def _families(rows, warnings: list[str]) -> list[dict]:
             key for key in members[0].wishes if all(key in other.wishes for other in members[1:])
         ]
         if not common:
+            for member in members:
+                member.siblings_apart = True
             keys = ", ".join(m.child_key for m in members)
             warnings.append(
                 f"Frères et sœurs demandés ensemble sans vœu commun ({keys}) : leurs demandes "

@@ -57,8 +57,14 @@ def age_group_labels(rules: CommissionSettings) -> dict[str, str]:
 
 
 def reserve_label(tag: str) -> str:
-    """How a letter names the category of a reserve (the engine's tag)."""
+    """How a letter names the category of a reserve (the engine's tag); an employer's reserve
+    is named after the employer (the territory publishes its reserves)."""
     if tag.startswith("employer:"):
+        from maillage.commission.employers import employer_names
+
+        name = employer_names([tag]).get(tag, "")
+        if name:
+            return f"enfants des salariés de {name}, employeur qui a réservé ces places"
         return "enfants des salariés d'un employeur qui a réservé des places"
     labels = {
         ReserveKind.INTEGRATION: "familles en parcours d'insertion (article L. 214-7 du CASF)",
@@ -407,6 +413,8 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
             or line["rank"] < decision.wish_rank
         ],
         "joint": family is not None,
+        # asked together with a brother or sister, but no wish in common: examined separately
+        "siblings_apart": entry.siblings_apart and family is None,
         "siblings": [
             names.child(c) for c in (family or {}).get("children", []) if c != entry.child_key
         ],

@@ -15,6 +15,7 @@ from django.db.models import Q
 from maillage.commission.enums import (
     Criterion,
     DecisionOutcome,
+    EmployerSource,
     Exclusion,
     GridStatus,
     Method,
@@ -374,6 +375,11 @@ class SessionEntry(models.Model):
     )
     wishes = models.JSONField("vœux à l'arrêt de la liste", default=list)
     tags = models.JSONField("catégories (réserves)", default=list)
+    # asked « together or not at all » with a brother or sister, but no wish in common: the
+    # children are examined separately (said to the agents and in the family's letter)
+    siblings_apart = models.BooleanField(
+        "fratrie sans vœu commun, étudiée séparément", default=False
+    )
     exclusion = models.CharField(
         "non étudiée", max_length=25, choices=Exclusion.choices, blank=True
     )
@@ -422,6 +428,14 @@ class Run(models.Model):
     created_by_label = models.CharField("lancé par", max_length=255, blank=True)
     last_replay_at = models.DateTimeField("dernier rejeu le", null=True, blank=True)
     last_replay_identical = models.BooleanField("dernier rejeu identique", null=True, blank=True)
+    # the proposal's statistics, computed once when the run is stored and again after each
+    # decision changed by the commission (`sessions.compute_statistics`): a page reads them here
+    statistics = models.JSONField("statistiques de la proposition", default=dict, blank=True)
+    # the commission's decisions of the previous run carried over onto this one
+    # ({"from_run", "carried": [{child_key, number}], "dropped": [...]}, see runs.carry_overrides)
+    carried_overrides = models.JSONField(
+        "décisions de la commission reprises", default=dict, blank=True
+    )
 
     class Meta:
         verbose_name = "calcul d'attribution"
@@ -482,6 +496,38 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.entry} : {self.get_outcome_display()}"
+
+
+class EmployerReservation(models.Model):
+    """A parent of the application works for an employer that reserves places in the territory
+    (one of the employers of the territory's current employer reserves, never free text).
+    Optional, recorded by the family or by an agent; at the freeze the child becomes eligible
+    for that employer's reserves in the structures she wished (`employers.tags_for`)."""
+
+    application = models.OneToOneField(
+        "applications.Application",
+        on_delete=models.CASCADE,
+        related_name="employer_reservation",
+        verbose_name="demande",
+    )
+    employer = models.CharField("employeur réservataire", max_length=200)
+    source = models.CharField("déclaré par", max_length=10, choices=EmployerSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="enregistré par",
+    )
+    recorded_at = models.DateTimeField("enregistré le", auto_now=True)
+
+    class Meta:
+        verbose_name = "employeur réservataire d'un parent"
+        verbose_name_plural = "employeurs réservataires des parents"
+
+    def __str__(self):
+        return f"{self.application_id} — {self.employer}"
 
 
 class OfferQuerySet(models.QuerySet):

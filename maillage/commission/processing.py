@@ -21,6 +21,9 @@ PROCESSINGS = [
             "Critères de la grille appliqués (activité des parents, famille monoparentale, "
             "parcours d'insertion, fratrie, ancienneté, refus) et points ligne par ligne",
             "Vœux classés, structures à distance acceptée, résultat et explication",
+            "Employeur réservataire d'un parent (facultatif) : le nom de l'employeur, choisi "
+            "parmi ceux qui réservent des places dans le territoire, qui l'a indiqué (la "
+            "famille ou un agent) et quand — aucune pièce n'est conservée",
             "Motif écrit d'une décision modifiée par la commission",
             "Propositions de place, réponses (acceptation, refus, expiration), places "
             "reproposées et leur motif",

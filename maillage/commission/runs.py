@@ -3,7 +3,8 @@
 `run_session` parses the frozen instance, runs `solver.run`, stores the `Run` (the output as
 canonical JSON without its duration, its SHA-256, the counts, who ran it) and replaces the
 session's decisions (one per entry: placed, unplaced or excluded, with the structured
-explanation the letters are rendered from). `replay` runs the same instance, method, seed and
+explanation the letters are rendered from), carrying the commission's earlier decisions over
+(`carry_overrides`), and stores the proposal's statistics on the run. `replay` runs the same instance, method, seed and
 time limit again and compares: a difference is an alarm (log error, audit entry, flag on the
 run)."""
 
@@ -29,7 +30,7 @@ from maillage.commission.allocation.canonical import canonical_bytes
 from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.allocation.version import __version__ as ENGINE_VERSION
 from maillage.commission.enums import DecisionOutcome, Method, SessionStatus
-from maillage.commission.instance import structure_pk
+from maillage.commission.instance import structure_key, structure_pk
 from maillage.commission.models import Decision, Run, SessionEntry
 from maillage.commission.sessions import SessionError
 from maillage.commission.workflow import session_workflow
@@ -119,6 +120,26 @@ def _store_run(session, method, seed, limit, instance, output, text, digest, act
         created_by_label=_actor_label(actor),
     )
     store_decisions(session, run, output)
+    carried = run.carried_overrides
+    if carried:
+        record(
+            AuditAction.UPDATE,
+            actor=actor,
+            organisation=organisation,
+            obj=session,
+            changes={
+                "carried_overrides": [None, len(carried["carried"])],
+                "dropped_overrides": [None, len(carried["dropped"])],
+            },
+            message=(
+                f"Calcul {run.pk} : {len(carried['carried'])} décision(s) de la commission "
+                f"reprise(s) du calcul {carried['from_run']}, {len(carried['dropped'])} "
+                "retirée(s) car le nouveau calcul propose déjà la même chose"
+            ),
+        )
+    from maillage.commission.sessions import store_statistics
+
+    store_statistics(session, run, output=output)
     session_workflow.apply(
         session,
         "run",
@@ -151,13 +172,16 @@ def _cutoff_for(cutoffs: dict, key: str, group: str):
 
 
 def store_decisions(session, run: Run, output: dict) -> int:
-    """Replace the session's decisions by those of `run` (overrides of an earlier run are
-    dropped: they were made on another proposal)."""
+    """Replace the session's decisions by those of `run`. The commission's decisions made on
+    an earlier run (overrides) are carried over onto the new proposal (`carry_overrides`)."""
     assignment = output["assignment"]
     explanations = output["explanations"]
     cutoffs = output["cutoffs"]
-    entries = SessionEntry.objects.filter(session=session).only(
-        "pk", "child_key", "age_group", "wishes", "exclusion"
+    earlier = _earlier_overrides(session)
+    entries = list(
+        SessionEntry.objects.filter(session=session).only(
+            "pk", "child_key", "age_group", "wishes", "exclusion"
+        )
     )
     decisions = []
     stripped: dict[tuple[str, str], dict | None] = {}
@@ -198,6 +222,9 @@ def store_decisions(session, run: Run, output: dict) -> int:
                 },
             )
         )
+    if earlier:
+        run.carried_overrides = carry_overrides(entries, decisions, earlier)
+        Run.objects.filter(pk=run.pk).update(carried_overrides=run.carried_overrides)
     old = Decision.objects.filter(session=session)
     if session.offers.exists():  # never after publication (runs stop at validation)
         old.delete()
@@ -206,6 +233,62 @@ def store_decisions(session, run: Run, output: dict) -> int:
     bulk.insert(Decision, decisions)
     queue_changed()  # « sans place après une commission »
     return len(decisions)
+
+
+def _earlier_overrides(session) -> dict[int, dict]:
+    """The commission's decisions on the current proposal, by entry id (one query)."""
+    rows = Decision.objects.filter(session=session, overridden=True).values(
+        "entry_id", "run_id", "structure_id", "override_reason", "overridden_by_id",
+        "entry__child_key", "entry__application__number",
+    )  # fmt: skip
+    return {row["entry_id"]: row for row in rows}
+
+
+def carry_overrides(entries, decisions: list[Decision], earlier: dict[int, dict]) -> dict:
+    """Re-apply each earlier decision of the commission (same entry, same structure or no
+    place, same reason, same author) on top of the new proposal, in place on `decisions`; an
+    override the new proposal already equals is dropped. Returns what was done:
+    {"from_run", "carried": [{child_key, number}], "dropped": [...]}."""
+    by_entry = {decision.entry_id: decision for decision in decisions}
+    wishes = {entry.pk: entry.wishes for entry in entries}
+    carried, dropped = [], []
+    from_run = None
+    for entry_id, row in sorted(earlier.items(), key=lambda item: item[1]["entry__child_key"]):
+        decision = by_entry.get(entry_id)
+        if decision is None or decision.outcome == DecisionOutcome.EXCLUDED:
+            continue
+        from_run = row["run_id"] if from_run is None else max(from_run, row["run_id"] or 0)
+        item = {"child_key": row["entry__child_key"], "number": row["entry__application__number"]}
+        decided = row["structure_id"]
+        if decided == decision.proposed_structure_id:
+            dropped.append(item)
+            continue
+        key = structure_key(decided) if decided else None
+        proposed = (
+            structure_key(decision.proposed_structure_id)
+            if decision.proposed_structure_id
+            else None
+        )
+        entry_wishes = wishes.get(entry_id, [])
+        decision.outcome = DecisionOutcome.PLACED if decided else DecisionOutcome.UNPLACED
+        decision.structure_id = decided
+        decision.wish_rank = entry_wishes.index(key) + 1 if key in entry_wishes else None
+        decision.overridden = True
+        decision.override_reason = row["override_reason"]
+        decision.overridden_by_id = row["overridden_by_id"]
+        decision.explanation = {
+            **decision.explanation,
+            "override": {
+                "reason": row["override_reason"],
+                "proposed": proposed,
+                "decided": key,
+                "carried_from_run": row["run_id"],
+            },
+        }
+        carried.append(item)
+    if not carried and not dropped:
+        return {}
+    return {"from_run": from_run, "carried": carried, "dropped": dropped}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -229,7 +229,8 @@ def ensure_frozen(session, actor=None, *, organisation=None) -> Session:
 
 
 def latest_run(session) -> Run | None:
-    return session.runs.order_by("-created_at", "-id").first()
+    """The session's latest run (its output, megabytes on a main session, read on access)."""
+    return session.runs.defer("output").order_by("-created_at", "-id").first()
 
 
 def validate(session, actor=None, *, organisation=None) -> Session:
@@ -313,6 +314,9 @@ def override(
             },
             message=f"Décision de la commission modifiée : {reason}",
         )
+        run = Run.objects.filter(pk=locked.run_id).only("pk", "statistics").first()
+        if run is not None:
+            store_statistics(session, run, reuse_figures=True)
     return locked
 
 
@@ -353,46 +357,68 @@ def summary(session) -> dict:
 
 
 def proposal_statistics(session, run: Run | None = None) -> dict:
-    """The commission's view of a proposal: placed per commune, per criterion, per structure,
-    reserves filled, cutoffs, placed at first wish, unplaced and excluded with reasons."""
+    """The commission's view of a proposal (see `compute_statistics`), read from the run where
+    they were stored when it was computed and after each decision changed: a page view never
+    reads the session's entries."""
+    run = run or latest_run(session)
+    if run is None:
+        return {"run": None, **empty_statistics()}
+    stats = run.statistics or compute_statistics(session, run)  # runs stored before: computed
+    return {"run": run, **empty_statistics(), **stats}
 
-    decisions = Decision.objects.filter(session=session)
-    outcomes = Counter(dict(decisions.values_list("outcome").annotate(n=Count("id"))))
-    entries = list(
-        SessionEntry.objects.filter(session=session)
-        .select_related("decision", "application__household__commune")
-        .only(
-            "age_group", "points_detail", "wishes", "exclusion", "child_key",
-            "decision__outcome", "decision__structure_id", "decision__wish_rank",
-            "decision__overridden", "application__household__commune__name",
-        )
+
+def empty_statistics() -> dict:
+    return {
+        "outcomes": {"placed": 0, "unplaced": 0, "excluded": 0},
+        "first_wish": 0, "overridden": 0, "carried_over": 0, "siblings_apart": 0,
+        "per_commune": [], "per_criterion": [], "per_structure": [], "reserves": [],
+        "excluded": [], "unplaced_reasons": [],
+    }  # fmt: skip
+
+
+def compute_statistics(
+    session, run: Run, figures: dict | None = None, output: dict | None = None
+) -> dict:
+    """Placed per commune, per criterion, per structure, reserves filled, cutoffs, placed at
+    first wish, decisions changed by the commission, unplaced and excluded with reasons — from
+    the session's entries and decisions (read as tuples, one query) and the run's output
+    (`output` when the caller has it parsed already; JSON values only)."""
+    rows = SessionEntry.objects.filter(session=session).values_list(
+        "exclusion", "siblings_apart", "points_detail", "decision__outcome",
+        "decision__wish_rank", "decision__overridden", "application__household__commune__name",
     )  # fmt: skip
+    outcomes: Counter = Counter()
     per_commune: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_criterion: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     excluded: Counter = Counter()
-    first_wish = 0
-    overridden = 0
-    for entry in entries:
-        decision = getattr(entry, "decision", None)
-        if entry.exclusion:
-            excluded[entry.exclusion] += 1
+    first_wish = overridden = apart = 0
+    placed_code = str(DecisionOutcome.PLACED)
+    for exclusion, siblings_apart, detail, outcome, wish_rank, changed, commune in rows.iterator(
+        chunk_size=2000
+    ):
+        if outcome:
+            outcomes[outcome] += 1
+        if exclusion:
+            excluded[exclusion] += 1
             continue
-        placed = decision is not None and decision.outcome == DecisionOutcome.PLACED
-        commune = entry.application.household.commune
-        name = commune.name if commune is not None else "Commune inconnue"
-        per_commune[name][0] += 1
-        per_commune[name][1] += int(placed)
-        for line in entry.points_detail:
-            per_criterion[line["label"]][0] += 1
-            per_criterion[line["label"]][1] += int(placed)
-        if placed and decision.wish_rank == 1:
+        apart += int(siblings_apart)
+        placed = outcome == placed_code
+        counts = per_commune[commune or "Commune inconnue"]
+        counts[0] += 1
+        counts[1] += int(placed)
+        for line in detail or ():
+            counts = per_criterion[line["label"]]
+            counts[0] += 1
+            counts[1] += int(placed)
+        if placed and wish_rank == 1:
             first_wish += 1
-        if decision is not None and decision.overridden:
+        if changed:
             overridden += 1
-    run = run or latest_run(session)
-    figures = run_figures(session, run) if run is not None else {}
+    carried = Decision.objects.filter(
+        session=session, overridden=True, explanation__override__has_key="carried_from_run"
+    ).count()
+    figures = figures or run_figures(session, run, output)
     return {
-        "run": run,
         "outcomes": {
             "placed": outcomes.get(DecisionOutcome.PLACED, 0),
             "unplaced": outcomes.get(DecisionOutcome.UNPLACED, 0),
@@ -400,38 +426,50 @@ def proposal_statistics(session, run: Run | None = None) -> dict:
         },
         "first_wish": first_wish,
         "overridden": overridden,
+        "carried_over": carried,
+        "siblings_apart": apart,
         "per_commune": [
             {"name": name, "examined": n, "placed": p}
             for name, (n, p) in sorted(per_commune.items())
         ],
         "per_criterion": [
-            {"label": label, "examined": n, "placed": p}
+            {"label": str(label), "examined": n, "placed": p}
             for label, (n, p) in sorted(per_criterion.items())
         ],
-        "per_structure": figures.get("per_structure", []),
-        "reserves": figures.get("reserves", []),
+        "per_structure": figures["per_structure"],
+        "reserves": figures["reserves"],
         "excluded": [
-            {"code": code, "label": Exclusion(code).label, "count": n}
+            {"code": str(code), "label": str(Exclusion(code).label), "count": n}
             for code, n in sorted(excluded.items())
         ],
-        "unplaced_reasons": figures.get("unplaced_reasons", []),
+        "unplaced_reasons": figures["unplaced_reasons"],
     }
 
 
-def run_figures(session, run: Run) -> dict:
+def store_statistics(
+    session, run: Run, *, reuse_figures: bool = False, output: dict | None = None
+) -> dict:
+    """Compute the proposal's statistics and keep them on the run (when it is stored, and
+    after each decision changed by the commission: the engine's figures per structure, reserve
+    and reason do not change then, and are reused)."""
+    figures = None
+    if reuse_figures and run.statistics:
+        figures = {k: run.statistics[k] for k in ("per_structure", "reserves", "unplaced_reasons")}
+    stats = compute_statistics(session, run, figures, output)
+    Run.objects.filter(pk=run.pk).update(statistics=stats)
+    run.statistics = stats
+    return stats
+
+
+def run_figures(session, run: Run, output: dict | None = None) -> dict:
     """What a run's output says per structure and age group (places, applicants, admitted,
-    cutoff), per reserve, and why children got no place. A run never changes: computed once
-    from its stored output and kept in the cache."""
+    cutoff), per reserve (employer reserves named), and why children got no place."""
     import json
 
-    from django.core.cache import cache
+    from maillage.commission.employers import employer_names
 
-    key = f"commission-run-figures:{run.pk}:{run.output_sha256}"
-    found = cache.get(key)
-    if found is not None:
-        return found
-    output = json.loads(run.output)
-    names = {k: doc.get("name", k) for k, doc in instance_structures(session).items()}
+    output = output if output is not None else json.loads(run.output)
+    names = {key: key for key in output["cutoffs"]} | structure_names(output["cutoffs"])
     per_structure, reserves = [], []
     for skey in sorted(names, key=lambda k: (names[k], k)):
         for group, cutoff in sorted(output["cutoffs"].get(skey, {}).items()):
@@ -461,19 +499,58 @@ def run_figures(session, run: Run) -> dict:
                         "hard": reserve.get("hard"),
                     }
                 )
+    employers = employer_names([r["tag"] or "" for r in reserves])
+    for reserve in reserves:
+        reserve["label"] = reserve_kind_label(reserve["tag"] or "", employers)
     unplaced: Counter = Counter()
     for explanation in output["explanations"].values():
         if explanation.get("obtained") is None:
             reasons = {item.get("reason") for item in explanation.get("not_obtained", [])}
             label = " ; ".join(REASON_LABELS.get(r, r) for r in sorted(r for r in reasons if r))
             unplaced[label or "Aucun vœu étudié"] += 1
-    found = {
+    return {
         "per_structure": per_structure,
         "reserves": reserves,
         "unplaced_reasons": [{"reasons": r, "count": n} for r, n in unplaced.most_common()],
     }
-    cache.set(key, found, 24 * 3600)
-    return found
+
+
+def reserve_kind_label(tag: str, employers: dict[str, str]) -> str:
+    """A reserve's category for the agents: its kind, and the employer's name."""
+    from maillage.commission.enums import ReserveKind
+
+    if tag.startswith("employer:"):
+        name = employers.get(tag, "")
+        return f"{ReserveKind.EMPLOYER.label} ({name})" if name else str(ReserveKind.EMPLOYER.label)
+    if tag in ReserveKind.values:
+        return str(ReserveKind(tag).label)
+    return tag
+
+
+def employer_tag_names(tags) -> dict[str, str]:
+    """{"employer:<pk>": employer} for the employer tags among `tags` (one query, none when
+    there is no such tag)."""
+    from maillage.commission.employers import employer_names
+
+    return employer_names(tags)
+
+
+def overrides_count(session) -> int:
+    """The commission's decisions on the current proposal (carried over by a new run)."""
+    return Decision.objects.filter(session=session, overridden=True).count()
+
+
+def structure_names(keys) -> dict[str, str]:
+    """{structure key: name} for the keys of a page (one query, never the whole instance)."""
+    from maillage.directory.models import Structure
+
+    pks = {instance_module.structure_pk(k) for k in keys}
+    if not pks:
+        return {}
+    return {
+        structure_key(pk): name
+        for pk, name in Structure.objects.filter(pk__in=pks).values_list("pk", "name")
+    }
 
 
 # -- reads by agents (audited) --------------------------------------------------------------

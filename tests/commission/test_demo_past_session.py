@@ -79,3 +79,22 @@ def test_demo_past_session_published_and_answered(bassin, client, password):
         Session.objects.count(),
         Offer.objects.filter(session__slug=demo.PAST_SLUG).count(),
     ) == counts
+
+    # the newcomer runs the upcoming session: a sibling family is examined jointly, one is
+    # examined separately (no common wish), and the employer's reserve is filled
+    from maillage.commission import runs, sessions
+    from maillage.commission.models import Run, SessionEntry
+
+    upcoming = Session.objects.get(slug=demo.SESSION_SLUG)
+    summary = sessions.freeze(upcoming)
+    assert summary["families"] >= 1
+    entries = SessionEntry.objects.filter(session=upcoming)
+    assert entries.exclude(family_key="").count() >= 2
+    assert entries.filter(siblings_apart=True).count() == 2
+    upcoming.refresh_from_db()
+    run, _output = runs.run_session(upcoming)
+    statistics = Run.objects.get(pk=run.pk).statistics
+    employer = [r for r in statistics["reserves"] if r["tag"].startswith("employer:")]
+    assert len(employer) == 1 and employer[0]["filled"] == 1
+    assert demo.EMPLOYER in employer[0]["label"]
+    assert statistics["siblings_apart"] == 2

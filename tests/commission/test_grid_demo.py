@@ -1,5 +1,5 @@
 """The commission demo of the bassin de Carros: rules, a demo grid in force (marked as demo),
-two reserves, the next session with its places; idempotent. Plus the admin pages."""
+three reserves (one an employer's), the next session with its places; idempotent. Plus the admin pages."""
 
 import pytest
 
@@ -34,7 +34,7 @@ def test_demo_commission(bassin, client):
     assert [item.grid.version for item in grids.history(group)] == [2, 1]
     assert CommissionSettings.objects.filter(territory=group).count() == 1
     kinds = sorted(Reserve.objects.values_list("kind", flat=True))
-    assert kinds == [ReserveKind.AVIP, ReserveKind.INTEGRATION]
+    assert kinds == [ReserveKind.AVIP, ReserveKind.EMPLOYER, ReserveKind.INTEGRATION]
     session = Session.objects.get(slug=demo.SESSION_SLUG)
     assert session.status == SessionStatus.DRAFT and session.date > session.freeze_date
     assert session.places.count() >= 3

@@ -94,6 +94,7 @@ def _detail(request, membership, session, *, places_form=None, status=200):
             "queue": None if session.status != SessionStatus.DRAFT else sessions.instance_module.queue_count(session),
             "is_draft": session.status == SessionStatus.DRAFT,
             "can_run": session.status in runs.RUNNABLE,
+            "overrides": sessions.overrides_count(session) if session.status == SessionStatus.RUN else 0,
             "can_validate": session.status == SessionStatus.RUN,
         },
         status=status,
@@ -189,11 +190,17 @@ def session_proposal(request, session):
         [d.entry for d in rows], actor=request.user, organisation=membership.organisation
     )
     stats = sessions.proposal_statistics(session)
-    names = {k: v.get("name", k) for k, v in sessions.instance_structures(session).items()}
+    names = sessions.structure_names({k for d in rows for k in d.entry.wishes})
+    employers = sessions.employer_tag_names({t for d in rows for t in d.entry.tags})
     labels = dict(Exclusion.choices)
     for decision in rows:
         decision.exclusion_label = labels.get(decision.entry.exclusion, "")
         decision.wish_names = [names.get(k, k) for k in decision.entry.wishes]
+        decision.employers = sorted({employers[t] for t in decision.entry.tags if t in employers})
+        override = (decision.explanation or {}).get("override") or {}
+        decision.carried_from_run = (
+            override.get("carried_from_run") if decision.overridden else None
+        )
     return render(
         request,
         "commission/session_proposal.html",
@@ -251,6 +258,10 @@ def session_decision(request, session, pk: int):
             "wishes": wishes,
             "form": form,
             "exclusion_label": dict(Exclusion.choices).get(entry.exclusion, ""),
+            "employers": sorted(sessions.employer_tag_names(entry.tags).values()),
+            "carried_from_run": ((decision.explanation or {}).get("override") or {}).get(
+                "carried_from_run"
+            ),
             "can_override": session.status == SessionStatus.RUN and not entry.exclusion,
         },
         status=status,

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("maillage.web.commission.session_urls")),
     path("", include("maillage.web.commission.offer_urls")),
     path("", include("maillage.web.commission.letter_urls")),
+    path("", include("maillage.web.commission.employer_urls")),
 ]

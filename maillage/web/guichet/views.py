@@ -23,6 +23,7 @@ from maillage.applications.queue import (
     filter_choices,
 )
 from maillage.audit.workflow import WorkflowError
+from maillage.commission.employers import panel as employer_panel
 from maillage.commission.family import family_panel
 from maillage.core.concurrency import ConcurrentEditError
 from maillage.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
@@ -568,6 +569,9 @@ def agent_application(request, number):
             else [],
             "merged_from": application.merged_from.all(),
             "siblings": services.sibling_applications(application),
+            "employer": employer_panel(
+                application, editable=perms.can_instruct(membership, application)
+            ),
         },
     )
 
