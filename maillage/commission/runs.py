@@ -1,15 +1,15 @@
 """Runs of the engine on a frozen session, stored so that each can be replayed bit for bit.
 
-`run_session` parses the frozen instance, runs `solver.run`, stores the `Run` (the output as
-canonical JSON without its duration, its SHA-256, the counts, who ran it) and replaces the
-session's decisions (one per entry: placed, unplaced or excluded, with the structured
-explanation the letters are rendered from). `replay` runs the same instance, method, seed and
-time limit again and compares: a difference is an alarm (log error, audit entry, flag on the
-run)."""
+`run_session` parses the frozen instance (or takes the one the freeze of this process just
+validated, once the stored text is checked against its SHA-256), runs `solver.run`, stores the
+`Run` (the output as canonical JSON without its duration, its SHA-256, the counts, who ran it)
+and replaces the session's decisions (one per entry: placed, unplaced or excluded, with a
+reference to the child's explanation in the run's output, see `outputs`). `replay` runs the
+same instance, method, seed and time limit again and compares: a difference is an alarm (log
+error, audit entry, flag on the run)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
@@ -17,14 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.audit.workflow import WorkflowError
-from maillage.commission import bulk
+from maillage.commission import bulk, outputs
+from maillage.commission import instance as instance_module
 from maillage.commission.allocation import solver
-from maillage.commission.allocation.canonical import canonical_bytes
 from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.allocation.version import __version__ as ENGINE_VERSION
 from maillage.commission.enums import DecisionOutcome, Method, SessionStatus
@@ -41,14 +43,8 @@ RUNNABLE = (SessionStatus.FROZEN, SessionStatus.RUN)
 
 def _stored_output(output: dict) -> tuple[str, str, float]:
     """(canonical text without the duration, its SHA-256, the duration in seconds)."""
-    import hashlib
-
-    output = dict(output)
-    meta = dict(output["run"])
-    seconds = meta.pop("duration_seconds", 0.0) or 0.0
-    output["run"] = meta
-    data = canonical_bytes(output)
-    return data.decode("utf-8"), hashlib.sha256(data).hexdigest(), seconds
+    text, digest, seconds, _spans = outputs.stored_output(output)
+    return text, digest, seconds
 
 
 def _actor_label(actor) -> str:
@@ -78,18 +74,20 @@ def run_session(
         )
     limit = time_limit if time_limit is not None else solver.DEFAULT_TIME_LIMIT
     started = time.perf_counter()
-    instance = parse_instance(json.loads(session.instance))
+    instance = instance_module.recall(session.instance, session.instance_sha256)
+    if instance is None:
+        instance = parse_instance(json.loads(session.instance))
     if instance.input_sha256 != session.instance_sha256:
         raise SessionError(
             "L'instance enregistrée ne correspond plus à son empreinte : calcul refusé."
         )
     output = solver.run(instance, method, seed=seed, time_limit=limit, progress=progress)
-    text, digest, _duration = _stored_output(output)
+    text, digest, _duration, spans = outputs.stored_output(output)
     if progress is not None:
         progress("enregistrement", 0, 1)
     try:
         run = _store_run(session, method, seed, limit, instance, output, text, digest, actor,
-                         organisation)  # fmt: skip
+                         organisation, spans)  # fmt: skip
     except WorkflowError as exc:
         raise SessionError(str(exc)) from exc
     run.seconds = round(time.perf_counter() - started, 3)
@@ -98,7 +96,9 @@ def run_session(
 
 
 @transaction.atomic
-def _store_run(session, method, seed, limit, instance, output, text, digest, actor, organisation):
+def _store_run(
+    session, method, seed, limit, instance, output, text, digest, actor, organisation, spans
+):
     stats = output["stats"]
     run = Run.objects.create(
         session=session,
@@ -117,7 +117,7 @@ def _store_run(session, method, seed, limit, instance, output, text, digest, act
         created_by=actor if getattr(actor, "pk", None) else None,
         created_by_label=_actor_label(actor),
     )
-    store_decisions(session, run, output)
+    store_decisions(session, run, output, spans=spans)
     session_workflow.apply(
         session,
         "run",
@@ -134,76 +134,53 @@ def _default_method(session) -> str:
     return settings_in_force(session.territory, session.date).default_method
 
 
-def _cutoff_for(cutoffs: dict, key: str, group: str):
-    """The engine's cutoff of one market, without the ids of the children admitted there."""
-    found = cutoffs.get(key, {}).get(group)
-    if found is None:
-        return None
-    found = copy.deepcopy(found)
-    found.pop("admitted", None)
-    for part in (found.get("cutoff"), (found.get("reserve") or {}).get("cutoff")):
-        if isinstance(part, dict):
-            part.pop("child", None)
-    if isinstance(found.get("reserve"), dict):
-        found["reserve"].pop("admitted", None)
-    return found
+DECISION_COLUMNS = (
+    "session_id", "entry_id", "run_id", "outcome", "proposed_structure_id", "structure_id",
+    "wish_rank", "overridden", "override_reason", "overridden_by_id", "explanation",
+    "letter_queued_at",
+)  # fmt: skip
 
 
-def store_decisions(session, run: Run, output: dict) -> int:
+def store_decisions(session, run: Run, output: dict, *, spans=None) -> int:
     """Replace the session's decisions by those of `run` (overrides of an earlier run are
-    dropped: they were made on another proposal)."""
+    dropped: they were made on another proposal). Each decision refers to the child's
+    explanation in the run's output (`outputs`): `spans` are their offsets in `run.output`
+    (`outputs.stored_output`; computed again when not given)."""
+    if spans is None:
+        spans = outputs.stored_output(output)[3]
     assignment = output["assignment"]
-    explanations = output["explanations"]
-    cutoffs = output["cutoffs"]
-    entries = SessionEntry.objects.filter(session=session).only(
-        "pk", "child_key", "age_group", "wishes", "exclusion"
+    # the wishes as JSON text: read (json.loads) only for the children placed
+    entries = (
+        SessionEntry.objects.filter(session=session)
+        .annotate(wishes_text=Cast("wishes", TextField()))
+        .values_list("pk", "child_key", "wishes_text", "exclusion")
     )
-    decisions = []
-    stripped: dict[tuple[str, str], dict | None] = {}
-
-    def cutoff(key: str, group: str):
-        found = stripped.get((key, group), False)
-        if found is False:
-            found = stripped[(key, group)] = _cutoff_for(cutoffs, key, group)
-        return found
-
-    for entry in entries:
-        if entry.exclusion:
-            decisions.append(
-                Decision(
-                    session_id=session.pk,
-                    entry_id=entry.pk,
-                    run_id=run.pk,
-                    outcome=DecisionOutcome.EXCLUDED,
-                    explanation={"engine": {}, "cutoffs": {}, "exclusion": entry.exclusion},
-                )
-            )
+    excluded = DecisionOutcome.EXCLUDED.value
+    placed, unplaced = DecisionOutcome.PLACED.value, DecisionOutcome.UNPLACED.value
+    rows = []
+    for pk, key, wishes, exclusion in entries:
+        if exclusion:
+            explanation = bulk.JsonText(json.dumps({"exclusion": exclusion}))
+            rows.append((session.pk, pk, run.pk, excluded, None, None, None, False, "", None,
+                         explanation, None))  # fmt: skip
             continue
-        key = assignment.get(entry.child_key)
-        pk = structure_pk(key) if key else None
-        decisions.append(
-            Decision(
-                session_id=session.pk,
-                entry_id=entry.pk,
-                run_id=run.pk,
-                outcome=DecisionOutcome.PLACED if key else DecisionOutcome.UNPLACED,
-                proposed_structure_id=pk,
-                structure_id=pk,
-                wish_rank=entry.wishes.index(key) + 1 if key in entry.wishes else None,
-                explanation={
-                    "engine": explanations.get(entry.child_key),
-                    "cutoffs": {wish: cutoff(wish, entry.age_group) for wish in entry.wishes},
-                    "exclusion": "",
-                },
-            )
-        )
+        got = assignment.get(key)
+        structure = structure_pk(got) if got else None
+        span = spans.get(key)
+        explanation = bulk.JsonText(outputs.reference(*span) if span else "{}")
+        rank = None
+        if got:
+            wishes = json.loads(wishes)
+            rank = wishes.index(got) + 1 if got in wishes else None
+        rows.append((session.pk, pk, run.pk, placed if got else unplaced, structure, structure,
+                     rank, False, "", None, explanation, None))  # fmt: skip
     old = Decision.objects.filter(session=session)
     if session.offers.exists():  # never after publication (runs stop at validation)
         old.delete()
     else:  # nothing points to these rows: one DELETE instead of the collector's queries
         old._raw_delete(old.db)
-    bulk.insert(Decision, decisions)
-    return len(decisions)
+    bulk.copy(Decision, DECISION_COLUMNS, rows)
+    return len(rows)
 
 
 @dataclass

@@ -214,7 +214,13 @@ def _store_freeze(session, built, actor, organisation) -> None:
             "instance_sha256": built.sha256,
         },
     )
-    bulk.insert(SessionEntry, built.entries)
+    bulk.copy(
+        SessionEntry,
+        ("session_id", *instance_module.ENTRY_COLUMNS),
+        ((session.pk, *entry.row()) for entry in built.entries),
+    )
+    if built.parsed is not None:
+        instance_module.remember(built.parsed)
 
 
 def ensure_frozen(session, actor=None, *, organisation=None) -> Session:
