@@ -240,9 +240,35 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / self.tick
 
 
+ENGINE_CPU = {"validation": 0.0, "calcul": 0.0}
+
+
+def watch_engine() -> None:
+    """Count the Python CPU time spent in the engine package (validation of the instance,
+    solve + check + explanations), to tell it apart from the session pipeline's own."""
+    from maillage.commission import instance, runs
+
+    def wrap(module, name, label):
+        original = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            cpu = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                ENGINE_CPU[label] += time.process_time() - cpu
+
+        setattr(module, name, counted)
+
+    wrap(instance, "parse_instance", "validation")
+    wrap(runs, "parse_instance", "validation")
+    wrap(runs.solver, "run", "calcul")
+
+
 def timed(server, label, fn, profile=False):
     """Run fn, print wall, Python CPU, backend CPU and SQL wall; return (result, wall, cpu)."""
     server_cpu, sql = server.cpu(), server.sql
+    engine = sum(ENGINE_CPU.values())
     started, cpu = time.perf_counter(), time.process_time()
     if profile:
         import cProfile
@@ -250,15 +276,18 @@ def timed(server, label, fn, profile=False):
 
         profiler = cProfile.Profile()
         result = profiler.runcall(fn)
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(35)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            35
+        )
     else:
         result = fn()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     after = server.cpu()
     backend = f"{after - server_cpu:.1f} s" if after is not None and server_cpu is not None else "?"
     print(
-        f"  [{label}] mur {wall:.1f} s, CPU Python {cpu:.1f} s, CPU du serveur PostgreSQL "
-        f"{backend}, dont requêtes Django (mur) {server.sql - sql:.1f} s"
+        f"  [{label}] mur {wall:.1f} s, CPU Python {cpu:.1f} s (dont moteur "
+        f"{sum(ENGINE_CPU.values()) - engine:.1f} s), CPU du serveur PostgreSQL {backend}, "
+        f"requêtes Django (mur) {server.sql - sql:.1f} s"
     )
     return result, wall, cpu
 
@@ -287,12 +316,15 @@ def main() -> None:
     print(f"préparation : {time.perf_counter() - started:.1f} s")
     session = new_session(territory, structures, reference)
     server = Server()
+    watch_engine()
     if args.log_ms is not None:
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute(f"SET log_min_duration_statement = {int(args.log_ms)}")
-        print(f"  requêtes de plus de {args.log_ms} ms : journal du serveur, processus {server.pid}")
+        print(
+            f"  requêtes de plus de {args.log_ms} ms : journal du serveur, processus {server.pid}"
+        )
     summary, freeze, freeze_cpu = timed(
         server, "arrêt", lambda: sessions.freeze(session), args.profile
     )

@@ -210,10 +210,12 @@ def _store_freeze(session, built, actor, organisation) -> None:
         extra_updates={
             "grid": built.grid,
             "frozen_at": timezone.now(),
-            "instance": built.text,
             "instance_sha256": built.sha256,
         },
     )
+    # megabytes: sent apart from the statement (same transaction as the state change)
+    bulk.write_text(Session, session.pk, instance=built.text)
+    session.instance = built.text
     bulk.copy(
         SessionEntry,
         ("session_id", *instance_module.ENTRY_COLUMNS),

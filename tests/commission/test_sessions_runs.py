@@ -15,7 +15,7 @@ from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.enums import DecisionOutcome, SessionStatus
 from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Run
-from maillage.commission.outputs import encode_output, explanation_of
+from maillage.commission.outputs import encode_output, explanation_of, stored_output
 from tests.applications.factories import HouseholdFactory
 from tests.commission.session_world import (
     add_application,
@@ -185,6 +185,22 @@ def test_stored_output_is_the_canonical_json_with_the_offsets_of_each_explanatio
     data, spans = encode_output(odd)
     assert data == canonical_bytes(odd)
     assert {c: json.loads(data[a:b]) for c, (a, b) in spans.items()} == odd["explanations"]
+
+
+def test_decisions_written_in_one_statement_are_those_of_the_rows(frozen):
+    """On PostgreSQL the decisions are one INSERT … SELECT; the same as the rows built in
+    Python (what SQLite writes)."""
+    session = frozen["session"]
+    run, output = runs.run_session(session)
+    spans = stored_output(output)[3]
+    expected = sorted(
+        (*row[:10], json.loads(row[10]), row[11])
+        for row in runs._decision_rows(session, run, output["assignment"], spans)
+    )
+    stored = sorted(Decision.objects.filter(session=session).values_list(*runs.DECISION_COLUMNS))
+    assert stored == expected
+    outcomes = {row[3] for row in stored}
+    assert outcomes == {"placed", "unplaced", "excluded"}
 
 
 def test_a_run_right_after_the_freeze_reuses_the_validated_instance_once(commission):
