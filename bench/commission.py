@@ -326,7 +326,7 @@ def main() -> None:
             f"  requêtes de plus de {args.log_ms} ms : journal du serveur, processus {server.pid}"
         )
     summary, freeze, freeze_cpu = timed(
-        server, "arrêt", lambda: sessions.freeze(session), args.profile
+        server, "arrêt", lambda: sessions.freeze(session, run_next=True), args.profile
     )
     session.refresh_from_db()
     (run, _output), run_seconds, run_cpu = timed(

@@ -272,9 +272,10 @@ class Built:
         }
 
 
-# The instance last validated by a freeze in this process, so that a run right after it (the
-# CLI's `run` on a draft session, the bench) does not read and validate it again. The run still
-# checks the stored text against the SHA-256 (`recall`).
+# The instance last validated by a freeze in this process when a run follows (`freeze(…,
+# run_next=True)`: the CLI's `run` on a draft session, the demo, the bench), so that the run
+# does not read and validate it again. The run still checks the stored text against the
+# SHA-256 (`recall`). A run in another process (the web's background task) reads it again.
 _RECENT: dict[str, tuple[Instance, float]] = {}
 RECENT_SECONDS = 600
 

@@ -119,6 +119,15 @@ class RunOutput:
 
     @cached_property
     def cutoffs(self) -> dict:
+        # The cutoffs come before the explanations (keys in order): read the text up to them.
+        end = self.data.find(b',"' + EXPLANATIONS.encode() + b'":')
+        if end > 0:
+            try:
+                found = _member(self.data[:end].decode("utf-8") + "}", "cutoffs")
+            except ValueError:
+                found = None
+            if found is not None:
+                return found
         return _member(self.data.decode("utf-8"), "cutoffs") or {}
 
     @cached_property

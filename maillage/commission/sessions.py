@@ -183,9 +183,12 @@ def places_total(session) -> int:
 # -- freeze ---------------------------------------------------------------------------------
 
 
-def freeze(session, actor=None, *, organisation=None) -> dict:
+def freeze(session, actor=None, *, organisation=None, run_next: bool = False) -> dict:
     """Freeze the queue: store the grid, one entry per application examined, the instance and
-    its SHA-256. Returns the counts (entries, children, structures, families, excluded)."""
+    its SHA-256. Returns the counts (entries, children, structures, families, excluded).
+
+    `run_next`: a run follows in this process (the command line's `run` on a draft session):
+    the instance validated here is kept for it (`instance.recall`), not read again."""
     if session.status != SessionStatus.DRAFT:
         raise SessionError("La liste de cette séance est déjà arrêtée.")
     try:
@@ -196,6 +199,8 @@ def freeze(session, actor=None, *, organisation=None) -> dict:
         _store_freeze(session, built, actor, organisation)
     except WorkflowError as exc:
         raise SessionError(str(exc)) from exc
+    if run_next and built.parsed is not None:
+        instance_module.remember(built.parsed)
     summary = {**built.counts, "sha256": built.sha256, "warnings": built.warnings}
     return summary
 
@@ -221,13 +226,11 @@ def _store_freeze(session, built, actor, organisation) -> None:
         ("session_id", *instance_module.ENTRY_COLUMNS),
         ((session.pk, *entry.row()) for entry in built.entries),
     )
-    if built.parsed is not None:
-        instance_module.remember(built.parsed)
 
 
-def ensure_frozen(session, actor=None, *, organisation=None) -> Session:
+def ensure_frozen(session, actor=None, *, organisation=None, run_next: bool = False) -> Session:
     if session.status == SessionStatus.DRAFT:
-        freeze(session, actor, organisation=organisation)
+        freeze(session, actor, organisation=organisation, run_next=run_next)
     return session
 
 

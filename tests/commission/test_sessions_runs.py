@@ -15,7 +15,12 @@ from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.enums import DecisionOutcome, SessionStatus
 from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Run
-from maillage.commission.outputs import encode_output, explanation_of, stored_output
+from maillage.commission.outputs import (
+    RunOutput,
+    encode_output,
+    explanation_of,
+    stored_output,
+)
 from tests.applications.factories import HouseholdFactory
 from tests.commission.session_world import (
     add_application,
@@ -185,6 +190,13 @@ def test_stored_output_is_the_canonical_json_with_the_offsets_of_each_explanatio
     data, spans = encode_output(odd)
     assert data == canonical_bytes(odd)
     assert {c: json.loads(data[a:b]) for c, (a, b) in spans.items()} == odd["explanations"]
+    # the cutoffs are read from the top level only, before the explanations
+    document = {"assignment": {"C1": "S1"}, "cutoffs": {"S1": {"bebe": {"places": 1,
+                "admitted": ["C1"], "cutoff": {"child": "C1", "score": 3}}}},
+                "explanations": {"C1": {"cutoffs": 0}}, "z": {"cutoffs": 2}}  # fmt: skip
+    read = RunOutput(encode_output(document)[0])
+    assert read.market("S1", "bebe") == {"places": 1, "cutoff": {"score": 3}}
+    assert RunOutput(canonical_bytes({"explanations": {}, "z": {"cutoffs": 1}})).cutoffs == {}
 
 
 def test_decisions_written_in_one_statement_are_those_of_the_rows(frozen):
@@ -206,7 +218,7 @@ def test_decisions_written_in_one_statement_are_those_of_the_rows(frozen):
 def test_a_run_right_after_the_freeze_reuses_the_validated_instance_once(commission):
     world = commission
     add_application(world, wishes=[world["s1"]])
-    sessions.freeze(world["session"], world["agent"])
+    sessions.freeze(world["session"], world["agent"], run_next=True)
     session = world["session"]
     session.refresh_from_db()
     parsed = parse_instance(json.loads(session.instance))
