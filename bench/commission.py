@@ -210,10 +210,99 @@ def new_session(territory, structures, reference):
     return session
 
 
+class Server:
+    """CPU time of this connection's PostgreSQL backend (read from /proc when the server runs
+    on this machine), and wall time spent in SQL statements sent through Django."""
+
+    def __init__(self):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.pid = cursor.fetchone()[0]
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.sql = 0.0
+        connection.execute_wrappers.append(self._wrap)
+
+    def _wrap(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.sql += time.perf_counter() - started
+
+    def cpu(self) -> float | None:
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+
+ENGINE_CPU = {"validation": 0.0, "calcul": 0.0}
+
+
+def watch_engine() -> None:
+    """Count the Python CPU time spent in the engine package (validation of the instance,
+    solve + check + explanations), to tell it apart from the session pipeline's own."""
+    from maillage.commission import instance, runs
+
+    def wrap(module, name, label):
+        original = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            cpu = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                ENGINE_CPU[label] += time.process_time() - cpu
+
+        setattr(module, name, counted)
+
+    wrap(instance, "parse_instance", "validation")
+    wrap(runs, "parse_instance", "validation")
+    wrap(runs.solver, "run", "calcul")
+
+
+def timed(server, label, fn, profile=False):
+    """Run fn, print wall, Python CPU, backend CPU and SQL wall; return (result, wall, cpu)."""
+    server_cpu, sql = server.cpu(), server.sql
+    engine = sum(ENGINE_CPU.values())
+    started, cpu = time.perf_counter(), time.process_time()
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(fn)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            35
+        )
+    else:
+        result = fn()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    after = server.cpu()
+    backend = f"{after - server_cpu:.1f} s" if after is not None and server_cpu is not None else "?"
+    print(
+        f"  [{label}] mur {wall:.1f} s, CPU Python {cpu:.1f} s (dont moteur "
+        f"{sum(ENGINE_CPU.values()) - engine:.1f} s), CPU du serveur PostgreSQL {backend}, "
+        f"requêtes Django (mur) {server.sql - sql:.1f} s"
+    )
+    return result, wall, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--applications", type=int, default=20_000)
     parser.add_argument("--structures", type=int, default=600)
+    parser.add_argument("--profile", action="store_true", help="cProfile de chaque étape")
+    parser.add_argument(
+        "--log-ms",
+        type=int,
+        default=None,
+        help="journal du serveur : requêtes de plus de N ms (superutilisateur ; voir le pid)",
+    )
     args = parser.parse_args()
     if not os.environ["DATABASE_URL"].startswith("postgres"):
         sys.exit("Ce banc d'essai mesure PostgreSQL : DATABASE_URL=postgres://…")
@@ -226,13 +315,23 @@ def main() -> None:
     territory, structures, reference = prepare(args.applications, args.structures)
     print(f"préparation : {time.perf_counter() - started:.1f} s")
     session = new_session(territory, structures, reference)
-    started, cpu = time.perf_counter(), time.process_time()
-    summary = sessions.freeze(session)
-    freeze, freeze_cpu = time.perf_counter() - started, time.process_time() - cpu
+    server = Server()
+    watch_engine()
+    if args.log_ms is not None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET log_min_duration_statement = {int(args.log_ms)}")
+        print(
+            f"  requêtes de plus de {args.log_ms} ms : journal du serveur, processus {server.pid}"
+        )
+    summary, freeze, freeze_cpu = timed(
+        server, "arrêt", lambda: sessions.freeze(session, run_next=True), args.profile
+    )
     session.refresh_from_db()
-    started, cpu = time.perf_counter(), time.process_time()
-    run, _output = runs.run_session(session)
-    run_seconds, run_cpu = time.perf_counter() - started, time.process_time() - cpu
+    (run, _output), run_seconds, run_cpu = timed(
+        server, "calcul", lambda: runs.run_session(session), args.profile
+    )
     # the proposal's statistics, computed once when the run is stored (already inside the run's
     # figure above): timed again apart to show their share
     started, cpu = time.perf_counter(), time.process_time()

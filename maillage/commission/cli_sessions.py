@@ -86,11 +86,11 @@ def sessions_command(command, options) -> int:
     return 0
 
 
-def _freeze(session):
+def _freeze(session, run_next: bool = False):
     from maillage.commission.sessions import SessionError, ensure_frozen
 
     try:
-        ensure_frozen(session)
+        ensure_frozen(session, run_next=run_next)
     except SessionError as exc:
         raise CommandError(str(exc)) from exc
 
@@ -125,7 +125,7 @@ def run_command(command, options) -> int:
     from maillage.commission.sessions import SessionError
 
     session = _session(options["session"])
-    _freeze(session)
+    _freeze(session, run_next=True)
     session.refresh_from_db()
     try:
         run, output = run_session(

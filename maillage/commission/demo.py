@@ -567,7 +567,7 @@ def _past_session(group, structures, today: datetime.date) -> dict | None:
         ],
         actor=agent,
     )
-    sessions.freeze(session, agent)
+    sessions.freeze(session, agent, run_next=True)
     session.refresh_from_db()
     run, _output = runs.run_session(session, actor=agent)
     session.refresh_from_db()

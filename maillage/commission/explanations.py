@@ -21,7 +21,8 @@ from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.commission.enums import Method
 from maillage.commission.letters import letter_context
-from maillage.commission.models import Decision, ExplanationRequest
+from maillage.commission.models import Decision, ExplanationRequest, Run
+from maillage.commission.outputs import explanation_of
 
 METHOD_TEXT = {
     Method.SIBLINGS: (
@@ -72,7 +73,8 @@ def explanation_context(decision: Decision, request: ExplanationRequest | None =
     parameters and weighting applied, operations (method, input SHA-256, engine version)."""
     context = letter_context(decision, with_directory=False)
     session = decision.session
-    run = decision.run
+    # the run's figures, not its output (read apart, once per process: `outputs`)
+    run = Run.objects.defer("output").filter(pk=decision.run_id).first()
     grid = session.grid
     grid_lines = []
     if grid is not None:
@@ -85,7 +87,7 @@ def explanation_context(decision: Decision, request: ExplanationRequest | None =
             }
             for line in grid.criteria.all()
         ]
-    tags = (decision.explanation.get("engine") or {}).get("parameters", {}).get("tags", [])
+    tags = (explanation_of(decision).get("engine") or {}).get("parameters", {}).get("tags", [])
     context.update(
         {
             "request": request,

@@ -19,6 +19,7 @@ from maillage.commission.letters import (
     family_decisions,
 )
 from maillage.commission.models import Session, SessionEntry
+from maillage.commission.outputs import explanation_of
 
 
 @lru_cache(maxsize=4)
@@ -71,7 +72,7 @@ def standing(entry: SessionEntry, decision) -> list[dict]:
     me = next((c for c in children if c["id"] == entry.child_key), None)
     if me is None:
         return []
-    cutoffs = (decision.explanation or {}).get("cutoffs", {}) if decision else {}
+    cutoffs = explanation_of(decision).get("cutoffs", {}) if decision else {}
     names = dict(
         Structure.objects.filter(
             pk__in=[structure_pk(k) for k in entry.wishes if k[1:].isdigit()]

@@ -44,6 +44,7 @@ from maillage.commission.models import (
     SessionEntry,
 )
 from maillage.commission.points import (
+    Scorer,
     compute_points,
     load_light,
     months_between,
@@ -529,8 +530,8 @@ def simulate(
     reference, session = simulation_reference(territory, on)
     bands = age_bands(territory, on)
     labels = {band["code"]: band["label"] for band in bands}
-    new_rows = list(grid.criteria.all())
-    old_rows = list(base.criteria.all()) if base is not None else []
+    new_rows = Scorer(grid.criteria.all())
+    old_rows = Scorer(base.criteria.all() if base is not None else [])
     passed = sessions_passed_for(territory)
     records = load_light(Application.objects.filter(territory=territory, state__in=ACTIVE_STATES))
     total = len(records)

@@ -15,6 +15,9 @@ of siblings asked together, and the instance document of `../shared/specs/alloca
 from __future__ import annotations
 
 import datetime
+import json
+import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,17 +30,20 @@ from maillage.applications.enums import ACTIVE_STATES, State
 from maillage.applications.models import Application, Wish
 from maillage.commission import grids
 from maillage.commission.allocation.canonical import canonical_bytes
-from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION
+from maillage.commission.allocation.model import FORMAT_NAME, FORMAT_VERSION, Instance
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
+from maillage.commission.bulk import JsonText
 from maillage.commission.enums import DecisionOutcome, Exclusion, SessionStatus
-from maillage.commission.models import (
-    Decision,
-    PointsGrid,
-    Reserve,
-    SessionEntry,
+from maillage.commission.models import Decision, PointsGrid, Reserve
+from maillage.commission.points import (
+    LightChild,
+    LightHousehold,
+    PointsLine,
+    Scorer,
+    months_between,
+    tags_of,
 )
-from maillage.commission.points import compute_points, months_between
-from maillage.directory.geo import haversine_km
+from maillage.directory.geo import bounding_box, haversine_km
 from maillage.directory.models import Structure
 from maillage.territories.models import Commune
 
@@ -88,24 +94,48 @@ def number(value: Decimal | float | int):
 
 
 QUEUE_FIELDS = (
-    "number", "state", "household_id", "child_id", "desired_start", "radius_km",
+    "pk", "number", "state", "household_id", "desired_start", "radius_km",
     "siblings_together", "sibling_structure_id", "registered_on", "submitted_at",
     "completed_at", "refusals",
-    "household__parents_working", "household__job_seeking", "household__integration_pathway",
-    "household__single_parent", "household__commune_id",
+    "household__commune_id", "household__parents_working", "household__job_seeking",
+    "household__integration_pathway", "household__single_parent",
     "child__birth_date", "child__expected_date", "child__disability",
 )  # fmt: skip
 
 
-def queue(session):
-    """The applications examined at the freeze, with the fields the freeze and the points read
-    (one query; wishes are read apart, see `wishes_of`)."""
-    return (
+@dataclass(slots=True)
+class QueueApplication:
+    """What the freeze and the points read of an application (no model instance: the queue
+    of a territory is read as plain rows, see `queue`)."""
+
+    pk: int
+    number: str
+    state: str
+    household_id: int
+    desired_start: datetime.date
+    radius_km: int | None
+    siblings_together: bool
+    sibling_structure_id: int | None
+    registered_on: datetime.date | None
+    submitted_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    refusals: int
+    household: LightHousehold
+    child: LightChild
+
+
+def queue(session) -> list[QueueApplication]:
+    """The applications examined at the freeze, in number order, with the fields the freeze
+    and the points read (one query; wishes are read apart, see `wishes_of`)."""
+    rows = (
         Application.objects.filter(territory=session.territory, state__in=QUEUE_STATES)
-        .select_related("household", "child")
-        .only(*QUEUE_FIELDS)
         .order_by("number")
+        .values_list(*QUEUE_FIELDS)
     )
+    return [
+        QueueApplication(*row[:12], LightHousehold(*row[12:17]), LightChild(*row[17:20]))
+        for row in rows.iterator(chunk_size=5000)
+    ]
 
 
 def wishes_of(session) -> dict[int, list[int]]:
@@ -123,13 +153,24 @@ def wishes_of(session) -> dict[int, list[int]]:
     return found
 
 
-def load_structures(ids) -> dict[int, Structure]:
-    return {
-        s.pk: s
-        for s in Structure.objects.filter(pk__in=list(ids))
-        .select_related("commune")
-        .only("name", "commune_id", "commune__insee_code", "latitude", "longitude")
-    }
+@dataclass(frozen=True, slots=True)
+class FrozenStructure:
+    """What the freeze reads of a structure (plain values: attributes read 20,000 times)."""
+
+    pk: int
+    name: str
+    commune_id: int | None
+    insee_code: str | None
+    latitude: float | None
+    longitude: float | None
+    key: str  # structure_key(pk)
+
+
+def load_structures(ids) -> dict[int, FrozenStructure]:
+    rows = Structure.objects.filter(pk__in=list(ids)).values_list(
+        "pk", "name", "commune_id", "commune__insee_code", "latitude", "longitude"
+    )
+    return {row[0]: FrozenStructure(*row, structure_key(row[0])) for row in rows}
 
 
 def queue_count(session) -> int:
@@ -164,14 +205,57 @@ def in_force_reserves(session, structure_ids) -> dict[tuple[int, str], Reserve]:
     return found
 
 
+# Columns of `SessionEntry` written by the freeze (besides the session), in `FrozenEntry.row`
+# order.
+ENTRY_COLUMNS = (
+    "application_id", "child_key", "family_key", "age_group", "points", "points_detail",
+    "bonus", "wishes", "tags", "exclusion",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class FrozenEntry:
+    """One `SessionEntry` to write: its JSON fields already as JSON text (`points_detail`,
+    `bonus`; the same lines are shared by many applications and encoded once)."""
+
+    application_id: int
+    child_key: str
+    age_group: str
+    points: Decimal
+    points_detail: JsonText
+    bonus: JsonText
+    wishes: list[str]
+    tags: list[str]
+    exclusion: str
+    family_key: str = ""
+
+    def row(self) -> tuple:
+        return (
+            self.application_id, self.child_key, self.family_key, self.age_group, self.points,
+            self.points_detail, self.bonus, _keys_json(self.wishes), _keys_json(self.tags),
+            str(self.exclusion),
+        )  # fmt: skip
+
+
+def _keys_json(keys: list[str]) -> JsonText:
+    """A list of identifiers or codes as JSON (joined as is when nothing needs escaping)."""
+    if not keys:
+        return EMPTY_LIST
+    plain = "".join(keys)
+    if '"' in plain or "\\" in plain or not plain.isprintable():
+        return JsonText(_json(keys))
+    return JsonText('["' + '","'.join(keys) + '"]')
+
+
 @dataclass
 class Built:
     grid: PointsGrid
-    entries: list[SessionEntry]
+    entries: list[FrozenEntry]
     instance: dict
     text: str
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    parsed: Instance | None = None
 
     @property
     def counts(self) -> dict:
@@ -186,6 +270,31 @@ class Built:
             "families": len(self.instance["families"]),
             "excluded": dict(sorted(excluded.items())),
         }
+
+
+# The instance last validated by a freeze in this process when a run follows (`freeze(…,
+# run_next=True)`: the CLI's `run` on a draft session, the demo, the bench), so that the run
+# does not read and validate it again. The run still checks the stored text against the
+# SHA-256 (`recall`). A run in another process (the web's background task) reads it again.
+_RECENT: dict[str, tuple[Instance, float]] = {}
+RECENT_SECONDS = 600
+
+
+def remember(parsed: Instance) -> None:
+    _RECENT.clear()
+    if parsed.input_sha256:
+        _RECENT[parsed.input_sha256] = (parsed, time.monotonic())
+
+
+def recall(text: str, sha: str) -> Instance | None:
+    """The instance validated by the freeze of this process if `text` (the stored instance)
+    still has the SHA-256 `sha` it was frozen with; taken once."""
+    found = _RECENT.pop(sha, None)
+    if found is None or time.monotonic() - found[1] > RECENT_SECONDS:
+        return None
+    if sha256(text.encode("utf-8")).hexdigest() != sha:
+        return None
+    return found[0]
 
 
 def _completed_in_time(application, freeze_date: datetime.date) -> bool:
@@ -213,7 +322,8 @@ def _exclusion(application, session, bands) -> tuple[str, str]:
 
 class _Nearby:
     """Structures with places for an age group within a radius of a commune's centroid, nearest
-    first (computed once per commune, age group and radius: households share few communes)."""
+    first (computed once per commune, age group and radius: households share few communes;
+    distances only for the structures in the circle's bounding box)."""
 
     def __init__(self, open_structures: dict[str, list]):
         self.open_structures = open_structures
@@ -230,17 +340,74 @@ class _Nearby:
         return found
 
     def _compute(self, commune, group: str, radius: int) -> list:
+        south, west, north, east = bounding_box(commune.latitude, commune.longitude, radius)
+        if west < -180 or east > 180:  # the box crosses the antimeridian: no longitude filter
+            west, east = -math.inf, math.inf
         found = []
         for structure in self.open_structures.get(group, ()):
-            if structure.latitude is None or structure.longitude is None:
+            lat, lon = structure.latitude, structure.longitude
+            if lat is None or lon is None or not (south <= lat <= north and west <= lon <= east):
                 continue
-            distance = haversine_km(
-                commune.latitude, commune.longitude, structure.latitude, structure.longitude
-            )
+            distance = haversine_km(commune.latitude, commune.longitude, lat, lon)
             if distance <= radius:
                 found.append((round(distance, 3), structure.pk, structure))
         found.sort(key=lambda item: (item[0], item[1]))
         return [structure for _d, _pk, structure in found]
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+EMPTY_OBJECT = JsonText("{}")
+EMPTY_LIST = JsonText("[]")
+
+
+class _Encoded:
+    """JSON text and instance numbers of points lines, computed once per line or set of lines
+    (20,000 applications share a few hundred combinations)."""
+
+    def __init__(self):
+        self.details: dict[int, str] = {}
+        self.lines: dict[int, str] = {}
+        self.numbers: dict[int, object] = {}
+        self.totals: dict[tuple[int, ...], Decimal] = {}
+
+    def detail(self, base) -> str:
+        found = self.details.get(id(base))
+        if found is None:
+            found = self.details[id(base)] = JsonText(
+                _json([line.as_dict() for line in base.lines])
+            )
+        return found
+
+    def number(self, base):
+        found = self.numbers.get(id(base))
+        if found is None:
+            found = self.numbers[id(base)] = number(base.total)
+        return found
+
+    def line(self, line: PointsLine) -> str:
+        found = self.lines.get(id(line))
+        if found is None:
+            found = self.lines[id(line)] = _json(line.as_dict())
+        return found
+
+    def bonus(self, bonus: dict[int, list[PointsLine]]) -> str:
+        if not bonus:
+            return EMPTY_OBJECT
+        parts = (
+            f'"{structure_key(pk)}":[' + ",".join(self.line(line) for line in bonus[pk]) + "]"
+            for pk in sorted(bonus)
+        )
+        return JsonText("{" + ",".join(parts) + "}")
+
+    def total(self, lines: list[PointsLine]) -> Decimal:
+        key = tuple(id(line) for line in lines)
+        found = self.totals.get(key)
+        if found is None:
+            found = self.totals[key] = sum((line.points for line in lines), Decimal(0))
+        return found
 
 
 def build(session) -> Built:
@@ -256,7 +423,7 @@ def build(session) -> Built:
         )
     criteria = list(grid.criteria.all())
     capacity: dict[int, dict[str, int]] = defaultdict(dict)
-    structures: dict[int, object] = {}
+    structures: dict[int, FrozenStructure] = {}
     for line in session.places.all():
         if line.places <= 0 or line.age_group not in groups:
             continue
@@ -287,46 +454,38 @@ def build(session) -> Built:
     }
     passed = sessions_passed(session)
     points_on = session.freeze_date
-    entries: list[SessionEntry] = []
-    rows = []  # (entry, application, wishes as structure objects)
+    scorer = Scorer(criteria)
+    encoded = _Encoded()
+    entries: list[FrozenEntry] = []
+    rows = []  # (entry, application, (base, bonus), commune) of the children examined
     for position, application in enumerate(applications, 1):
         exclusion, group = _exclusion(application, session, bands)
         wished = [loaded[pk] for pk in wish_ids.get(application.pk, ())]
+        commune = communes.get(application.household.commune_id)
         if not exclusion:
-            known = {s.pk for s in wished}
-            commune = communes.get(application.household.commune_id)
-            wished += [s for s in nearby(application, commune, group) if s.pk not in known]
+            if application.radius_km:
+                known = {s.pk for s in wished}
+                wished += [s for s in nearby(application, commune, group) if s.pk not in known]
             if not any(capacity.get(s.pk, {}).get(group, 0) > 0 for s in wished):
                 exclusion = Exclusion.NO_WISH_WITH_PLACES
-        points = compute_points(
-            application,
-            criteria,
-            points_on,
-            sessions_passed=passed.get(application.pk, 0),
-            structures=wished,
-        )
-        entry = SessionEntry(
-            session=session,
-            application=application,
+        base = scorer.base(application, points_on, passed.get(application.pk, 0))
+        bonus = scorer.bonus(application, wished)
+        entry = FrozenEntry(
+            application_id=application.pk,
             child_key=child_key(position),
             age_group=group,
-            points=points.total,
-            points_detail=[line.as_dict() for line in points.lines],
-            bonus={
-                structure_key(pk): [line.as_dict() for line in lines]
-                for pk, lines in sorted(points.bonus.items())
-            },
-            wishes=[structure_key(s.pk) for s in wished],
-            tags=list(points.tags),
+            points=base.total,
+            points_detail=encoded.detail(base),
+            bonus=encoded.bonus(bonus),
+            wishes=[s.key for s in wished],
+            tags=tags_of(application),
             exclusion=exclusion,
         )
         entries.append(entry)
         if not exclusion:
             for structure in wished:
                 structures.setdefault(structure.pk, structure)
-            rows.append(
-                (entry, application, points, communes.get(application.household.commune_id))
-            )
+            rows.append((entry, application, (base, bonus), commune))
 
     warnings: list[str] = []
     families = _families(rows, warnings)
@@ -350,19 +509,22 @@ def build(session) -> Built:
             for pk in sorted(structures)
         ],
         "children": [
-            _child(entry, application, points, commune)
+            _child(entry, application, points, commune, encoded)
             for entry, application, points, commune in rows
         ],
         "families": families,
     }
     try:
-        parse_instance(instance)
+        parsed = parse_instance(instance)
     except InvalidInstance as exc:  # a bug here, never the family's data
         raise FreezeError(
             "L'instance construite est invalide : " + " | ".join(exc.errors[:5])
         ) from exc
     data = canonical_bytes(instance)
-    return Built(grid, entries, instance, data.decode("utf-8"), sha256(data).hexdigest(), warnings)
+    digest = sha256(data).hexdigest()
+    if parsed.input_sha256 != digest:  # pragma: no cover - the engine hashes the same bytes
+        raise FreezeError("L'empreinte de l'instance construite est incohérente.")
+    return Built(grid, entries, instance, data.decode("utf-8"), digest, warnings, parsed)
 
 
 def _employer_tags(session, rows, reserves) -> None:
@@ -386,8 +548,8 @@ def _structure(structure, capacity: dict[str, int], reserves, groups) -> dict:
         "name": structure.name,
         "capacity": {g: capacity[g] for g in groups if capacity.get(g)},
     }
-    if structure.commune is not None:
-        doc["commune"] = structure.commune.insee_code
+    if structure.insee_code is not None:
+        doc["commune"] = structure.insee_code
     reserved = []
     for group in groups:
         reserve = reserves.get((structure.pk, group))
@@ -415,18 +577,21 @@ def _application_date(application) -> str:
     return ""
 
 
-def _child(entry: SessionEntry, application, points, commune) -> dict:
-    wished = set(entry.wishes)
-    bonus = {
-        structure_key(pk): number(points.bonus_total(pk))
-        for pk in sorted(points.bonus)
-        if structure_key(pk) in wished and points.bonus_total(pk)
-    }
+def _child(entry: FrozenEntry, application, points, commune, encoded: _Encoded) -> dict:
+    base, lines = points
+    bonus = {}
+    if lines:
+        wished = set(entry.wishes)
+        for pk in sorted(lines):
+            key = structure_key(pk)
+            total = encoded.total(lines[pk])
+            if key in wished and total:
+                bonus[key] = number(total)
     doc = {
         "id": entry.child_key,
         "age_group": entry.age_group,
         "application_date": _application_date(application),
-        "points": number(points.total),
+        "points": encoded.number(base),
         "wishes": list(entry.wishes),
     }
     if bonus:
@@ -444,7 +609,7 @@ def _families(rows, warnings: list[str]) -> list[dict]:
     """Siblings asked « together or not at all » become a joint family: one option per
     structure that all of them wished, both (all) children there, in the order of the wishes
     of the first child. Siblings with no wish in common are examined separately (warning)."""
-    by_household: dict[int, list[SessionEntry]] = defaultdict(list)
+    by_household: dict[int, list[FrozenEntry]] = defaultdict(list)
     for entry, application, _points, _commune in rows:
         if application.siblings_together:
             by_household[application.household_id].append(entry)

@@ -1,8 +1,9 @@
 """Decision letters of a published session: one per application that received a decision.
 
 A letter is rendered with templates (`commission/letter_*.html`) from the structured
-`Decision.explanation` (the engine's explanation of the child, the cutoffs of her wishes, the
-exclusion code, the commission's override) and the `SessionEntry` (points line by line). This
+explanation of the decision (`outputs.explanation_of`: the engine's explanation of the child
+read from the run's output, the cutoffs of her wishes, the exclusion code, the commission's
+override) and the `SessionEntry` (points line by line). This
 module only gathers the facts in plain values (`letter_context`); the sentences are in the
 templates. The family reads it on her page, receives it by e-mail (`queue_letters`) and
 downloads it as PDF; agents of the guichet's operator open it (an audited read).
@@ -45,6 +46,7 @@ from maillage.commission.models import (
     SessionEntry,
     SessionPlaces,
 )
+from maillage.commission.outputs import explanation_of
 
 MAX_CHILDMINDERS = 5
 # sessions whose letters the families read (after publication)
@@ -359,7 +361,7 @@ def letter_context(decision: Decision, with_directory: bool = True) -> dict:
     application = entry.application
     rules = settings_in_force(session.territory, session.date)
     groups = age_group_labels(rules)
-    explanation = decision.explanation or {}
+    explanation = explanation_of(decision)
     engine = explanation.get("engine") or {}
     names = _names(session, entry, explanation, decision)
     points_lines, bonus_lines = _points_lines(entry, names)

@@ -354,7 +354,10 @@ class SessionEntry(models.Model):
     """One application of a session's frozen queue: its instance id, age group, points line by
     line and per-structure bonus, wishes as frozen, or why it was left out."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="entries")
+    # no index of its own: the two unique constraints below start with the session
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     application = models.ForeignKey(
         "applications.Application",
         on_delete=models.CASCADE,
@@ -457,6 +460,8 @@ class Decision(models.Model):
         Run, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
     )
     outcome = models.CharField("décision", max_length=10, choices=DecisionOutcome.choices)
+    # Foreign keys empty on most rows (no place, no override) are indexed where set only
+    # (partial indexes in Meta): a run writes 20,000 decisions at once.
     proposed_structure = models.ForeignKey(
         "directory.Structure",
         on_delete=models.PROTECT,
@@ -464,6 +469,7 @@ class Decision(models.Model):
         blank=True,
         related_name="+",
         verbose_name="proposition du calcul",
+        db_index=False,
     )
     structure = models.ForeignKey(
         "directory.Structure",
@@ -472,6 +478,7 @@ class Decision(models.Model):
         blank=True,
         related_name="+",
         verbose_name="place attribuée",
+        db_index=False,
     )
     wish_rank = models.PositiveSmallIntegerField("rang du vœu obtenu", null=True, blank=True)
     overridden = models.BooleanField("modifiée par la commission", default=False)
@@ -483,9 +490,16 @@ class Decision(models.Model):
         blank=True,
         related_name="+",
         verbose_name="modifiée par",
+        db_index=False,
     )
     explanation = models.JSONField(
-        "explication (codes et nombres)", default=dict, help_text="Rendue par les gabarits."
+        "explication (codes et nombres)",
+        default=dict,
+        help_text=(
+            "Code d'exclusion, décision de la commission, et référence à l'explication du "
+            "moteur dans le résultat du calcul (voir commission/outputs.py). Rendue par les "
+            "gabarits."
+        ),
     )
     letter_queued_at = models.DateTimeField("courrier préparé le", null=True, blank=True)
 
@@ -493,6 +507,23 @@ class Decision(models.Model):
         verbose_name = "décision de la commission"
         verbose_name_plural = "décisions de la commission"
         ordering = ["session", "entry__child_key"]
+        indexes = [
+            models.Index(
+                fields=["structure"],
+                name="decision_structure_set",
+                condition=Q(structure__isnull=False),
+            ),
+            models.Index(
+                fields=["proposed_structure"],
+                name="decision_proposed_set",
+                condition=Q(proposed_structure__isnull=False),
+            ),
+            models.Index(
+                fields=["overridden_by"],
+                name="decision_overridden_by_set",
+                condition=Q(overridden_by__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.entry} : {self.get_outcome_display()}"

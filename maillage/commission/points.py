@@ -79,30 +79,41 @@ def tags_of(application) -> list[str]:
     return tags
 
 
-def _units(criterion: str, application, on: datetime.date, sessions_passed: int) -> int:
-    household = application.household
+def _units_getter(criterion: str):
+    """A function (application, on, sessions passed) -> units of one criterion."""
     if criterion == Criterion.PARENTS_WORKING:
-        return household.parents_working
+        return lambda a, on, passed: a.household.parents_working
     if criterion == Criterion.ALL_PARENTS_WORKING:
-        needed = 1 if household.single_parent else 2
-        return int(household.parents_working >= needed)
+        return lambda a, on, passed: int(
+            a.household.parents_working >= (1 if a.household.single_parent else 2)
+        )
     if criterion == Criterion.JOB_SEEKING:
-        return int(household.job_seeking)
+        return lambda a, on, passed: int(a.household.job_seeking)
     if criterion == Criterion.SINGLE_PARENT:
-        return int(household.single_parent)
+        return lambda a, on, passed: int(a.household.single_parent)
     if criterion == Criterion.INTEGRATION_PATHWAY:
-        return int(household.integration_pathway)
+        return lambda a, on, passed: int(a.household.integration_pathway)
     if criterion == Criterion.DISABILITY:
-        return int(application.child.disability)
+        return lambda a, on, passed: int(a.child.disability)
     if criterion == Criterion.SIBLINGS_TOGETHER:
-        return int(application.siblings_together)
+        return lambda a, on, passed: int(a.siblings_together)
     if criterion == Criterion.SENIORITY_MONTH:
-        start = seniority_start(application)
-        return months_between(start, on) if start else 0
+        months: dict[tuple, int] = {}  # per start date: thousands of applications share one
+
+        def seniority(a, on, passed):
+            start = seniority_start(a)
+            if not start:
+                return 0
+            found = months.get((start, on))
+            if found is None:
+                found = months[(start, on)] = months_between(start, on)
+            return found
+
+        return seniority
     if criterion == Criterion.SENIORITY_SESSION:
-        return sessions_passed
+        return lambda a, on, passed: passed
     if criterion == Criterion.REFUSAL_PENALTY:
-        return application.refusals
+        return lambda a, on, passed: a.refusals
     raise ValueError(f"critère inconnu : {criterion}")
 
 
@@ -122,6 +133,82 @@ def _line(criterion_row, units: int) -> PointsLine | None:
     )
 
 
+@dataclass(frozen=True)
+class Base:
+    """The grid's lines that do not depend on the structure, for one combination of units:
+    shared by every application with the same units (computed once per combination)."""
+
+    lines: tuple[PointsLine, ...]
+    total: Decimal
+
+
+class Scorer:
+    """A grid's lines prepared once for many applications (the freeze, a simulation): the
+    lines and their total are computed once per combination of units, each per-structure
+    line once. `compute_points` with a list of lines builds one for a single application."""
+
+    def __init__(self, criteria):
+        rows = list(criteria)
+        self.general = [
+            (row, _units_getter(row.criterion))
+            for row in rows
+            if row.criterion not in PER_STRUCTURE_CRITERIA
+        ]
+        # (criterion, line for one unit) in the grid's order
+        self.per_structure = [
+            (row.criterion, _line(row, 1))
+            for row in rows
+            if row.criterion in PER_STRUCTURE_CRITERIA
+        ]
+        self._lines: dict[tuple[int, int], PointsLine | None] = {}
+        self._bases: dict[tuple[int, ...], Base] = {}
+
+    def base(self, application, on: datetime.date, sessions_passed: int = 0) -> Base:
+        units = tuple(get(application, on, sessions_passed) for _row, get in self.general)
+        found = self._bases.get(units)
+        if found is None:
+            lines = []
+            for index, ((row, _get), count) in enumerate(zip(self.general, units, strict=True)):
+                key = (index, count)
+                if key not in self._lines:
+                    self._lines[key] = _line(row, count)
+                if self._lines[key] is not None:
+                    lines.append(self._lines[key])
+            total = sum((line.points for line in lines), Decimal(0))
+            found = self._bases[units] = Base(tuple(lines), total)
+        return found
+
+    def bonus(self, application, structures) -> dict[int, list[PointsLine]]:
+        """Structure id -> the per-structure lines that apply there (grid order)."""
+        found: dict[int, list[PointsLine]] = {}
+        if not self.per_structure:
+            return found
+        commune_id = application.household.commune_id
+        sibling_id = application.sibling_structure_id
+        for criterion, line in self.per_structure:
+            for structure in structures:
+                if criterion == Criterion.RESIDENCE_COMMUNE:
+                    applies = structure.commune_id == commune_id
+                else:
+                    applies = structure.pk == sibling_id
+                if applies:
+                    found.setdefault(structure.pk, []).append(line)
+        return found
+
+    def points(
+        self, application, on: datetime.date, *, sessions_passed: int = 0, structures=None
+    ) -> Points:
+        if structures is None:
+            structures = [wish.structure for wish in application.wishes.all()]
+        base = self.base(application, on, sessions_passed)
+        return Points(
+            total=base.total,
+            lines=list(base.lines),
+            bonus=self.bonus(application, structures),
+            tags=tags_of(application),
+        )
+
+
 def compute_points(
     application,
     criteria,
@@ -131,29 +218,13 @@ def compute_points(
     structures=None,
 ) -> Points:
     """The points of `application` under the grid lines `criteria` (GridCriterion rows, or any
-    objects with criterion, points, cap, reason) at date `on`.
+    objects with criterion, points, cap, reason; or a `Scorer` built from them, to compute many
+    applications) at date `on`.
 
     `structures` are the structures to compute the per-structure bonus for (default: the
     application's wished structures, from `application.wishes.all()`, prefetched)."""
-    if structures is None:
-        structures = [wish.structure for wish in application.wishes.all()]
-    result = Points(tags=tags_of(application))
-    for row in criteria:
-        if row.criterion in PER_STRUCTURE_CRITERIA:
-            for structure in structures:
-                if row.criterion == Criterion.RESIDENCE_COMMUNE:
-                    units = int(structure.commune_id == application.household.commune_id)
-                else:
-                    units = int(structure.pk == application.sibling_structure_id)
-                line = _line(row, units)
-                if line is not None:
-                    result.bonus.setdefault(structure.pk, []).append(line)
-            continue
-        line = _line(row, _units(row.criterion, application, on, sessions_passed))
-        if line is not None:
-            result.lines.append(line)
-            result.total += line.points
-    return result
+    scorer = criteria if isinstance(criteria, Scorer) else Scorer(criteria)
+    return scorer.points(application, on, sessions_passed=sessions_passed, structures=structures)
 
 
 def load_for_points(queryset):

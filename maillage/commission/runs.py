@@ -1,32 +1,34 @@
 """Runs of the engine on a frozen session, stored so that each can be replayed bit for bit.
 
-`run_session` parses the frozen instance, runs `solver.run`, stores the `Run` (the output as
-canonical JSON without its duration, its SHA-256, the counts, who ran it) and replaces the
-session's decisions (one per entry: placed, unplaced or excluded, with the structured
-explanation the letters are rendered from), carrying the commission's earlier decisions over
-(`carry_overrides`), and stores the proposal's statistics on the run. `replay` runs the same instance, method, seed and
-time limit again and compares: a difference is an alarm (log error, audit entry, flag on the
-run)."""
+`run_session` parses the frozen instance (or takes the one the freeze of this process just
+validated, once the stored text is checked against its SHA-256), runs `solver.run`, stores the
+`Run` (the output as canonical JSON without its duration, its SHA-256, the counts, who ran it)
+and replaces the session's decisions (one per entry: placed, unplaced or excluded, with a
+reference to the child's explanation in the run's output, see `outputs`), carrying the
+commission's earlier decisions over (`carry_overrides`), and stores the proposal's statistics
+on the run. `replay` runs the same instance, method, seed and time limit again and compares: a
+difference is an alarm (log error, audit entry, flag on the run)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from maillage.applications.changes import queue_changed
 from maillage.audit.models import AuditAction
 from maillage.audit.services import record
 from maillage.audit.workflow import WorkflowError
-from maillage.commission import bulk
+from maillage.commission import bulk, outputs
+from maillage.commission import instance as instance_module
 from maillage.commission.allocation import solver
-from maillage.commission.allocation.canonical import canonical_bytes
 from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.allocation.version import __version__ as ENGINE_VERSION
 from maillage.commission.enums import DecisionOutcome, Method, SessionStatus
@@ -43,14 +45,8 @@ RUNNABLE = (SessionStatus.FROZEN, SessionStatus.RUN)
 
 def _stored_output(output: dict) -> tuple[str, str, float]:
     """(canonical text without the duration, its SHA-256, the duration in seconds)."""
-    import hashlib
-
-    output = dict(output)
-    meta = dict(output["run"])
-    seconds = meta.pop("duration_seconds", 0.0) or 0.0
-    output["run"] = meta
-    data = canonical_bytes(output)
-    return data.decode("utf-8"), hashlib.sha256(data).hexdigest(), seconds
+    text, digest, seconds, _spans = outputs.stored_output(output)
+    return text, digest, seconds
 
 
 def _actor_label(actor) -> str:
@@ -80,18 +76,20 @@ def run_session(
         )
     limit = time_limit if time_limit is not None else solver.DEFAULT_TIME_LIMIT
     started = time.perf_counter()
-    instance = parse_instance(json.loads(session.instance))
+    instance = instance_module.recall(session.instance, session.instance_sha256)
+    if instance is None:
+        instance = parse_instance(json.loads(session.instance))
     if instance.input_sha256 != session.instance_sha256:
         raise SessionError(
             "L'instance enregistrée ne correspond plus à son empreinte : calcul refusé."
         )
     output = solver.run(instance, method, seed=seed, time_limit=limit, progress=progress)
-    text, digest, _duration = _stored_output(output)
+    text, digest, _duration, spans = outputs.stored_output(output)
     if progress is not None:
         progress("enregistrement", 0, 1)
     try:
         run = _store_run(session, method, seed, limit, instance, output, text, digest, actor,
-                         organisation)  # fmt: skip
+                         organisation, spans)  # fmt: skip
     except WorkflowError as exc:
         raise SessionError(str(exc)) from exc
     run.seconds = round(time.perf_counter() - started, 3)
@@ -100,7 +98,9 @@ def run_session(
 
 
 @transaction.atomic
-def _store_run(session, method, seed, limit, instance, output, text, digest, actor, organisation):
+def _store_run(
+    session, method, seed, limit, instance, output, text, digest, actor, organisation, spans
+):
     stats = output["stats"]
     run = Run.objects.create(
         session=session,
@@ -109,7 +109,7 @@ def _store_run(session, method, seed, limit, instance, output, text, digest, act
         time_limit=limit if method == Method.OPTIMAL else None,
         engine_version=output["run"]["engine_version"],
         input_sha256=instance.input_sha256,
-        output=text,
+        output="",  # written just below, sent apart from the statement
         output_sha256=digest,
         placed=stats["placed"],
         unplaced=stats["children"] - stats["placed"],
@@ -119,7 +119,9 @@ def _store_run(session, method, seed, limit, instance, output, text, digest, act
         created_by=actor if getattr(actor, "pk", None) else None,
         created_by_label=_actor_label(actor),
     )
-    store_decisions(session, run, output)
+    bulk.write_text(Run, run.pk, output=text)
+    run.output = text
+    store_decisions(session, run, output, spans=spans)
     carried = run.carried_overrides
     if carried:
         record(
@@ -156,83 +158,126 @@ def _default_method(session) -> str:
     return settings_in_force(session.territory, session.date).default_method
 
 
-def _cutoff_for(cutoffs: dict, key: str, group: str):
-    """The engine's cutoff of one market, without the ids of the children admitted there."""
-    found = cutoffs.get(key, {}).get(group)
-    if found is None:
-        return None
-    found = copy.deepcopy(found)
-    found.pop("admitted", None)
-    for part in (found.get("cutoff"), (found.get("reserve") or {}).get("cutoff")):
-        if isinstance(part, dict):
-            part.pop("child", None)
-    if isinstance(found.get("reserve"), dict):
-        found["reserve"].pop("admitted", None)
-    return found
+DECISION_COLUMNS = (
+    "session_id", "entry_id", "run_id", "outcome", "proposed_structure_id", "structure_id",
+    "wish_rank", "overridden", "override_reason", "overridden_by_id", "explanation",
+    "letter_queued_at",
+)  # fmt: skip
 
 
-def store_decisions(session, run: Run, output: dict) -> int:
-    """Replace the session's decisions by those of `run`. The commission's decisions made on
-    an earlier run (overrides) are carried over onto the new proposal (`carry_overrides`)."""
+def store_decisions(session, run: Run, output: dict, *, spans=None) -> int:
+    """Replace the session's decisions by those of `run`; the commission's decisions made on an
+    earlier run (overrides) are carried over onto the new proposal (`carry_overrides`). Each
+    decision refers to the child's explanation in the run's output (`outputs`): `spans` are
+    their offsets in `run.output` (`outputs.stored_output`; computed again when not given)."""
+    if spans is None:
+        spans = outputs.stored_output(output)[3]
     assignment = output["assignment"]
-    explanations = output["explanations"]
-    cutoffs = output["cutoffs"]
-    earlier = _earlier_overrides(session)
-    entries = list(
-        SessionEntry.objects.filter(session=session).only(
-            "pk", "child_key", "age_group", "wishes", "exclusion"
-        )
-    )
-    decisions = []
-    stripped: dict[tuple[str, str], dict | None] = {}
-
-    def cutoff(key: str, group: str):
-        found = stripped.get((key, group), False)
-        if found is False:
-            found = stripped[(key, group)] = _cutoff_for(cutoffs, key, group)
-        return found
-
-    for entry in entries:
-        if entry.exclusion:
-            decisions.append(
-                Decision(
-                    session_id=session.pk,
-                    entry_id=entry.pk,
-                    run_id=run.pk,
-                    outcome=DecisionOutcome.EXCLUDED,
-                    explanation={"engine": {}, "cutoffs": {}, "exclusion": entry.exclusion},
-                )
-            )
-            continue
-        key = assignment.get(entry.child_key)
-        pk = structure_pk(key) if key else None
-        decisions.append(
-            Decision(
-                session_id=session.pk,
-                entry_id=entry.pk,
-                run_id=run.pk,
-                outcome=DecisionOutcome.PLACED if key else DecisionOutcome.UNPLACED,
-                proposed_structure_id=pk,
-                structure_id=pk,
-                wish_rank=entry.wishes.index(key) + 1 if key in entry.wishes else None,
-                explanation={
-                    "engine": explanations.get(entry.child_key),
-                    "cutoffs": {wish: cutoff(wish, entry.age_group) for wish in entry.wishes},
-                    "exclusion": "",
-                },
-            )
-        )
-    if earlier:
-        run.carried_overrides = carry_overrides(entries, decisions, earlier)
-        Run.objects.filter(pk=run.pk).update(carried_overrides=run.carried_overrides)
+    earlier = _earlier_overrides(session)  # read before the old decisions are deleted
     old = Decision.objects.filter(session=session)
     if session.offers.exists():  # never after publication (runs stop at validation)
         old.delete()
     else:  # nothing points to these rows: one DELETE instead of the collector's queries
         old._raw_delete(old.db)
-    bulk.insert(Decision, decisions)
+    if connection.vendor == "postgresql" and _plain_keys(assignment):
+        count = _insert_decisions(session, run, assignment, spans)
+    else:
+        count = bulk.copy(
+            Decision, DECISION_COLUMNS, _decision_rows(session, run, assignment, spans)
+        )
+    if earlier:
+        run.carried_overrides = carry_overrides(session, earlier)
+        Run.objects.filter(pk=run.pk).update(carried_overrides=run.carried_overrides)
     queue_changed()  # « sans place après une commission »
-    return len(decisions)
+    return count
+
+
+def _decision_rows(session, run: Run, assignment: dict, spans: dict):
+    """The decisions as rows of `DECISION_COLUMNS`, from the session's entries."""
+    # the wishes as JSON text: read (json.loads) only for the children placed
+    entries = (
+        SessionEntry.objects.filter(session=session)
+        .annotate(wishes_text=Cast("wishes", TextField()))
+        .values_list("pk", "child_key", "wishes_text", "exclusion")
+    )
+    excluded = DecisionOutcome.EXCLUDED.value
+    placed, unplaced = DecisionOutcome.PLACED.value, DecisionOutcome.UNPLACED.value
+    for pk, key, wishes, exclusion in entries:
+        if exclusion:
+            explanation = bulk.JsonText(json.dumps({"exclusion": exclusion}))
+            yield (session.pk, pk, run.pk, excluded, None, None, None, False, "", None,
+                   explanation, None)  # fmt: skip
+            continue
+        got = assignment.get(key)
+        structure = structure_pk(got) if got else None
+        span = spans.get(key)
+        explanation = bulk.JsonText(outputs.reference(*span) if span else "{}")
+        rank = None
+        if got:
+            wishes = json.loads(wishes)
+            rank = wishes.index(got) + 1 if got in wishes else None
+        yield (session.pk, pk, run.pk, placed if got else unplaced, structure, structure, rank,
+               False, "", None, explanation, None)  # fmt: skip
+
+
+def _plain_keys(assignment: dict) -> bool:
+    """Every key and structure is a plain identifier (`C000001`, `S000001`)."""
+    return all(
+        key.isalnum() and (got is None or (got.isalnum() and got[1:].isdigit()))
+        for key, got in assignment.items()
+    )
+
+
+# The same rows as `_decision_rows`, in one statement on PostgreSQL: the engine's assignment
+# and the offsets of the explanations are sent as four comma-separated lists, joined to the
+# entries by child key (nothing read back, nothing formatted per row in Python).
+INSERT_DECISIONS = """
+INSERT INTO commission_decision (
+    session_id, entry_id, run_id, outcome, proposed_structure_id, structure_id, wish_rank,
+    overridden, override_reason, overridden_by_id, explanation, letter_queued_at
+)
+SELECT
+    e.session_id, e.id, %(run)s,
+    CASE WHEN e.exclusion <> '' THEN 'excluded'
+         WHEN a.got IS NOT NULL THEN 'placed' ELSE 'unplaced' END,
+    CASE WHEN e.exclusion = '' THEN substr(a.got, 2)::integer END,
+    CASE WHEN e.exclusion = '' THEN substr(a.got, 2)::integer END,
+    CASE WHEN e.exclusion = '' AND a.got IS NOT NULL THEN (
+        SELECT min(w.position) FROM jsonb_array_elements_text(e.wishes)
+            WITH ORDINALITY AS w(structure, position)
+        WHERE w.structure = a.got
+    ) END,
+    false, '', NULL,
+    CASE WHEN e.exclusion <> '' THEN jsonb_build_object('exclusion', e.exclusion)
+         WHEN a.start IS NOT NULL THEN jsonb_build_object('output', jsonb_build_array(a.start, a.stop))
+         ELSE '{}'::jsonb END,
+    NULL
+FROM commission_sessionentry e
+LEFT JOIN (
+    SELECT child, NULLIF(got, '') AS got, NULLIF(start, -1) AS start, NULLIF(stop, -1) AS stop
+    FROM unnest(
+        string_to_array(%(children)s, ','), string_to_array(%(got)s, ','),
+        string_to_array(%(start)s, ',')::integer[], string_to_array(%(stop)s, ',')::integer[]
+    ) AS a(child, got, start, stop)
+) a ON a.child = e.child_key
+WHERE e.session_id = %(session)s
+"""
+
+
+def _insert_decisions(session, run: Run, assignment: dict, spans: dict) -> int:
+    children = list(assignment)
+    missing = (-1, -1)
+    params = {
+        "run": run.pk,
+        "session": session.pk,
+        "children": ",".join(children),
+        "got": ",".join(assignment[c] or "" for c in children),
+        "start": ",".join(str(spans.get(c, missing)[0]) for c in children),
+        "stop": ",".join(str(spans.get(c, missing)[1]) for c in children),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_DECISIONS, params)
+        return cursor.rowcount
 
 
 def _earlier_overrides(session) -> dict[int, dict]:
@@ -244,17 +289,24 @@ def _earlier_overrides(session) -> dict[int, dict]:
     return {row["entry_id"]: row for row in rows}
 
 
-def carry_overrides(entries, decisions: list[Decision], earlier: dict[int, dict]) -> dict:
+def carry_overrides(session, earlier: dict[int, dict]) -> dict:
     """Re-apply each earlier decision of the commission (same entry, same structure or no
-    place, same reason, same author) on top of the new proposal, in place on `decisions`; an
-    override the new proposal already equals is dropped. Returns what was done:
+    place, same reason, same author) on top of the new proposal just stored; an override the
+    new proposal already equals is dropped. Returns what was done:
     {"from_run", "carried": [{child_key, number}], "dropped": [...]}."""
-    by_entry = {decision.entry_id: decision for decision in decisions}
-    wishes = {entry.pk: entry.wishes for entry in entries}
-    carried, dropped = [], []
+    decisions = {
+        decision.entry_id: decision
+        for decision in Decision.objects.filter(session=session, entry_id__in=list(earlier))
+        .select_related("entry")
+        .only(
+            "pk", "entry_id", "outcome", "proposed_structure_id", "structure_id", "explanation",
+            "entry__wishes",
+        )
+    }  # fmt: skip
+    carried, dropped, changed = [], [], []
     from_run = None
     for entry_id, row in sorted(earlier.items(), key=lambda item: item[1]["entry__child_key"]):
-        decision = by_entry.get(entry_id)
+        decision = decisions.get(entry_id)
         if decision is None or decision.outcome == DecisionOutcome.EXCLUDED:
             continue
         from_run = row["run_id"] if from_run is None else max(from_run, row["run_id"] or 0)
@@ -269,7 +321,7 @@ def carry_overrides(entries, decisions: list[Decision], earlier: dict[int, dict]
             if decision.proposed_structure_id
             else None
         )
-        entry_wishes = wishes.get(entry_id, [])
+        entry_wishes = decision.entry.wishes or []
         decision.outcome = DecisionOutcome.PLACED if decided else DecisionOutcome.UNPLACED
         decision.structure_id = decided
         decision.wish_rank = entry_wishes.index(key) + 1 if key in entry_wishes else None
@@ -277,7 +329,7 @@ def carry_overrides(entries, decisions: list[Decision], earlier: dict[int, dict]
         decision.override_reason = row["override_reason"]
         decision.overridden_by_id = row["overridden_by_id"]
         decision.explanation = {
-            **decision.explanation,
+            **(decision.explanation or {}),
             "override": {
                 "reason": row["override_reason"],
                 "proposed": proposed,
@@ -285,7 +337,14 @@ def carry_overrides(entries, decisions: list[Decision], earlier: dict[int, dict]
                 "carried_from_run": row["run_id"],
             },
         }
+        changed.append(decision)
         carried.append(item)
+    if changed:
+        Decision.objects.bulk_update(
+            changed,
+            ["outcome", "structure", "wish_rank", "overridden", "override_reason",
+             "overridden_by", "explanation"],
+        )  # fmt: skip
     if not carried and not dropped:
         return {}
     return {"from_run": from_run, "carried": carried, "dropped": dropped}

@@ -185,9 +185,12 @@ def places_total(session) -> int:
 # -- freeze ---------------------------------------------------------------------------------
 
 
-def freeze(session, actor=None, *, organisation=None) -> dict:
+def freeze(session, actor=None, *, organisation=None, run_next: bool = False) -> dict:
     """Freeze the queue: store the grid, one entry per application examined, the instance and
-    its SHA-256. Returns the counts (entries, children, structures, families, excluded)."""
+    its SHA-256. Returns the counts (entries, children, structures, families, excluded).
+
+    `run_next`: a run follows in this process (the command line's `run` on a draft session):
+    the instance validated here is kept for it (`instance.recall`), not read again."""
     if session.status != SessionStatus.DRAFT:
         raise SessionError("La liste de cette séance est déjà arrêtée.")
     try:
@@ -198,6 +201,8 @@ def freeze(session, actor=None, *, organisation=None) -> dict:
         _store_freeze(session, built, actor, organisation)
     except WorkflowError as exc:
         raise SessionError(str(exc)) from exc
+    if run_next and built.parsed is not None:
+        instance_module.remember(built.parsed)
     summary = {**built.counts, "sha256": built.sha256, "warnings": built.warnings}
     return summary
 
@@ -212,16 +217,22 @@ def _store_freeze(session, built, actor, organisation) -> None:
         extra_updates={
             "grid": built.grid,
             "frozen_at": timezone.now(),
-            "instance": built.text,
             "instance_sha256": built.sha256,
         },
     )
-    bulk.insert(SessionEntry, built.entries)
+    # megabytes: sent apart from the statement (same transaction as the state change)
+    bulk.write_text(Session, session.pk, instance=built.text)
+    session.instance = built.text
+    bulk.copy(
+        SessionEntry,
+        ("session_id", *instance_module.ENTRY_COLUMNS),
+        ((session.pk, *entry.row()) for entry in built.entries),
+    )
 
 
-def ensure_frozen(session, actor=None, *, organisation=None) -> Session:
+def ensure_frozen(session, actor=None, *, organisation=None, run_next: bool = False) -> Session:
     if session.status == SessionStatus.DRAFT:
-        freeze(session, actor, organisation=organisation)
+        freeze(session, actor, organisation=organisation, run_next=run_next)
     return session
 
 

@@ -1,3 +1,4 @@
+import hashlib
 import io
 import json
 import logging
@@ -7,10 +8,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from maillage.audit.models import AuditEntry
+from maillage.commission import instance as instance_module
 from maillage.commission import runs, sessions
+from maillage.commission.allocation.canonical import canonical_bytes
+from maillage.commission.allocation.validate import parse_instance
 from maillage.commission.enums import DecisionOutcome, SessionStatus
 from maillage.commission.instance import structure_key
 from maillage.commission.models import Decision, Run
+from maillage.commission.outputs import (
+    RunOutput,
+    encode_output,
+    explanation_of,
+    stored_output,
+)
 from tests.applications.factories import HouseholdFactory
 from tests.commission.session_world import (
     add_application,
@@ -67,11 +77,21 @@ def test_run_stores_a_replayable_run_and_the_decisions(frozen):
     assert third.outcome == DecisionOutcome.UNPLACED and third.structure is None
     excluded = decisions[world["excluded"].pk]
     assert excluded.outcome == DecisionOutcome.EXCLUDED
-    assert excluded.explanation == {"engine": {}, "cutoffs": {}, "exclusion": "outside_age_bands"}
+    assert excluded.explanation == {"exclusion": "outside_age_bands"}
+    assert explanation_of(excluded) == {
+        "engine": {},
+        "cutoffs": {},
+        "exclusion": "outside_age_bands",
+    }
+    # a decision stores a reference to the child's explanation in the run's output, no copy
+    start, end = third.explanation["output"]
+    assert set(third.explanation) == {"output"}
+    engine = output["explanations"][third.entry.child_key]
+    assert json.loads(run.output.encode()[start:end]) == engine
     # the explanation contract: the engine's, the cutoffs of her wishes (no child ids)
-    explanation = third.explanation
+    explanation = explanation_of(third)
     assert set(explanation) == {"engine", "cutoffs", "exclusion"}
-    assert explanation["engine"]["obtained"] is None
+    assert explanation["engine"] == engine and explanation["engine"]["obtained"] is None
     assert [n["reason"] for n in explanation["engine"]["not_obtained"]] == ["cutoff", "cutoff"]
     cutoff = explanation["cutoffs"][structure_key(world["s1"].pk)]
     assert cutoff["places"] == 1 and cutoff["cutoff"]["score"] == best.entry.points + 10
@@ -118,6 +138,9 @@ def test_override_requires_a_written_reason_and_is_audited(frozen):
     assert changed.explanation["override"] == {
         "reason": reason, "proposed": None, "decided": structure_key(world["s2"].pk),
     }  # fmt: skip
+    # the reference to the engine's explanation is kept beside the override
+    assert explanation_of(changed)["override"]["reason"] == reason
+    assert explanation_of(changed)["engine"]["obtained"] is None
     entry = AuditEntry.objects.filter(object_type="commission.decision").latest("pk")
     assert reason in entry.message and entry.actor == world["agent"]
     excluded = _decisions(world)[world["excluded"].pk]
@@ -150,6 +173,62 @@ def test_replay_identical_then_mismatch_is_an_alarm(frozen, caplog):
     assert run.last_replay_identical is False
     alarm = AuditEntry.objects.filter(object_type="commission.run").latest("pk")
     assert alarm.message.startswith("ALERTE")
+
+
+def test_stored_output_is_the_canonical_json_with_the_offsets_of_each_explanation(frozen):
+    run, output = runs.run_session(frozen["session"])
+    without_duration = {**output, "run": {k: v for k, v in output["run"].items()
+                                          if k != "duration_seconds"}}  # fmt: skip
+    data, spans = encode_output(without_duration)
+    assert data == canonical_bytes(without_duration) == run.output.encode("utf-8")
+    assert run.output_sha256 == hashlib.sha256(data).hexdigest()
+    assert set(spans) == set(output["explanations"])
+    for child, (start, end) in spans.items():
+        assert json.loads(data[start:end]) == output["explanations"][child]
+    # with keys of any length and text outside ASCII before and after the explanations
+    odd = {"a": "é « »", "explanations": {"C1": {"x": "œ"}, "C10": [], "C2": None}, "z": 1.5}
+    data, spans = encode_output(odd)
+    assert data == canonical_bytes(odd)
+    assert {c: json.loads(data[a:b]) for c, (a, b) in spans.items()} == odd["explanations"]
+    # the cutoffs are read from the top level only, before the explanations
+    document = {"assignment": {"C1": "S1"}, "cutoffs": {"S1": {"bebe": {"places": 1,
+                "admitted": ["C1"], "cutoff": {"child": "C1", "score": 3}}}},
+                "explanations": {"C1": {"cutoffs": 0}}, "z": {"cutoffs": 2}}  # fmt: skip
+    read = RunOutput(encode_output(document)[0])
+    assert read.market("S1", "bebe") == {"places": 1, "cutoff": {"score": 3}}
+    assert RunOutput(canonical_bytes({"explanations": {}, "z": {"cutoffs": 1}})).cutoffs == {}
+
+
+def test_decisions_written_in_one_statement_are_those_of_the_rows(frozen):
+    """On PostgreSQL the decisions are one INSERT … SELECT; the same as the rows built in
+    Python (what SQLite writes)."""
+    session = frozen["session"]
+    run, output = runs.run_session(session)
+    spans = stored_output(output)[3]
+    expected = sorted(
+        (*row[:10], json.loads(row[10]), row[11])
+        for row in runs._decision_rows(session, run, output["assignment"], spans)
+    )
+    stored = sorted(Decision.objects.filter(session=session).values_list(*runs.DECISION_COLUMNS))
+    assert stored == expected
+    outcomes = {row[3] for row in stored}
+    assert outcomes == {"placed", "unplaced", "excluded"}
+
+
+def test_a_run_right_after_the_freeze_reuses_the_validated_instance_once(commission):
+    world = commission
+    add_application(world, wishes=[world["s1"]])
+    sessions.freeze(world["session"], world["agent"], run_next=True)
+    session = world["session"]
+    session.refresh_from_db()
+    parsed = parse_instance(json.loads(session.instance))
+    # the freeze kept the instance it validated: the same as the stored text read again
+    kept = instance_module.recall(session.instance, session.instance_sha256)
+    assert kept is not None and kept == parsed and kept.input_sha256 == session.instance_sha256
+    assert instance_module.recall(session.instance, session.instance_sha256) is None  # once
+    # a stored text that no longer has its SHA-256 is read again (and refused by the run)
+    instance_module.remember(parsed)
+    assert instance_module.recall(session.instance + " ", session.instance_sha256) is None
 
 
 # -- command line ---------------------------------------------------------------------------

@@ -167,7 +167,8 @@ def test_decisions_of_a_run_and_their_override_are_seen(queue, django_capture_on
     session = SessionFactory(territory=q["group"], status=SessionStatus.RUN)
     entry = SessionEntry.objects.create(session=session, application=app, child_key="e1")
     run = Run.objects.create(session=session, method="da", engine_version="test",
-                             input_sha256="0", output="{}", output_sha256="0")  # fmt: skip
+                             input_sha256="0", output_sha256="0",
+                             output=json.dumps({"assignment": {}, "explanations": {}, "cutoffs": {}}))  # fmt: skip
     assert _demand(q).total.unplaced_after_session == 0
     with django_capture_on_commit_callbacks(execute=True):
         runs.store_decisions(session, run, {"assignment": {}, "explanations": {}, "cutoffs": {}})
