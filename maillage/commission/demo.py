@@ -396,6 +396,8 @@ def _earlier_placements(group, today: datetime.date) -> int:
         )
         placed += 1
     return placed
+
+
 # -- the upcoming session: siblings examined jointly, an employer's reserve ------------------
 
 EMPLOYER = "Entreprise du parc d'activités de Carros (démonstration)"
@@ -470,8 +472,13 @@ def _employer_reserve(session, reserves, valid_from: datetime.date) -> Reserve |
             reason="Convention de réservation de places avec un employeur du territoire "
             "(démonstration)",
         )
+        from maillage.applications.models import Application
+
         set_employer(
-            entry.application, EMPLOYER, source=EmployerSource.AGENT, actor=_demo_user(AGENT_EMAIL)
+            Application.objects.get(pk=entry.application_id),
+            EMPLOYER,
+            source=EmployerSource.AGENT,
+            actor=_demo_user(AGENT_EMAIL),
         )
         return reserve
     return None

@@ -209,7 +209,7 @@ def in_force_reserves(session, structure_ids) -> dict[tuple[int, str], Reserve]:
 # order.
 ENTRY_COLUMNS = (
     "application_id", "child_key", "family_key", "age_group", "points", "points_detail",
-    "bonus", "wishes", "tags", "exclusion",
+    "bonus", "wishes", "tags", "exclusion", "siblings_apart",
 )  # fmt: skip
 
 
@@ -228,12 +228,13 @@ class FrozenEntry:
     tags: list[str]
     exclusion: str
     family_key: str = ""
+    siblings_apart: bool = False  # asked together, no wish in common: examined separately
 
     def row(self) -> tuple:
         return (
             self.application_id, self.child_key, self.family_key, self.age_group, self.points,
             self.points_detail, self.bonus, _keys_json(self.wishes), _keys_json(self.tags),
-            str(self.exclusion),
+            str(self.exclusion), self.siblings_apart,
         )  # fmt: skip
 
 

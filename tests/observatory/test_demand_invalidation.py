@@ -171,7 +171,9 @@ def test_decisions_of_a_run_and_their_override_are_seen(queue, django_capture_on
                              output=json.dumps({"assignment": {}, "explanations": {}, "cutoffs": {}}))  # fmt: skip
     assert _demand(q).total.unplaced_after_session == 0
     with django_capture_on_commit_callbacks(execute=True):
-        runs.store_decisions(session, run, {"assignment": {}, "explanations": {}, "cutoffs": {}})
+        runs.store_decisions(
+            session, run, {"run": {}, "assignment": {}, "explanations": {}, "cutoffs": {}}
+        )
     assert _demand(q).total.unplaced_after_session == 1
     decision = entry.decision
     assert decision.outcome == DecisionOutcome.UNPLACED
