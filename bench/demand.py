@@ -139,10 +139,13 @@ def bench_demand(communes, repeat: int) -> dict:
     return best
 
 
-def bench_dashboard(requests: int, *, cold: bool) -> dict:
+def bench_dashboard(requests: int, *, cold: bool, queue_changed: bool = False) -> dict:
     """`requests` GET of the dashboard; `cold`: the cache of derived figures is emptied before
-    each (coverage report, catchment and demand recomputed: the first request after a change of
-    the directory or of the queue), else served from it (every other request)."""
+    each (coverage report, catchment and demand recomputed: the first request of a process, or
+    after a change of the directory); `queue_changed`: the guichet's queue is declared changed
+    before each, through its domain hook (the demand recomputed, the rest served from the
+    cache: the first request after a family or an agent changed an application); else served
+    from the cache (every other request)."""
     from django.core.cache import caches
     from django.test import Client
 
@@ -153,6 +156,11 @@ def bench_dashboard(requests: int, *, cold: bool) -> dict:
     for _ in range(requests):
         if cold:
             caches["derived"].clear()
+        if queue_changed:
+            from maillage.applications.changes import QUEUE_TOPIC
+            from maillage.core import derived
+
+            derived.bump(QUEUE_TOPIC)
         started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -203,13 +211,16 @@ def main():
         f"demande + national : "
         f"{total:.3f} s ({'dans la' if total <= 2 else 'AU-DESSUS de la'} cible de 2 s)"
     )
-    for label, cold, n in (("froid", True, max(5, args.requests // 2)),
-                           ("chaud", False, args.requests)):  # fmt: skip
-        page = bench_dashboard(n, cold=cold)
+    for label, cold, changed, n in (
+        ("froid", True, False, max(5, args.requests // 2)),
+        ("chaud après un changement de la file", False, True, args.requests),
+        ("chaud", False, False, args.requests),
+    ):
+        page = bench_dashboard(n, cold=cold, queue_changed=changed)
         print(
             f"tableau de bord, cache {label} ({n} requêtes) : médiane {page['median']:.0f} ms "
             f"(CPU {page['cpu']:.0f} ms), p95 {page['p95']:.0f} ms, max {page['max']:.0f} ms "
-            f"({'dans la' if page['median'] <= 300 else 'AU-DESSUS de la'} cible de 300 ms)"
+            f"({'dans la' if page['p95'] <= 300 else 'AU-DESSUS de la'} cible de 300 ms, au p95)"
         )
 
 
