@@ -10,21 +10,17 @@ two ranked wishes), submits it and reads the receipt; now and then reads the pub
 
 import datetime
 import itertools
-import json
 import random
 import re
-from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, task
+from page_times import LOGIN_POST
 
 TERRITORY = "bassin-de-vie-carros"
 PASSWORD = "demo-maillage-2026"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 NUMBER = re.compile(r"/guichet/mes-demandes/([A-Z]+-\d{4}-\d{5})/")
-LOGIN_POST = "/connexion/ (envoi)"
 ACCOUNTS = itertools.count(1)
-PAGE_TIMES: list[float] = []
-PAGE_FAILURES = [0]
 
 
 def options(html: str, name: str) -> list[str]:
@@ -33,29 +29,6 @@ def options(html: str, name: str) -> list[str]:
     return (
         [v for v in re.findall(r'<option value="([^"]*)"', select.group(1)) if v] if select else []
     )
-
-
-@events.request.add_listener
-def _page_time(name, response_time, exception=None, **_kwargs):
-    if name == LOGIN_POST:  # password hashing (PBKDF2, deliberately slow) is not a page
-        return
-    PAGE_TIMES.append(response_time)
-    if exception is not None:
-        PAGE_FAILURES[0] += 1
-
-
-@events.quitting.add_listener
-def _write_page_times(**_kwargs):
-    times = sorted(PAGE_TIMES)
-
-    def percentile(p: float) -> float:
-        return round(times[min(len(times) - 1, int(p / 100 * len(times)))]) if times else 0
-
-    out = Path(__file__).resolve().parent.parent / "out" / "pages.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"requests": len(times), "failures": PAGE_FAILURES[0],
-                               "p50": percentile(50), "p95": percentile(95),
-                               "p99": percentile(99)}))  # fmt: skip
 
 
 class GuichetFamily(HttpUser):

@@ -5,54 +5,17 @@ and the observatory; agents logged in on their commune workspace and the convent
 Run by bench/load.sh, which starts the stack and writes the figures; see docs/benchmarks.md.
 """
 
-import json
 import random
 import re
-from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, task
+from page_times import LOGIN_POST
 
 COMMUNES = ["Carros", "Le Broc", "Gattières", "La Gaude", "Saint-Jeannet", "Gilette", "06510"]
 INSEE = ["06033", "06064", "06066", "06065", "06025", "06122"]
 TERRITORY = "bassin-de-vie-carros"
 PASSWORD = "demo-maillage-2026"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-LOGIN_POST = "/connexion/ (envoi)"
-# Response times of the pages, every request but the login POST: its password hashing
-# (PBKDF2, deliberately slow) is not a page; it is reported on its own line by locust.
-PAGE_TIMES: list[float] = []
-PAGE_FAILURES = [0]
-
-
-@events.request.add_listener
-def _page_time(name, response_time, exception=None, **_kwargs):
-    if name == LOGIN_POST:
-        return
-    PAGE_TIMES.append(response_time)
-    if exception is not None:
-        PAGE_FAILURES[0] += 1
-
-
-@events.quitting.add_listener
-def _write_page_times(**_kwargs):
-    times = sorted(PAGE_TIMES)
-
-    def percentile(p: float) -> float:
-        return round(times[min(len(times) - 1, int(p / 100 * len(times)))]) if times else 0
-
-    out = Path(__file__).resolve().parent.parent / "out" / "pages.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "requests": len(times),
-                "failures": PAGE_FAILURES[0],
-                "p50": percentile(50),
-                "p95": percentile(95),
-                "p99": percentile(99),
-            }
-        )
-    )
 
 
 class Family(HttpUser):
