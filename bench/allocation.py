@@ -22,6 +22,7 @@ resident-optimal hospital/resident algorithm on the same file (same result or no
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
 import json
 import math
@@ -41,7 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from maillage.commission.allocation import check, parse_instance, solve  # noqa: E402
 
@@ -508,6 +510,10 @@ def end_to_end(size: str, data: dict, variant: dict, args) -> None:
     """Whole processes, as a commission runs them: `python -m maillage.commission.allocation
     solve` (read, validate, solve, check, explain, write) and, on the sibling-free variant,
     `--method da` against a process that reads the same file and runs `matching`."""
+    # The engine's bytecode, as an installed package has it (pip compiles on install, `make
+    # setup` compiles this checkout): a process must not pay for compiling ~4,500 lines, which
+    # it would do each time where the environment forbids writing bytecode.
+    compileall.compile_dir(str(ROOT / "maillage" / "commission" / "allocation"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         full, plain = tmp / f"{size}.json", tmp / f"{size}-sans-fratries.json"

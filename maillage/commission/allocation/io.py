@@ -7,6 +7,8 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from maillage.commission.allocation.model import Assignment, Instance
 from maillage.commission.allocation.validate import InvalidInstance, parse_instance
 
@@ -77,6 +79,26 @@ def loads(text: str, origin: str = "document") -> Any:
         raise InvalidDocument([f"{origin} : JSON invalide : {reason}."]) from None
 
 
+# orjson reads a département's instance in half the time of the standard module, and gives the
+# same values for any document both accept, except integers beyond 64 bits, which it reads as
+# floating-point numbers: a document with a run of 19 digits or more (found by mapping every
+# digit to 0, then one substring search) is read by the standard module. Whatever orjson
+# refuses (syntax, NaN, 1e999, lone surrogates, deep nesting, invalid UTF-8, a BOM) is read
+# again by the standard module, which accepts it or gives the French error as before.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
+
+
+def _fast_loads(data: bytes) -> tuple[bool, Any]:
+    """(True, value) when orjson's value is the standard module's, else (False, None)."""
+    if _LONG_NUMBER in data.translate(_DIGITS_TO_ZERO):
+        return False, None
+    try:
+        return True, orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False, None
+
+
 def load_json(path: str | Path) -> Any:
     try:
         if os.stat(path).st_size > MAX_BYTES:
@@ -89,6 +111,9 @@ def load_json(path: str | Path) -> Any:
         raise InvalidDocument([f"{path} : c'est un dossier, pas un fichier."]) from None
     except OSError as exc:
         raise InvalidDocument([f"{path} : lecture impossible ({os_reason(exc)})."]) from None
+    done, value = _fast_loads(data)
+    if done:
+        return value
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

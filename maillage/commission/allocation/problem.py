@@ -32,27 +32,31 @@ class Agent:
     family: bool
 
 
-# Scores are bounded by the reader (points and each bonus at most 1e9 in absolute value).
-_KEY_SPAN = 4 * 10**9 + 2
-
-
 def _sort_pairs(pair_s: list[int], pair_key: list, pair_tie: list[int], n_c: int) -> list[int]:
     """Indices of the acceptable pairs (tie >= 0) sorted by (structure, key, tie).
 
     No two acceptable pairs share (structure, key, tie) (a tie is a child's own position),
     so the order is strict. With integer keys (every published-rule score is a whole number
-    of points, explicit positions are) each triple is packed into one integer, which sorts
-    several times faster than tuples; otherwise (points with decimals) tuples are sorted.
+    of points, explicit positions are) each triple is packed into one integer, offset by the
+    smallest key and spread by the keys' actual range, which sorts several times faster than
+    tuples (and faster still when the packed numbers stay below 2**30, as on a département:
+    CPython then compares them as machine integers); otherwise (points with decimals) tuples
+    are sorted.
     """
     n = len(pair_s)
+    if not n:
+        return []
     if all(type(k) is int for k in pair_key):
-        span, ties = _KEY_SPAN, n_c + 1
-        offset = span // 2
+        low = min(pair_key)
+        span, ties = max(pair_key) - low + 1, n_c + 1
         packed = [
-            (s * span + k + offset) * ties + t
+            (s * span + k - low) * ties + t
             for s, k, t in zip(pair_s, pair_key, pair_tie, strict=True)
         ]
-        return [i for i in sorted(range(n), key=packed.__getitem__) if pair_tie[i] >= 0]
+        order = sorted(range(n), key=packed.__getitem__)
+        if min(pair_tie) >= 0:  # no explicit order leaves a child out (the usual case)
+            return order
+        return [i for i in order if pair_tie[i] >= 0]
     return [
         entry[3]
         for entry in sorted(zip(pair_s, pair_key, pair_tie, range(n), strict=True))

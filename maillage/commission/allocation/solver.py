@@ -110,11 +110,19 @@ def run(
 def _by_rank(instance: Instance, assignment: dict[str, str | None]) -> dict[str, int]:
     """How many independent children got their first wish, their second, and so on."""
     counts: dict[str, int] = {}
+    joint = instance.joint_family_of
+    get = assignment.get
     for child in instance.children:
-        sid = assignment.get(child.id)
-        if sid is None or not instance.is_independent(child.id) or sid not in child.wishes:
+        sid = get(child.id)
+        if sid is None or child.id in joint:
             continue
-        rank = str(child.wishes.index(sid) + 1)
+        wishes = child.wishes
+        if wishes and wishes[0] == sid:  # the most common case, without a search
+            rank = "1"
+        elif sid in wishes:
+            rank = str(wishes.index(sid) + 1)
+        else:
+            continue
         counts[rank] = counts.get(rank, 0) + 1
     return counts
 
@@ -129,11 +137,22 @@ def _warnings(instance: Instance) -> list[str]:
             " selon la règle du format, une date absente passe avant toute date en cas"
             " d'égalité de points."
         )
-    closed = sorted(
-        f"{c.id} → {sid}"
-        for c in instance.children
-        for sid in c.wishes
-        if instance.structure_by_id[sid].places(c.age_group) == 0
+    # The (structure, age group) pairs without places, then the wishes naming one of them.
+    shut = {
+        (s.id, group)
+        for s in instance.structures
+        for group in instance.age_groups
+        if s.places(group) == 0
+    }
+    closed = (
+        sorted(
+            f"{c.id} → {sid}"
+            for c in instance.children
+            for sid in c.wishes
+            if (sid, c.age_group) in shut
+        )
+        if shut
+        else []
     )
     if closed:
         warnings.append(

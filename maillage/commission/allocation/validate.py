@@ -766,6 +766,7 @@ class _FastChildren:
     def __init__(self, groups: list[str], structures: dict, family_of: dict[str, Family]):
         self.groups = set(groups)
         self.structures = structures
+        self.structure_ids = frozenset(structures)
         self.family_of = family_of
         self.dates: dict[str, str] = {"": ""}
 
@@ -781,17 +782,17 @@ class _FastChildren:
             points = 0
         elif type(points) is not int or not -MAX_SCORE <= points <= MAX_SCORE:
             return None
-        structures = self.structures
+        structure_ids = self.structure_ids
         bonus = get("bonus")
         if bonus is None:
             bonus = {}
         elif type(bonus) is dict:
-            for sid, extra in bonus.items():
-                if (
-                    sid not in structures
-                    or type(extra) is not int
-                    or not -MAX_SCORE <= extra <= MAX_SCORE
-                ):
+            # Keys are texts (JSON objects have no other keys): known structures, and
+            # whole-number values within the bounds.
+            if not bonus.keys() <= structure_ids:
+                return None
+            for extra in bonus.values():
+                if type(extra) is not int or not -MAX_SCORE <= extra <= MAX_SCORE:
                     return None
             bonus = dict(bonus)
         else:
@@ -829,12 +830,15 @@ class _FastChildren:
                 return None
             wishes = _projection(family, cid)
         elif type(wishes) is list:
-            for sid in wishes:
-                if type(sid) is not str or sid not in structures:
-                    return None
-            wishes = tuple(wishes)
-            if len(set(wishes)) != len(wishes):
+            # Known structure ids (texts: the ids are), each once; a list or an object
+            # among them is not hashable and goes to the full reader.
+            try:
+                named = set(wishes)
+            except TypeError:
                 return None
+            if len(named) != len(wishes) or not named <= structure_ids:
+                return None
+            wishes = tuple(wishes)
         else:
             return None
         commune = get("commune")
