@@ -151,6 +151,7 @@ class Checker:
                 self.held.setdefault((sid, child.age_group), []).append(child.id)
         self._views: dict[tuple[str, str], MarketView] = {}
         self._option_refusals: dict[tuple[str, tuple], list] = {}
+        self._held_members: dict[tuple[str, str], list[Member]] = {}
 
     @staticmethod
     def _plainly_placed(instance: Instance, assignment: Mapping[str, Any]) -> dict | None:
@@ -341,14 +342,7 @@ class Checker:
         refusals = []
         for (sid, group), cids in sorted(wanted.items()):
             structure = instance.structure_by_id[sid]
-            members = []
-            for cid in self.held.get((sid, group), ()):
-                if cid in members_of:
-                    continue
-                key = self.priorities.key(structure, instance.child_by_id[cid])
-                if key is not None:
-                    elig = eligible(structure, group, instance.child_by_id[cid])
-                    members.append(Member(key, elig, cid))
+            members = [m for m in self.held_members(sid, group) if m.ref not in members_of]
             acceptable = True
             for cid in cids:
                 key = self.priorities.key(structure, instance.child_by_id[cid])
@@ -365,6 +359,23 @@ class Checker:
             if not acceptable or any(cid not in chosen for cid in cids):
                 refusals.append((sid, group, reserved, general))
         return refusals
+
+    def held_members(self, sid: str, group: str) -> list[Member]:
+        """The acceptable children a market holds, as `choose` takes them (computed once per
+        market: every joint option naming it starts from them). Read only: `choose` sorts
+        a copy, and callers build new lists."""
+        found = self._held_members.get((sid, group))
+        if found is None:
+            structure = self.instance.structure_by_id[sid]
+            by_id = self.instance.child_by_id
+            found = []
+            for cid in self.held.get((sid, group), ()):
+                child = by_id[cid]
+                key = self.priorities.key(structure, child)
+                if key is not None:
+                    found.append(Member(key, eligible(structure, group, child), cid))
+            self._held_members[(sid, group)] = found
+        return found
 
     def blocking_coalitions(self) -> list[BlockingCoalition]:
         coalitions = []

@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model_helper as cmh
 from ortools.util.python.sorted_interval_list import Domain
 
 LinearExpr = cmh.LinearExpr
+_BOOLEAN = Domain(0, 1)
 OPTIMAL = cmh.CpSolverStatus.OPTIMAL
 FEASIBLE = cmh.CpSolverStatus.FEASIBLE
 INFEASIBLE = cmh.CpSolverStatus.INFEASIBLE
@@ -30,10 +31,16 @@ class Model(cmh.CpBaseModel):
         return self.model_proto
 
     def new_bool_var(self, name: str = ""):
-        return cmh.IntVar(self.model_proto).with_name(name).with_domain(Domain(0, 1))
+        var = cmh.IntVar(self.model_proto)
+        if name:  # an empty name is the proto's default: setting it changes nothing
+            var = var.with_name(name)
+        return var.with_domain(_BOOLEAN)
 
     def new_int_var(self, lb: int, ub: int, name: str = ""):
-        return cmh.IntVar(self.model_proto).with_name(name).with_domain(Domain(lb, ub))
+        var = cmh.IntVar(self.model_proto)
+        if name:
+            var = var.with_name(name)
+        return var.with_domain(Domain(lb, ub))
 
     def add(self, constraint):
         """A linear constraint; a comparison of constants (a Python bool) becomes an always
@@ -61,12 +68,10 @@ class Model(cmh.CpBaseModel):
         proto.clear_objective()
         proto.clear_floating_point_objective()
         flat = cmh.FlatIntExpr(objective)
-        for var in flat.vars:
-            proto.objective.vars.append(var.index)
+        proto.objective.vars.extend([var.index for var in flat.vars])
         proto.objective.scaling_factor = -1.0
         proto.objective.offset = -flat.offset
-        for coeff in flat.coeffs:
-            proto.objective.coeffs.append(-coeff)
+        proto.objective.coeffs.extend([-coeff for coeff in flat.coeffs])
 
     def add_hint(self, var, value: int) -> None:
         hint = self.model_proto.solution_hint

@@ -289,7 +289,7 @@ class Engine:
 
     def scan(self, m: int, level: int) -> None:
         """After a withdrawal: let every applicant that now blocks with market m move there."""
-        entries = self.p.market_entries[m] if level == FULL_SCAN else self.p.family_entries[m]
+        entries = self.p.market_entries(m) if level == FULL_SCAN else self.p.family_entries[m]
         agents = self.p.agents
         reentries = self.reentries
         for k, a, j, e in entries:

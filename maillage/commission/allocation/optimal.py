@@ -38,7 +38,7 @@ def _cp_model():
 
 class _Model:
     def __init__(self, problem: Problem):
-        cp_model = _cp_model()
+        self.cp_model = cp_model = _cp_model()
         self.p = problem
         self.model = cp_model.Model()
         self.x: list[dict[int, object]] = []
@@ -170,8 +170,6 @@ class _Model:
                 model.add_bool_or([*better, *reasons])
 
     def _single_stability(self, entry, better: list) -> None:
-        cp_model = _cp_model()
-
         """Child c blocks with market m unless it holds this wish or a better one (S = 1) or m
         would refuse it. Written as linear inequalities, tight for the LP relaxation."""
         p, model = self.p, self.model
@@ -182,7 +180,7 @@ class _Model:
         i = self.position[m][k]
         above = self.above[m][i]
         eligible_above = self.eligible_above[m][i]
-        taken = better[0] if len(better) == 1 else cp_model.LinearExpr.sum(better)
+        taken = better[0] if len(better) == 1 else self.cp_model.LinearExpr.sum(better)
         if not r or e:
             model.add(above + q * taken >= q)
             if r:

@@ -262,32 +262,55 @@ class Problem:
                 self.agents.append(
                     Agent(id=family.id, children=members, options=options, family=True)
                 )
-        self._market_entries: list[list[tuple[int, int, int, bool]]] | None = None
+        self._market_entries: dict[int, list[tuple[int, int, int, bool]]] = {}
         self._family_entries: list[list[tuple[int, int, int, bool]]] | None = None
 
-    @property
-    def market_entries(self) -> list[list[tuple[int, int, int, bool]]]:
-        """Per market, (rank, agent, option, eligible) of every option naming it, best first.
+    def market_entries(self, m: int) -> list[tuple[int, int, int, bool]]:
+        """(rank, agent, option, eligible) of every option naming market m, best first.
 
-        Only repairs need it (never plain deferred acceptance), so it is built on demand.
-        """
-        if self._market_entries is None:
+        Only repairs need it (never plain deferred acceptance), and for few markets: built
+        on demand, per market, from the market's applicants in rank order (an independent
+        child names a structure in at most one wish, whose option has the wish's index) and
+        the families' entries."""
+        found = self._market_entries.get(m)
+        if found is None:
+            s, g = divmod(m, self.n_groups)
+            sid = self.structures[s].id
+            agents, agent_of_child = self.agents, self.agent_of_child
+            child_group, children = self.child_group, self.children
+            found = []
+            for k, c in enumerate(self.child_at_rank[s]):
+                if child_group[c] != g:
+                    continue
+                a = agent_of_child[c]
+                agent = agents[a]
+                if agent.family:
+                    continue  # in family_entries below
+                wishes = children[c].wishes
+                if sid not in wishes:  # named in a joint option only (`da` splits families)
+                    continue
+                j = wishes.index(sid)
+                found.append((k, a, j, agent.options[j][0][3]))
+            family = self.family_entries[m]
+            if family:
+                found = sorted(found + family)
+            self._market_entries[m] = found
+        return found
+
+    @property
+    def family_entries(self) -> list[list[tuple[int, int, int, bool]]]:
+        """Per market, (rank, agent, option, eligible) of every joint option naming it."""
+        if self._family_entries is None:
             entries: list[list[tuple[int, int, int, bool]]] = [[] for _ in range(self.n_markets)]
             for a, agent in enumerate(self.agents):
+                if not agent.family:
+                    continue
                 for j, option in enumerate(agent.options):
                     for _c, m, rank, elig in option or ():
                         entries[m].append((rank, a, j, elig))
             for market in entries:
                 market.sort()
-            self._market_entries = entries
-        return self._market_entries
-
-    @property
-    def family_entries(self) -> list[list[tuple[int, int, int, bool]]]:
-        if self._family_entries is None:
-            self._family_entries = [
-                [e for e in market if self.agents[e[1]].family] for market in self.market_entries
-            ]
+            self._family_entries = entries
         return self._family_entries
 
     def eligible_ranks(self, m: int) -> set[int]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from maillage.commission.allocation import parse_instance, run
 from maillage.commission.allocation.canonical import dumps_document, dumps_output
 from maillage.commission.allocation.model import Family
-from maillage.commission.allocation.problem import _sort_pairs
+from maillage.commission.allocation.problem import Problem, _sort_pairs
 from maillage.commission.allocation.validate import (
     InvalidInstance,
     _FastChildren,
@@ -142,3 +142,26 @@ def test_packed_rank_sort_matches_the_tuple_sort(triples):
     assert _sort_pairs(pair_s, pair_key, pair_tie, 31) == expected
     with_float = [float(k) for k in pair_key]  # the tuple path
     assert _sort_pairs(pair_s, with_float, pair_tie, 31) == expected
+
+
+def _all_entries(problem) -> list[list[tuple[int, int, int, bool]]]:
+    """Every (rank, agent, option, eligible) per market, built from every agent's options."""
+    entries: list[list[tuple[int, int, int, bool]]] = [[] for _ in range(problem.n_markets)]
+    for a, agent in enumerate(problem.agents):
+        for j, option in enumerate(agent.options):
+            for _c, m, rank, elig in option or ():
+                entries[m].append((rank, a, j, elig))
+    for market in entries:
+        market.sort()
+    return entries
+
+
+@FAST
+@given(instances(), st.randoms(use_true_random=False), st.booleans(), st.booleans())
+def test_market_entries_built_on_demand_are_every_option_naming_the_market(
+    data, rnd, decimals, joint
+):
+    problem = Problem(parse_instance(_shuffled(data, rnd, decimals)), joint=joint)
+    expected = _all_entries(problem)
+    for m in rnd.sample(range(problem.n_markets), problem.n_markets):
+        assert problem.market_entries(m) == expected[m]
