@@ -315,7 +315,14 @@ class Checker:
                         continue
                     key = (position,)
                 reserve = view.reserve
-                if view.chooses(key, reserve is not None and reserve.tag in tags):
+                if reserve is None:
+                    # MarketView.chooses without a reserve, inlined: chosen when fewer than
+                    # `places` held children rank above it.
+                    keys = view.keys
+                    places = view.places
+                    if len(keys) < places or not keys[places - 1] < key:
+                        pairs.append(BlockingPair(cid, sid, i + 1))
+                elif view.chooses(key, reserve.tag in tags):
                     pairs.append(BlockingPair(cid, sid, i + 1))
         return pairs
 

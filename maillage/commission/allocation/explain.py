@@ -61,24 +61,20 @@ class Explainer:
         )
         self.priorities = self.checker.priorities
         self._choices: dict[tuple[str, str], tuple[list[Member], list[Member]]] = {}
-        self._members: dict[tuple[str, str], list[Member]] = {}
         self._keys: dict[tuple[str, str], list] = {}
         self._cutoffs: dict[tuple[str, str, bool], dict[str, Any]] = {}
         self._markets: dict[tuple[str, str], _Market] = {}
         self._group_markets: dict[str, dict[str, _Market]] = {}
         self._option_details: dict[tuple[str, tuple], list] = {}
+        self._option_markets: dict[tuple, _Market] = {}
 
     # -- markets -------------------------------------------------------------------------
 
     def members(self, structure: Structure, group: str, exclude=()) -> list[Member]:
-        """The acceptable children held by a market (cached: letters ask for it many times)."""
+        """The acceptable children held by a market (the checker's, computed once per market:
+        letters ask for them many times). Read only."""
         if not exclude:
-            found = self._members.get((structure.id, group))
-            if found is None:
-                found = self._members[(structure.id, group)] = self._held_members(
-                    structure, group, ()
-                )
-            return found
+            return self.checker.held_members(structure.id, group)
         return self._held_members(structure, group, exclude)
 
     def member_keys(self, structure: Structure, group: str) -> list:
@@ -455,7 +451,19 @@ class Explainer:
         for sid, group, reserved, general in found:
             structure = self.instance.structure_by_id[sid]
             chosen = {m.ref for m in reserved} | {m.ref for m in general}
-            market = self._market(structure, group, reserved, general, None)
+            # The market as the option would leave it: many options leave it alike.
+            shape = (
+                sid,
+                group,
+                len(reserved),
+                reserved[-1].ref if reserved else None,
+                general[-1].ref if general else None,
+            )
+            market = self._option_markets.get(shape)
+            if market is None:
+                market = self._option_markets[shape] = self._market(
+                    structure, group, reserved, general, None
+                )
             # The competitors only matter to tell `reserved` from `cutoff`.
             competing = (
                 [m for m in self.members(structure, group) if m.ref not in members_of]

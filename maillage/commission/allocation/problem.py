@@ -240,7 +240,7 @@ class Problem:
                     for m, r in zip(markets, ranks, strict=True)
                 ]
             self.agent_of_child[c] = len(self.agents)
-            self.agents.append(Agent(id=child.id, children=(c,), options=options, family=False))
+            self.agents.append(Agent(child.id, (c,), options, False))
         if joint:
             for family in self.instance.joint_families:
                 members = tuple(self.child_index[cid] for cid in family.children)
