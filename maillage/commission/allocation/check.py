@@ -107,6 +107,10 @@ class CheckReport:
         }
 
 
+def _member_key(member: Member):
+    return member.key
+
+
 def _option_text(option: tuple[str | None, ...]) -> str:
     return "(" + ", ".join(s if s is not None else "—" for s in option) + ")"
 
@@ -151,7 +155,7 @@ class Checker:
                 self.held.setdefault((sid, child.age_group), []).append(child.id)
         self._views: dict[tuple[str, str], MarketView] = {}
         self._option_refusals: dict[tuple[str, tuple], list] = {}
-        self._held_members: dict[tuple[str, str], list[Member]] = {}
+        self._held_members: dict[tuple[str, str], list[Member]] | None = None
 
     @staticmethod
     def _plainly_placed(instance: Instance, assignment: Mapping[str, Any]) -> dict | None:
@@ -253,20 +257,8 @@ class Checker:
         view = self._views.get((sid, group))
         if view is None:
             structure = self.instance.structure_by_id[sid]
-            reserve = structure.reserves.get(group)
-            by_id = self.instance.child_by_id
-            positions = self.priorities._positions.get(sid)
-            held = []
-            for cid in self.held.get((sid, group), ()):
-                child = by_id[cid]
-                if positions is None:  # Priorities.key, inlined
-                    key = (-(child.points + child.bonus.get(sid, 0)), child.application_date, cid)
-                elif cid in positions:
-                    key = (positions[cid],)
-                else:
-                    continue
-                held.append((key, reserve is not None and reserve.tag in child.tags))
-            view = MarketView(structure.places(group), reserve, held)
+            held = [(m.key, m.eligible) for m in self.held_members(sid, group)]
+            view = MarketView(structure.places(group), structure.reserves.get(group), held)
             self._views[(sid, group)] = view
         return view
 
@@ -368,21 +360,45 @@ class Checker:
         return refusals
 
     def held_members(self, sid: str, group: str) -> list[Member]:
-        """The acceptable children a market holds, as `choose` takes them (computed once per
-        market: every joint option naming it starts from them). Read only: `choose` sorts
-        a copy, and callers build new lists."""
+        """The acceptable children a market holds, best first (`Member`s, as `choose` takes
+        them). Read only: callers build new lists."""
+        if self._held_members is None:
+            self._held_members = self._all_held_members()
         found = self._held_members.get((sid, group))
-        if found is None:
-            structure = self.instance.structure_by_id[sid]
-            by_id = self.instance.child_by_id
-            found = []
-            for cid in self.held.get((sid, group), ()):
-                child = by_id[cid]
-                key = self.priorities.key(structure, child)
-                if key is not None:
-                    found.append(Member(key, eligible(structure, group, child), cid))
-            self._held_members[(sid, group)] = found
-        return found
+        return [] if found is None else found
+
+    def _all_held_members(self) -> dict[tuple[str, str], list[Member]]:
+        """Every market's acceptable held children, best first, in one pass over the placed
+        children (a département's markets are nearly all asked for: blocking tests,
+        joint options, explanations)."""
+        instance = self.instance
+        structures = instance.structure_by_id
+        explicit = self.priorities._positions
+        placed = self.placed
+        markets: dict[tuple[str, str], list[Member]] = {}
+        for child in instance.children:
+            cid = child.id
+            sid = placed.get(cid)
+            if sid is None:
+                continue
+            group = child.age_group
+            positions = explicit.get(sid)
+            if positions is None:  # Priorities.key, inlined
+                key = (-(child.points + child.bonus.get(sid, 0)), child.application_date, cid)
+            elif cid in positions:
+                key = (positions[cid],)
+            else:
+                continue
+            reserve = structures[sid].reserves.get(group)
+            member = Member(key, reserve is not None and reserve.tag in child.tags, cid)
+            found = markets.get((sid, group))
+            if found is None:
+                markets[(sid, group)] = [member]
+            else:
+                found.append(member)
+        for members in markets.values():
+            members.sort(key=_member_key)
+        return markets
 
     def blocking_coalitions(self) -> list[BlockingCoalition]:
         coalitions = []

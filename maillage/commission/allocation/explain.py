@@ -81,9 +81,10 @@ class Explainer:
         """The sorted priority keys of a market's members (how many rank above a child)."""
         found = self._keys.get((structure.id, group))
         if found is None:
-            found = self._keys[(structure.id, group)] = sorted(
+            # The members are best first already (`Checker.held_members`).
+            found = self._keys[(structure.id, group)] = [
                 m.key for m in self.members(structure, group)
-            )
+            ]
         return found
 
     def _held_members(self, structure: Structure, group: str, exclude) -> list[Member]:
@@ -156,7 +157,7 @@ class Explainer:
                 if not places and not held:
                     continue
                 reserved, general = self.choice(structure, group)
-                admitted = sorted(self.members(structure, group), key=lambda m: m.key)
+                admitted = self.members(structure, group)  # best first
                 entry: dict[str, Any] = {
                     "admitted": [m.ref for m in admitted],
                     "applicants": counted[group].get(structure.id, 0),

@@ -153,12 +153,15 @@ class Problem:
                     add(sidx[sid], c, child)
                 continue
             # The common case, inlined: no structure with an explicit order.
-            bonus, points, t = child.bonus, child.points, tie[c]
-            for sid in wishes:
-                pair_s.append(sidx[sid])
-                pair_key.append(-(points + bonus.get(sid, 0)) if bonus else -points)
-            pair_tie.extend([t] * len(wishes))
-            pair_c.extend([c] * len(wishes))
+            bonus, n = child.bonus, len(wishes)
+            pair_s.extend(map(sidx.__getitem__, wishes))
+            if bonus:
+                points = child.points
+                pair_key.extend([-(points + bonus.get(sid, 0)) for sid in wishes])
+            else:
+                pair_key.extend([-child.points] * n)
+            pair_tie.extend([tie[c]] * n)
+            pair_c.extend([c] * n)
         first_pair[n_c] = len(pair_s)
         self._first_pair = first_pair
         for family in self.instance.families:

@@ -856,18 +856,19 @@ class _FastChildren:
             if not (ty is int or (ty is float and y - y == 0.0)):
                 return None
             location = (x, y)
+        # Positional (in the order of Child's fields), twice as fast as by keyword.
         return Child(
-            id=cid,
-            age_group=group,
-            wishes=wishes,
-            points=points,
-            bonus=bonus,
-            application_date=app_date,
-            tags=tags,
-            family=declared if declared is not None else (family.id if family else None),
-            wishes_given=wishes_given,
-            commune=commune,
-            location=location,
+            cid,  # id
+            group,  # age_group
+            wishes,
+            points,
+            bonus,
+            app_date,  # application_date
+            tags,
+            declared if declared is not None else (family.id if family else None),  # family
+            wishes_given,
+            commune,
+            location,
         )
 
 
