@@ -89,13 +89,21 @@ def dumps_document(document: dict[str, Any]) -> str:
 
 
 def _document_bytes(document: dict[str, Any]) -> bytes:
+    return b"".join(_document_parts(document))
+
+
+def _document_parts(document: dict[str, Any]) -> list[bytes]:
+    """The pieces of `_document_bytes`, to be joined or written one after the other (the
+    explanations alone are megabytes: not copied once more to be framed)."""
     if type(document) is not dict or tuple(sorted(document)) != DOCUMENT_KEYS:
-        return _compact(document, sort=True)
-    parts = [
-        b'"' + key.encode() + b'":' + _compact(document[key], sort=key not in PREBUILT)
-        for key in DOCUMENT_KEYS
-    ]
-    return b"{" + b",".join(parts) + b"}"
+        return [_compact(document, sort=True)]
+    parts = []
+    for key in DOCUMENT_KEYS:
+        parts.append(b',"' if parts else b'{"')
+        parts.append(key.encode() + b'":')
+        parts.append(_compact(document[key], sort=key not in PREBUILT))
+    parts.append(b"}")
+    return parts
 
 
 def write_output(data: Any, stream: BinaryIO, pretty: bool = False) -> None:
@@ -109,5 +117,6 @@ def write_document(document: dict[str, Any], stream: BinaryIO, pretty: bool = Fa
     if pretty:
         stream.write(dumps_output(document, pretty=True).encode("utf-8"))
     else:
-        stream.write(_document_bytes(document))
+        for part in _document_parts(document):
+            stream.write(part)
     stream.write(b"\n")

@@ -140,3 +140,14 @@ def test_reading_gives_the_standard_modules_values(text):
 def test_what_orjson_refuses_gets_the_french_error_as_before(text, message):
     with pytest.raises(InvalidDocument, match=message):
         _load(text)
+
+
+@pytest.mark.parametrize("at", [0, 65_000, 65_536 - 18, 65_536 - 10, 65_536, 131_072 - 5, 199_981])
+def test_a_long_number_is_seen_across_the_slices_of_the_guard(at):
+    from maillage.commission.allocation.io import _has_long_number  # noqa: PLC0415
+
+    text = bytearray(b" " * 200_000)
+    text[at : at + 18] = b"9" * 18
+    assert not _has_long_number(bytes(text))
+    text[at : at + 19] = b"9" * 19
+    assert _has_long_number(bytes(text))
