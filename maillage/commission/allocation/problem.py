@@ -227,23 +227,28 @@ class Problem:
         tags = self.tag
         any_tag = any(t is not None for t in tags)
         pair_market = self.pair_market
-        for c, child in enumerate(self.children):
-            if child.id in joint_of:
+        agents, agent_of_child = self.agents, self.agent_of_child
+        # Without explicit orders every wish is acceptable (rank >= 0): no None to place.
+        all_ranked = min(pair_rank, default=0) >= 0
+        # A child's wishes are the pairs from first_pair[c] to first_pair[c + 1].
+        for c, child, first, last in zip(
+            range(len(self.children)), self.children, first_pair, first_pair[1:]
+        ):
+            if joint_of and child.id in joint_of:
                 continue
-            first, last = first_pair[c], first_pair[c] + len(child.wishes)
             ranks, markets = pair_rank[first:last], pair_market[first:last]
             if any_tag and child.tags:
+                child_tags = child.tags
                 options: list[tuple[Entry, ...] | None] = [
-                    None if r < 0 else ((c, m, r, tags[m] is not None and tags[m] in child.tags),)
-                    for m, r in zip(markets, ranks, strict=True)
+                    None if r < 0 else ((c, m, r, tags[m] is not None and tags[m] in child_tags),)
+                    for m, r in zip(markets, ranks)
                 ]
+            elif all_ranked:
+                options = [((c, m, r, False),) for m, r in zip(markets, ranks)]
             else:
-                options = [
-                    None if r < 0 else ((c, m, r, False),)
-                    for m, r in zip(markets, ranks, strict=True)
-                ]
-            self.agent_of_child[c] = len(self.agents)
-            self.agents.append(Agent(child.id, (c,), options, False))
+                options = [None if r < 0 else ((c, m, r, False),) for m, r in zip(markets, ranks)]
+            agent_of_child[c] = len(agents)
+            agents.append(Agent(child.id, (c,), options, False))
         if joint:
             for family in self.instance.joint_families:
                 members = tuple(self.child_index[cid] for cid in family.children)
