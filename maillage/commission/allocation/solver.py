@@ -137,22 +137,18 @@ def _warnings(instance: Instance) -> list[str]:
             " selon la règle du format, une date absente passe avant toute date en cas"
             " d'égalité de points."
         )
-    # The (structure, age group) pairs without places, then the wishes naming one of them.
-    shut = {
-        (s.id, group)
-        for s in instance.structures
-        for group in instance.age_groups
-        if s.places(group) == 0
-    }
-    closed = (
-        sorted(
-            f"{c.id} → {sid}"
-            for c in instance.children
-            for sid in c.wishes
-            if (sid, c.age_group) in shut
-        )
-        if shut
-        else []
+    # Per age group, the structures without places in it; then the wishes naming one.
+    shut: dict[str, set[str]] = {}
+    for structure in instance.structures:
+        for group in instance.age_groups:
+            if structure.places(group) == 0:
+                shut.setdefault(group, set()).add(structure.id)
+    closed = sorted(
+        f"{c.id} → {sid}"
+        for c in instance.children
+        if c.age_group in shut
+        for sid in c.wishes
+        if sid in shut[c.age_group]
     )
     if closed:
         warnings.append(
