@@ -165,3 +165,34 @@ def test_market_entries_built_on_demand_are_every_option_naming_the_market(
     expected = _all_entries(problem)
     for m in rnd.sample(range(problem.n_markets), problem.n_markets):
         assert problem.market_entries(m) == expected[m]
+
+
+@FAST
+@given(instances(), st.randoms(use_true_random=False))
+def test_warnings_and_wish_ranks_count_what_the_definitions_say(data, rnd):
+    from maillage.commission.allocation.solver import _by_rank, _warnings  # noqa: PLC0415
+
+    instance = parse_instance(_shuffled(data, rnd, False))
+    closed = sorted(
+        f"{c.id} → {sid}"
+        for c in instance.children
+        for sid in c.wishes
+        if instance.structure_by_id[sid].places(c.age_group) == 0
+    )
+    warnings = _warnings(instance)
+    shown = [w for w in warnings if "sans place ouverte" in w]
+    if closed:
+        assert shown == [
+            f"{len(closed)} vœu(x) portent sur un groupe d'âge sans place ouverte (par exemple"
+            f" {', '.join(closed[:3])})."
+        ]
+    else:
+        assert shown == []
+    assignment = run(instance, "siblings")["assignment"]
+    expected: dict[str, int] = {}
+    for child in instance.children:
+        sid = assignment.get(child.id)
+        if sid is not None and instance.is_independent(child.id) and sid in child.wishes:
+            rank = str(child.wishes.index(sid) + 1)
+            expected[rank] = expected.get(rank, 0) + 1
+    assert _by_rank(instance, assignment) == expected
