@@ -10,8 +10,6 @@ the instance and the seed, never on timing, so a run can be replayed exactly.
 
 from __future__ import annotations
 
-import random
-
 from maillage.commission.allocation.check import CheckReport, check
 from maillage.commission.allocation.engine import Engine, ProgressFn
 from maillage.commission.allocation.model import Instance, Result
@@ -54,6 +52,9 @@ def siblings_with_report(
         tried += 1
         order = list(range(n_agents))
         if attempt:
+            # Imported here: most runs need no retry, and `random` loads OpenSSL's hashes.
+            import random  # noqa: PLC0415
+
             random.Random(seed * 1_000_003 + attempt).shuffle(order)
         engine = Engine(problem, order=order, progress=progress).run()
         assignment = engine.assignment()
