@@ -306,16 +306,6 @@ class Explainer:
 
     # -- children ------------------------------------------------------------------------
 
-    def parameters(self, child: Child) -> dict[str, Any]:
-        bonus = child.bonus
-        return {
-            "age_group": child.age_group,
-            "application_date": child.application_date,
-            "bonus": dict(sorted(bonus.items())) if len(bonus) > 1 else dict(bonus),
-            "points": child.points,
-            "tags": list(child.tags),
-        }
-
     def wish_blocks(self, child: Child, sid: str) -> bool:
         if self.blocking_pairs is not None:
             return (child.id, sid) in self.blocking_pairs
@@ -492,11 +482,19 @@ class Explainer:
         return details
 
     def child(self, child: Child) -> dict[str, Any]:
-        if self.instance.is_independent(child.id):
-            part = self.independent(child)
-        else:
+        if child.id in self.instance.joint_family_of:
             part = self.joint(child)
-        part["parameters"] = self.parameters(child)  # last in canonical order
+        else:
+            part = self.independent(child)
+        # The parameters applied to the child, last in canonical order.
+        bonus = child.bonus
+        part["parameters"] = {
+            "age_group": child.age_group,
+            "application_date": child.application_date,
+            "bonus": dict(sorted(bonus.items())) if len(bonus) > 1 else dict(bonus),
+            "points": child.points,
+            "tags": list(child.tags),
+        }
         return part
 
 
