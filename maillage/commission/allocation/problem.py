@@ -231,8 +231,9 @@ class Problem:
         # Without explicit orders every wish is acceptable (rank >= 0): no None to place.
         all_ranked = min(pair_rank, default=0) >= 0
         # A child's wishes are the pairs from first_pair[c] to first_pair[c + 1].
+        # (first_pair has one more item than there are children: zip stops at the last child.)
         for c, child, first, last in zip(
-            range(len(self.children)), self.children, first_pair, first_pair[1:]
+            range(len(self.children)), self.children, first_pair, first_pair[1:], strict=False
         ):
             if joint_of and child.id in joint_of:
                 continue
@@ -241,12 +242,15 @@ class Problem:
                 child_tags = child.tags
                 options: list[tuple[Entry, ...] | None] = [
                     None if r < 0 else ((c, m, r, tags[m] is not None and tags[m] in child_tags),)
-                    for m, r in zip(markets, ranks)
+                    for m, r in zip(markets, ranks, strict=True)
                 ]
             elif all_ranked:
-                options = [((c, m, r, False),) for m, r in zip(markets, ranks)]
+                options = [((c, m, r, False),) for m, r in zip(markets, ranks, strict=True)]
             else:
-                options = [None if r < 0 else ((c, m, r, False),) for m, r in zip(markets, ranks)]
+                options = [
+                    None if r < 0 else ((c, m, r, False),)
+                    for m, r in zip(markets, ranks, strict=True)
+                ]
             agent_of_child[c] = len(agents)
             agents.append(Agent(child.id, (c,), options, False))
         if joint:
