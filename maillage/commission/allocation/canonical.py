@@ -25,12 +25,15 @@ import orjson
 _SMALL_EXPONENT = re.compile(rb"e-\d(?!\d)")
 
 
-def _fast(data: Any, sort: bool) -> bytes | None:
-    """orjson's bytes when they are the standard module's, else None."""
+def _fast(data: Any, sort: bool, floats: bool = True) -> bytes | None:
+    """orjson's bytes when they are the standard module's, else None. `floats=False`: the
+    caller knows that the data holds no floating-point number (nothing to look for)."""
     try:
         text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort else 0)
     except TypeError:  # orjson.JSONEncodeError: the standard module decides
         return None
+    if not floats:
+        return text
     if b"0.0000" in text:
         return None
     at = text.find(b"e-")
@@ -41,8 +44,8 @@ def _fast(data: Any, sort: bool) -> bytes | None:
     return text
 
 
-def _compact(data: Any, sort: bool) -> bytes:
-    fast = _fast(data, sort)
+def _compact(data: Any, sort: bool, floats: bool = True) -> bytes:
+    fast = _fast(data, sort, floats)
     if fast is not None:
         return fast
     return json.dumps(
@@ -80,28 +83,35 @@ DOCUMENT_KEYS = ("assignment", "cutoffs", "explanations", "letters", "run", "sta
 PREBUILT = frozenset(("assignment", "cutoffs", "explanations"))
 
 
-def dumps_document(document: dict[str, Any]) -> str:
+def dumps_document(document: dict[str, Any], whole_scores: bool = False) -> str:
     """`dumps_output(document)` for a document made by `solver.run`, in two thirds of the
     time: the explanations and cutoffs (nine tenths of the bytes) are written without
     sorting, since `explain` inserts every key in sorted order; the rest is sorted as
     usual. Any other mapping falls back to `dumps_output`. Tests check that both agree."""
-    return _document_bytes(document).decode("utf-8")
+    return _document_bytes(document, whole_scores).decode("utf-8")
 
 
-def _document_bytes(document: dict[str, Any]) -> bytes:
-    return b"".join(_document_parts(document))
+def _document_bytes(document: dict[str, Any], whole_scores: bool = False) -> bytes:
+    return b"".join(_document_parts(document, whole_scores))
 
 
-def _document_parts(document: dict[str, Any]) -> list[bytes]:
+def _document_parts(document: dict[str, Any], whole_scores: bool = False) -> list[bytes]:
     """The pieces of `_document_bytes`, to be joined or written one after the other (the
-    explanations alone are megabytes: not copied once more to be framed)."""
+    explanations alone are megabytes: not copied once more to be framed).
+
+    `whole_scores`: the instance's scores are all whole numbers (`Instance.whole_scores`),
+    so the explanations, cutoffs and assignment, whose only numbers are scores, positions
+    and counts, hold no floating-point number."""
     if type(document) is not dict or tuple(sorted(document)) != DOCUMENT_KEYS:
         return [_compact(document, sort=True)]
     parts = []
     for key in DOCUMENT_KEYS:
         parts.append(b',"' if parts else b'{"')
         parts.append(key.encode() + b'":')
-        parts.append(_compact(document[key], sort=key not in PREBUILT))
+        prebuilt = key in PREBUILT
+        parts.append(
+            _compact(document[key], sort=not prebuilt, floats=not (whole_scores and prebuilt))
+        )
     parts.append(b"}")
     return parts
 
@@ -112,11 +122,13 @@ def write_output(data: Any, stream: BinaryIO, pretty: bool = False) -> None:
     stream.write(b"\n")
 
 
-def write_document(document: dict[str, Any], stream: BinaryIO, pretty: bool = False) -> None:
+def write_document(
+    document: dict[str, Any], stream: BinaryIO, pretty: bool = False, whole_scores: bool = False
+) -> None:
     """A document of `solver.run`, as `write_output` writes it (same bytes, faster)."""
     if pretty:
         stream.write(dumps_output(document, pretty=True).encode("utf-8"))
     else:
-        for part in _document_parts(document):
+        for part in _document_parts(document, whole_scores):
             stream.write(part)
     stream.write(b"\n")

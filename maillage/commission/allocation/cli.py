@@ -234,9 +234,13 @@ def _solve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         KEEP_ALIVE.append((instance, document))
     if args.output:
         with open(args.output, "wb") as out:
-            write_document(document, out, pretty=args.pretty)
+            write_document(document, out, pretty=args.pretty, whole_scores=instance.whole_scores)
     else:
-        text = dumps_output(document, pretty=True) if args.pretty else dumps_document(document)
+        text = (
+            dumps_output(document, pretty=True)
+            if args.pretty
+            else dumps_document(document, whole_scores=instance.whole_scores)
+        )
         stdout.write(text + "\n")
     if not args.quiet:
         stats = document["stats"]

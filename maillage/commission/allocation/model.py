@@ -102,6 +102,10 @@ class Instance:
     structure_by_id: dict[str, Structure] = field(default_factory=dict, compare=False)
     child_by_id: dict[str, Child] = field(default_factory=dict, compare=False)
     joint_family_of: dict[str, Family] = field(default_factory=dict, compare=False)
+    # True when the reader saw that every score (points, bonus) is a whole number, so that
+    # the explanations and cutoffs hold integers only (their writer then need not look for
+    # the floating-point forms orjson writes otherwise than the standard module).
+    whole_scores: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         # Index look-ups once; frozen dataclasses need object.__setattr__ for that.

@@ -154,6 +154,7 @@ def _listing(values: list[str]) -> str:
 
 class _Reader:
     def __init__(self) -> None:
+        self.whole_scores = True  # every child's points and bonus are integers
         self.errors: list[str] = []
         self.groups: list[str] = []
 
@@ -276,6 +277,7 @@ class _Reader:
             name=name,
             meta=meta or {},
             input_sha256=sha256_of(data),
+            whole_scores=self.whole_scores,
         )
 
     def age_groups(self, value: Any) -> list[str] | None:
@@ -606,6 +608,11 @@ class _Reader:
             if child is None:
                 where = f"enfant « {cid} » (children[{i}])"
                 child = self.child(cid, where, raw, structures, family_of)
+                # The fast reader takes whole-number scores only; this one may not be.
+                if type(child.points) is not int or any(
+                    type(v) is not int for v in child.bonus.values()
+                ):
+                    self.whole_scores = False
             out.append(child)
         return out
 

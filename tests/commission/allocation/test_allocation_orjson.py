@@ -151,3 +151,19 @@ def test_a_long_number_is_seen_across_the_slices_of_the_guard(at):
     assert not _has_long_number(bytes(text))
     text[at : at + 19] = b"9" * 19
     assert _has_long_number(bytes(text))
+
+
+@pytest.mark.parametrize("decimals", [False, True])
+def test_a_document_written_knowing_its_scores_are_whole_is_the_standard_modules(decimals):
+    from maillage.commission.allocation import parse_instance, run  # noqa: PLC0415
+    from tests.commission.allocation.strategies import random_instance  # noqa: PLC0415
+
+    data = random_instance(4, children=120)
+    if decimals:
+        for i, child in enumerate(data["children"]):
+            child["points"] = child.get("points", 0) + (0.00001 if i % 3 else 0.5)
+    instance = parse_instance(data)
+    assert instance.whole_scores is not decimals
+    document = run(instance, "siblings")
+    expected = reference(json.loads(reference(document)))
+    assert dumps_document(document, whole_scores=instance.whole_scores).encode() == expected
