@@ -309,6 +309,10 @@ CACHES["derived"] = {
     "TIMEOUT": env_int("MAILLAGE_DERIVED_CACHE_TIMEOUT", 600),
     "OPTIONS": {"MAX_ENTRIES": 500},
 }
+# The expressed demand of the observatory is recomputed by the worker after each change of the
+# guichet's queue and stored in the "default" cache; until it lands, pages show the previous
+# figures with their date, if not older than this many seconds (else they recompute).
+MAILLAGE_DEMAND_PREVIOUS_MAX_AGE = env_int("MAILLAGE_DEMAND_PREVIOUS_MAX_AGE", 900)
 
 # Background work: Django's task framework (backport django-tasks) with its database backend.
 # `maillage worker` runs the tasks, `maillage scheduler` enqueues the periodic ones declared in

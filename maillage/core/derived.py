@@ -17,6 +17,11 @@ reads that version in the same stamp query. The bump runs after the commit, in i
 statement: no writer waits on another for the version row, and a reader that computes between
 the commit and the bump only stores fresher figures under the old version.
 
+A topic can also have *refresh tasks* (`refresh_after(topic, "dotted.path.of.task")`, declared
+by the app that reads the topic in its `AppConfig.ready`): once the version is bumped, each is
+enqueued for the worker, which recomputes the figure out of any request and stores it where
+every process reads it (the expressed demand of the observatory, `observatory.demand`).
+
 Never put personal data nor a page rendered for one person here: the cache is shared by every
 request of the process.
 """
@@ -27,9 +32,24 @@ import logging
 from django.core.cache import caches
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils.module_loading import import_string
 
 ALIAS = "derived"
 logger = logging.getLogger(__name__)
+# topic -> dotted paths of the django-tasks tasks (no argument) enqueued after each bump
+_REFRESH: dict[str, list[str]] = {}
+
+
+def refresh_after(topic: str, task_path: str) -> None:
+    """Enqueue the task `task_path` (a django-tasks task taking no argument) each time the
+    version of `topic` is bumped through `changed` (after the commit of the change)."""
+    paths = _REFRESH.setdefault(topic, [])
+    if task_path not in paths:
+        paths.append(task_path)
+
+
+def refresh_tasks(topic: str) -> list[str]:
+    return list(_REFRESH.get(topic, ()))
 
 
 def data_stamp(*models, topics=()) -> tuple:
@@ -85,6 +105,11 @@ def changed(topic: str) -> None:
             bump(topic)
         except Exception:  # a failed bump must not fail the committed change
             logger.exception("Version des données « %s » non incrémentée", topic)
+        for path in refresh_tasks(topic):
+            try:
+                import_string(path).enqueue()
+            except Exception:  # nor a failed enqueue (the periodic refresh catches up)
+                logger.exception("Tâche %s non mise en file après « %s »", path, topic)
 
     run.derived_topic, run.done = topic, False
     transaction.on_commit(run)
@@ -95,11 +120,13 @@ def cache_key(name: str, parts, stamp) -> str:
     return f"{name}:{digest}"
 
 
-def cached(name: str, parts, compute, *, models=(), topics=()):
+def cached(name: str, parts, compute, *, models=(), topics=(), stamp=None):
     """The value of `compute()` for `parts`, computed once per version of `models`' data and of
-    `topics`."""
+    `topics` (`stamp`: their `data_stamp`, when the caller has just read it)."""
     cache = caches[ALIAS]
-    key = cache_key(name, parts, data_stamp(*models, topics=topics))
+    if stamp is None:
+        stamp = data_stamp(*models, topics=topics)
+    key = cache_key(name, parts, stamp)
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -26,6 +26,13 @@ SCHEDULE: list[Periodic] = [
         every=30,
     ),
     Periodic(
+        "demand-refresh",
+        "maillage.observatory.tasks.refresh_demand",
+        "Observatoire : demande exprimée des territoires recalculée si la file du guichet, "
+        "l'annuaire ou la date ont changé (rattrape une mise à jour manquée)",
+        every=300,
+    ),
+    Periodic(
         "convention-reminders",
         "maillage.conventions.tasks.send_convention_reminders",
         "Rappels des instances et échéances des conventions",

@@ -9,9 +9,13 @@ organisation sees its own communes unmasked (`raw_codes`).
 """
 
 import datetime
+import hashlib
+import logging
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -35,6 +39,7 @@ from django.db.models.functions import (
     TruncDate,
     TruncMonth,
 )
+from django.utils import timezone
 
 from maillage.applications.changes import QUEUE_TOPIC
 from maillage.applications.enums import State
@@ -66,6 +71,10 @@ from maillage.observatory.indicators.secrecy import is_masked, suppress
 from maillage.observatory.parameters import ParameterView
 
 WINDOW_KEY = "observatory-demand-window"
+# The shared cache (Redis or the database cache, every process) holding the worker's figures.
+STORE = "default"
+STORE_TIMEOUT = 2 * 24 * 3600
+logger = logging.getLogger(__name__)
 SOURCE_LABEL = "Guichet unique Maillage (demandes d'accueil) et commissions d'admission"
 
 # How the guichet's states count in the expressed demand.
@@ -294,7 +303,9 @@ def window_parameter(on: datetime.date) -> ParameterView:
     return ParameterView.of(parameter_at(WINDOW_KEY, on))
 
 
-def demand_summary(communes, on: datetime.date | None = None) -> "DemandReport":
+def demand_summary(
+    communes, on: datetime.date | None = None, *, previous_ok=False
+) -> "DemandReport":
     """The expressed demand of `communes` (Commune objects) on `on`.
 
     Kept in the per-process cache of derived figures (`maillage.core.derived`), like the
@@ -302,18 +313,102 @@ def demand_summary(communes, on: datetime.date | None = None) -> "DemandReport":
     directory and the version of the guichet's queue, which every service writing what the
     demand counts bumps through one hook (`applications.changes.queue_changed`): a change is
     seen at the next request after its commit. The cached summary holds counts only (no
-    person), unmasked; masking is applied per request by `as_dict`."""
-    on = on or datetime.date.today()
+    person), unmasked; masking is applied per request by `as_dict`.
+
+    The demand of each territory (`TerritoryGroup`) is also recomputed by the worker after each
+    change of the queue (`refresh_stored`, enqueued by the hook) and stored in the shared cache
+    (`STORE`, every process reads it): a request finds it there instead of recomputing. With
+    `previous_ok` (the pages and the API, never the diagnostic nor the feeds), a request that
+    comes after a change of the queue but before the worker's recompute gets the previous
+    stored figures, marked not up to date and dated (`as_of`: the last moment they were known
+    exact, their computation or the worker's latest check that nothing changed) — as long as
+    they are of the same day, window and directory, and that moment is less than
+    `MAILLAGE_DEMAND_PREVIOUS_MAX_AGE` seconds ago (the periodic refresh checks every 5
+    minutes; a worker down longer makes requests compute again); else it computes as before."""
+    today = datetime.date.today()
+    on = on or today
     window = window_parameter(on)
     ids = sorted(c.pk for c in communes)
     parts = (ids, on.isoformat(), window)
-    return derived.cached(
-        "demand-summary",
-        parts,
-        lambda: _demand_summary(communes, on, window),
-        models=supply.SUPPLY_MODELS,
-        topics=(QUEUE_TOPIC,),
+    stamp = current_stamp()
+    local = caches[derived.ALIAS].get(derived.cache_key("demand-summary", parts, stamp))
+    if local is not None:
+        return local
+    stored = _stored(ids) if on == today else None
+    if stored and (stored["on"], stored["window"]) != (on, window):
+        stored = None
+    if stored and stored["stamp"] != stamp:
+        if previous_ok and _previous_usable(stored, stamp):
+            return stored["report"].previous()
+        stored = None
+
+    def compute():
+        return stored["report"] if stored else _demand_summary(communes, on, window)
+
+    return derived.cached("demand-summary", parts, compute, stamp=stamp)
+
+
+def _previous_usable(stored: dict, stamp: tuple) -> bool:
+    """Whether the stored figures may stand for the current ones until the worker's recompute
+    lands: same directory (only the queue's version differs) and recent enough."""
+    age = timezone.now() - stored["report"].as_of
+    return stored["stamp"][:-1] == stamp[:-1] and age <= datetime.timedelta(
+        seconds=settings.MAILLAGE_DEMAND_PREVIOUS_MAX_AGE
     )
+
+
+def current_stamp() -> tuple:
+    """The stamp of what the demand reads: the directory's tables, then the queue's version."""
+    return derived.data_stamp(*supply.SUPPLY_MODELS, topics=(QUEUE_TOPIC,))
+
+
+def _store_key(ids) -> str:
+    return "demand-stored:" + hashlib.sha256(repr(sorted(ids)).encode()).hexdigest()
+
+
+def _stored(ids) -> dict | None:
+    try:
+        return caches[STORE].get(_store_key(ids))
+    except Exception:  # an unreadable shared cache: the request computes, as without it
+        logger.exception("Demande exprimée : cache partagé illisible")
+        return None
+
+
+def refresh_stored(on: datetime.date | None = None) -> int:
+    """Recompute and store (shared cache `STORE`) the demand of every territory whose stored
+    figures are not those of the current queue, directory, day and window; the number
+    recomputed. Run by the worker (`tasks.refresh_demand`) after each change of the queue and
+    periodically; never in a request. The stamp is read before the computation: a change that
+    commits meanwhile enqueues another refresh, which finds the stamp moved."""
+    from maillage.territories.models import TerritoryGroup
+
+    on = on or datetime.date.today()
+    window = window_parameter(on)
+    done = 0
+    for group in TerritoryGroup.objects.prefetch_related("communes").order_by("pk"):
+        communes = list(group.communes.all())
+        if not communes:
+            continue
+        ids = sorted(c.pk for c in communes)
+        checked = timezone.now()  # before the stamp: exact at least as of this moment
+        stamp = current_stamp()
+        stored = _stored(ids)
+        if (
+            stored
+            and stored["stamp"] == stamp
+            and stored["on"] == on
+            and stored["window"] == window
+        ):
+            report = stored["report"].checked(checked)  # still exact: dated of this check
+        else:
+            report = _demand_summary(communes, on, window)
+            done += 1
+        caches[STORE].set(
+            _store_key(ids),
+            {"stamp": stamp, "on": on, "window": window, "report": report},
+            timeout=STORE_TIMEOUT,
+        )
+    return done
 
 
 @contextmanager
@@ -335,6 +430,7 @@ def _small_aggregates():
 def _demand_summary(communes, on: datetime.date, window: ParameterView) -> "DemandReport":
     from maillage.observatory.indicators.demand import add_months
 
+    started = timezone.now()  # the figures are exact at least as of this moment
     months = int(window.value)
     ids = [c.pk for c in communes]
     end = add_months(on, months)
@@ -352,18 +448,44 @@ def _demand_summary(communes, on: datetime.date, window: ParameterView) -> "Dema
         communes=[c.insee_code for c in communes],
         structures=capacities,
     )
-    return DemandReport(summary=summary, window=window, age_labels=labels, has_queue=has_queue)
+    return DemandReport(
+        summary=summary,
+        window=window,
+        age_labels=labels,
+        has_queue=has_queue,
+        as_of=started,
+    )
 
 
 class DemandReport:
     """The engine's summary with its provenance; `as_dict(raw_codes, threshold, children)` is
     the one presentation read by the pages, the API and the diagnostic."""
 
-    def __init__(self, summary: DemandSummary, window: ParameterView, age_labels, has_queue):
+    def __init__(
+        self,
+        summary: DemandSummary,
+        window: ParameterView,
+        age_labels,
+        has_queue,
+        as_of: datetime.datetime,
+        up_to_date: bool = True,
+    ):
         self.summary = summary
         self.window = window
         self.age_labels = age_labels
         self.has_queue = has_queue
+        self.as_of = as_of
+        self.up_to_date = up_to_date
+
+    def previous(self) -> "DemandReport":
+        """The same figures, marked as older than the latest change of the queue."""
+        return DemandReport(
+            self.summary, self.window, self.age_labels, self.has_queue, self.as_of, False
+        )
+
+    def checked(self, moment: datetime.datetime) -> "DemandReport":
+        """The same figures, known exact at `moment` (nothing they read changed since)."""
+        return DemandReport(self.summary, self.window, self.age_labels, self.has_queue, moment)
 
     COLUMNS = ("in_window", "offered", "placed", "placed_outside", "unplaced_after_session")
 
@@ -450,6 +572,8 @@ class DemandReport:
             satisfaction = None
         return {
             "date": s.on.isoformat(),
+            "as_of": timezone.localtime(self.as_of).isoformat(timespec="seconds"),
+            "up_to_date": self.up_to_date,
             "window": {
                 "start": s.on.isoformat(),
                 "end": s.window_end.isoformat(),

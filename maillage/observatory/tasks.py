@@ -24,3 +24,12 @@ def run_figure_import(job_id: int, batch_id: int) -> None:
     from maillage.observatory.figure_imports import run_import
 
     run_import(job_id, batch_id)
+
+
+@task()
+def refresh_demand() -> None:
+    """Recompute the stored expressed demand of the territories (after a change of the
+    guichet's queue, enqueued by `applications.changes.queue_changed`, and periodically)."""
+    from maillage.observatory.demand import refresh_stored
+
+    refresh_stored()

@@ -287,3 +287,44 @@ def test_numbers_reserved_by_a_batch_rolled_back_leave_no_gap(guichet):
     assert services.reserve_numbers(territory, "CAR", 2026, 2) == ["CAR-2026-00001",
                                                                     "CAR-2026-00002"]  # fmt: skip
     assert services.next_number(territory, "CAR", 2026) == "CAR-2026-00003"
+
+
+def test_an_import_marks_the_queue_changed_and_the_demand_is_refreshed(
+    guichet, django_capture_on_commit_callbacks
+):
+    """The import writes applications in bulk (no per-application service): each chunk calls
+    the queue's hook, so the version is bumped at the commit and the observatory's refresh of
+    the expressed demand is enqueued; until it runs, pages show the previous figures."""
+    from django.core.cache import caches
+    from django.test import override_settings
+    from django.utils.module_loading import import_string
+    from django_tasks_db.models import DBTaskResult
+
+    from maillage.applications import importer
+    from maillage.core.models import DataVersion
+    from maillage.observatory import demand
+
+    backend = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    refresh = DBTaskResult.objects.filter(
+        task_path="maillage.observatory.tasks.refresh_demand", status="READY"
+    )
+    territory = guichet["territory"]
+    communes = list(territory.communes.all())
+    caches[demand.STORE].clear()
+    demand.refresh_stored()  # the figures before the import, stored
+    version = DataVersion.objects.filter(name="guichet-queue").values_list("version", flat=True)
+    before = version.first() or 0
+    result = importer.check(csv_bytes(good_rows(guichet)), "liste.csv", territory)
+    with override_settings(TASKS=backend), django_capture_on_commit_callbacks(execute=True):
+        importer.write_valid_rows(result, territory, actor=None, organisation=None)
+    assert result.created == 3
+    assert version.first() == before + 1
+    assert refresh.count() == 1
+    caches["derived"].clear()
+    previous = demand.demand_summary(communes, previous_ok=True)
+    assert (previous.up_to_date, previous.summary.total.waiting) == (False, 0)
+    for row in refresh:  # as the worker does
+        import_string(row.task_path).call()
+    current = demand.demand_summary(communes, previous_ok=True)
+    assert (current.up_to_date, current.summary.total.waiting) == (True, 3)
+    caches[demand.STORE].clear()

@@ -142,9 +142,10 @@ def _count(client, url, *, cold: bool = True) -> int:
         # + the expressed demand: 10 queries cold (7 GROUP BY on the queue: states, decisions,
         # placements, ages, months and days, wishes, first wishes; commission settings,
         # directory, declared places; on PostgreSQL 3 more: BEGIN, SET LOCAL jit, COMMIT),
-        # 2 cached (window parameter; stamp of the directory and queue version)
-        (reverse("web:observatory_dashboard", args=[SLUG]), 46, 10),
-        (reverse("web:observatory_commune", args=["06033"]), 45, 10),
+        # 2 cached (window parameter; stamp of the directory and queue version); 1 more when
+        # not in this process's cache: the figures stored by the worker (shared cache)
+        (reverse("web:observatory_dashboard", args=[SLUG]), 47, 10),
+        (reverse("web:observatory_commune", args=["06033"]), 46, 10),
     ],
 )
 def test_query_count_is_pinned_and_does_not_grow(

@@ -101,4 +101,4 @@ class CoverageView(PublicAPIMixin, APIView):
             if dep is None:
                 raise NotFound(f"Département « {value} » inconnu.")
             report = coverage_report(list(dep.communes.all()), title=dep.name)
-        return Response(report.as_dict(demand=demand_summary(report.communes)))
+        return Response(report.as_dict(demand=demand_summary(report.communes, previous_ok=True)))

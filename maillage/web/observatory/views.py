@@ -107,7 +107,9 @@ def dashboard(request, slug):
     communes = list(group.communes.all())
     report = coverage_report(communes, title=group.name, slug=group.slug, with_areas=True)
     raw = raw_codes(request, report.communes)
-    coverage = report.as_dict(raw_codes=raw, demand=demand_summary(report.communes))
+    coverage = report.as_dict(
+        raw_codes=raw, demand=demand_summary(report.communes, previous_ok=True)
+    )
     trend = [
         {
             "period": p.period,
@@ -148,7 +150,9 @@ def commune_sheet(request, insee):
     commune = get_object_or_404(Commune.objects.with_related(), insee_code=insee)
     report = coverage_report([commune], title=commune.name)
     raw = raw_codes(request, [commune])
-    coverage = report.as_dict(raw_codes=raw, demand=demand_summary(report.communes))
+    coverage = report.as_dict(
+        raw_codes=raw, demand=demand_summary(report.communes, previous_ok=True)
+    )
     row = coverage["communes"][0]
     trend = [
         {
