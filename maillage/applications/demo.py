@@ -26,6 +26,10 @@ TERRITORY = "bassin-de-vie-carros"
 OPERATOR = "commune-carros"
 FAMILY_EMAIL = "famille@maillage.example"
 COUNT = 300
+# The next commission of the demo is in 60 days; its entry period opens 30 days after it
+# (commission/demo.py builds that session from these).
+NEXT_COMMISSION_DAYS = 60
+ENTRY_AFTER_COMMISSION_DAYS = 30
 # how many demo applications per state (every state is represented)
 STATES = {
     State.SUBMITTED: 18, State.TO_CORRECT: 8, State.AWAITING_BIRTH: 25, State.ON_HOLD: 5,
@@ -60,7 +64,7 @@ def _settings(group, operator, structures) -> GuichetSettings:
             "interest_answer_days": 30,
             "grace_days": 30,
             "freeze_days": 15,
-            "next_commission_on": today + datetime.timedelta(days=60),
+            "next_commission_on": today + datetime.timedelta(days=NEXT_COMMISSION_DAYS),
             "required_documents": [DocumentKind.ADDRESS, DocumentKind.BIRTH, DocumentKind.INCOME],
             "max_refusals": 2,
             "retention_months": 36,
@@ -129,7 +133,13 @@ def load(out, progress=None) -> None:
         children.append(Child(first_name=rng.choice(FIRST_NAMES), last_name=last,
                               birth_date=birth, expected_date=due,
                               disability=rng.random() < 0.03))  # fmt: skip
-        reference = (birth or due) + datetime.timedelta(days=rng.randint(90, 300))
+        # The family's desired start: a few months after the birth, and never before the
+        # entry period of the next commission (it opens 30 days after the commission,
+        # `next_commission_on` below): a family asks for the earliest start it can get.
+        reference = max(
+            (birth or due) + datetime.timedelta(days=rng.randint(90, 300)),
+            today + datetime.timedelta(days=NEXT_COMMISSION_DAYS + ENTRY_AFTER_COMMISSION_DAYS),
+        )
         deadline_kind, deadline = "", None
         if state == State.AWAITING_BIRTH:
             deadline_kind, deadline = DeadlineKind.BIRTH, due + datetime.timedelta(days=30)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from maillage.applications.demo import ENTRY_AFTER_COMMISSION_DAYS
 from maillage.commission.enums import (
     Criterion,
     GridStatus,
@@ -213,7 +214,7 @@ def _session(group, structures, today: datetime.date) -> Session:
     date = (rules.next_commission_on if rules else None) or today + datetime.timedelta(days=60)
     freeze_days = rules.freeze_days if rules else 15
     freeze = max(date - datetime.timedelta(days=freeze_days), today)
-    entry_from = date + datetime.timedelta(days=30)
+    entry_from = date + datetime.timedelta(days=ENTRY_AFTER_COMMISSION_DAYS)
     existing = Session.objects.filter(slug=SESSION_SLUG).first()
     if existing is not None:
         try:
