@@ -1498,14 +1498,7 @@ def save_draft(
 COUNTER_SIBLING_FIELDS = [
     "application.number",
     "child.first_name",
-    "household.parent_name",
-    "household.email",
-    "household.phone",
-    "household.commune",
-    "household.activity",
-    "household.single_parent",
-    "household.integration_pathway",
-    "household.family_quotient",
+    *(name for name in READ_FIELDS if name.startswith("household.")),
 ]
 
 
